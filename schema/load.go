@@ -1,0 +1,512 @@
+// Package schema owns rmctl's language: the CUE schema embedded in the
+// binary, the Go types programs decode into, and Load, which reads program
+// directories, applies the schema, runs the semantic checks that CUE is not
+// good at (references, uniqueness, calendars across time zones) and returns
+// the programs with every diagnostic found.
+//
+// It is the only package that imports CUE: the rest of rmctl sees plain Go
+// values, so the engine can be tested without it.
+package schema
+
+import (
+	"context"
+	_ "embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"cuelang.org/go/cue"
+	"cuelang.org/go/cue/ast"
+	"cuelang.org/go/cue/build"
+	"cuelang.org/go/cue/cuecontext"
+	cueerrors "cuelang.org/go/cue/errors"
+	"cuelang.org/go/cue/parser"
+	"cuelang.org/go/cue/token"
+)
+
+// Source is the embedded schema, printed by `rmctl schema`.
+//
+//go:embed schema.cue
+var Source []byte
+
+// schemaFile is the name schema positions carry; diagnostics never point there
+// when a user position is available.
+const schemaFile = "rmctl:schema.cue"
+
+// topLevel are the fields a program package may declare.
+var topLevel = []string{"program", "people", "pairs", "moved"}
+
+// Loader loads program directories. A Loader holds one CUE context and may be
+// reused for many loads, but not concurrently.
+type Loader struct {
+	ctx    *cue.Context
+	schema cue.Value
+
+	// LoadLocation resolves IANA time zone names; tests inject a fixed database.
+	LoadLocation func(name string) (*time.Location, error)
+}
+
+// NewLoader compiles the embedded schema once.
+func NewLoader() (*Loader, error) {
+	ctx := cuecontext.New()
+	v := ctx.CompileBytes(Source, cue.Filename(schemaFile))
+	if err := v.Err(); err != nil {
+		return nil, fmt.Errorf("compiling embedded schema: %w", err)
+	}
+	return &Loader{ctx: ctx, schema: v, LoadLocation: time.LoadLocation}, nil
+}
+
+// Result is what Load found: the programs that decoded and every diagnostic.
+// A program with errors is still returned when it decoded, so callers can
+// show partial information; callers that act on programs must check
+// Diagnostics.HasErrors first.
+type Result struct {
+	Programs    []*Program
+	Diagnostics Diagnostics
+}
+
+// Load loads the program directories matched by patterns from the operating
+// system's file system. A pattern is a directory or dir/... for every
+// directory below dir that holds .cue files. File names in diagnostics are
+// relative to the working directory when they lie below it.
+func (l *Loader) Load(ctx context.Context, patterns ...string) (*Result, error) {
+	cwd, err := os.Getwd()
+	if err != nil {
+		return nil, fmt.Errorf("finding working directory: %w", err)
+	}
+	// One FS rooted at / lets relative and absolute patterns mix; display
+	// names are mapped back to what the user typed.
+	fsys := os.DirFS("/")
+	abs := make([]string, len(patterns))
+	for i, p := range patterns {
+		rec := strings.HasSuffix(p, "/...") || p == "..."
+		dir := strings.TrimSuffix(strings.TrimSuffix(p, "..."), "/")
+		if dir == "" {
+			dir = "."
+		}
+		if !filepath.IsAbs(dir) {
+			dir = filepath.Join(cwd, dir)
+		}
+		a := strings.TrimPrefix(filepath.ToSlash(filepath.Clean(dir)), "/")
+		if a == "" {
+			a = "."
+		}
+		if rec {
+			a = strings.TrimSuffix(a, "/") + "/..."
+		}
+		abs[i] = a
+	}
+	display := func(name string) string {
+		full := "/" + name
+		if rel, err := filepath.Rel(cwd, full); err == nil && !strings.HasPrefix(rel, "..") {
+			return rel
+		}
+		return full
+	}
+	return l.load(ctx, fsys, abs, display)
+}
+
+// LoadFS loads programs from fsys, for example a git revision. Patterns and
+// file names in diagnostics are slash-separated paths within fsys.
+func (l *Loader) LoadFS(ctx context.Context, fsys fs.FS, patterns ...string) (*Result, error) {
+	return l.load(ctx, fsys, patterns, func(s string) string { return s })
+}
+
+func (l *Loader) load(ctx context.Context, fsys fs.FS, patterns []string, display func(string) string) (*Result, error) {
+	res := &Result{}
+	var dirs []string
+	seen := map[string]bool{}
+	for _, p := range patterns {
+		found, diag := expandPattern(fsys, p, display)
+		if diag != nil {
+			res.Diagnostics = append(res.Diagnostics, *diag)
+		}
+		for _, d := range found {
+			if !seen[d] {
+				seen[d] = true
+				dirs = append(dirs, d)
+			}
+		}
+	}
+	for _, dir := range dirs {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		prog, diags := l.loadDir(fsys, dir, display)
+		res.Diagnostics = append(res.Diagnostics, diags...)
+		if prog != nil {
+			res.Programs = append(res.Programs, prog)
+		}
+	}
+	res.Diagnostics = append(res.Diagnostics, checkAcross(res.Programs)...)
+	res.Diagnostics.Sort()
+	return res, nil
+}
+
+// expandPattern turns one pattern into program directories.
+func expandPattern(fsys fs.FS, pattern string, display func(string) string) ([]string, *Diagnostic) {
+	rec := pattern == "..." || strings.HasSuffix(pattern, "/...")
+	root := path.Clean(strings.TrimSuffix(strings.TrimSuffix(pattern, "..."), "/"))
+	if root == "" {
+		root = "."
+	}
+	fail := func(msg string) *Diagnostic {
+		return &Diagnostic{Severity: Error, Pos: Pos{Filename: display(root)}, Message: msg}
+	}
+	info, err := fs.Stat(fsys, root)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return nil, fail("no such directory")
+	case err != nil:
+		return nil, fail(fmt.Sprintf("cannot read: %v", trimPathError(err)))
+	case !info.IsDir():
+		return nil, fail("not a directory: give the program's directory, not a file")
+	}
+	if !rec {
+		return []string{root}, nil
+	}
+	var dirs []string
+	err = fs.WalkDir(fsys, root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if !d.IsDir() {
+			return nil
+		}
+		if p != root && (strings.HasPrefix(d.Name(), ".") || strings.HasPrefix(d.Name(), "_") || d.Name() == "testdata" || d.Name() == "cue.mod") {
+			return fs.SkipDir
+		}
+		if files, _ := cueFiles(fsys, p); len(files) > 0 {
+			dirs = append(dirs, p)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fail(fmt.Sprintf("cannot read: %v", trimPathError(err)))
+	}
+	if len(dirs) == 0 {
+		return nil, fail("no programs found: no directory below holds .cue files")
+	}
+	return dirs, nil
+}
+
+func trimPathError(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}
+
+func cueFiles(fsys fs.FS, dir string) ([]string, error) {
+	entries, err := fs.ReadDir(fsys, dir)
+	if err != nil {
+		return nil, err
+	}
+	var files []string
+	for _, e := range entries {
+		if !e.IsDir() && strings.HasSuffix(e.Name(), ".cue") && !strings.HasPrefix(e.Name(), ".") {
+			files = append(files, path.Join(dir, e.Name()))
+		}
+	}
+	sort.Strings(files)
+	return files, nil
+}
+
+// source keeps what diagnostics and schedules need after decoding: the user's
+// own value (without the schema, so positions point into the user's files)
+// and the resolved time zones.
+type source struct {
+	user  cue.Value
+	zones map[string]*time.Location
+	dir   string
+}
+
+// loadDir loads one program package.
+func (l *Loader) loadDir(fsys fs.FS, dir string, display func(string) string) (*Program, Diagnostics) {
+	dirPos := Pos{Filename: display(dir)}
+	files, err := cueFiles(fsys, dir)
+	if err != nil {
+		return nil, Diagnostics{{Severity: Error, Pos: dirPos, Message: fmt.Sprintf("cannot read directory: %v", trimPathError(err))}}
+	}
+	if len(files) == 0 {
+		return nil, Diagnostics{{Severity: Error, Pos: dirPos, Message: "no .cue files in this directory"}}
+	}
+
+	var diags Diagnostics
+	inst := build.NewContext().NewInstance(display(dir), nil)
+	pkg, pkgFile := "", ""
+	for _, name := range files {
+		src, err := fs.ReadFile(fsys, name)
+		if err != nil {
+			diags = append(diags, Diagnostic{Severity: Error, Pos: Pos{Filename: display(name)}, Message: fmt.Sprintf("cannot read file: %v", trimPathError(err))})
+			continue
+		}
+		f, err := parser.ParseFile(display(name), src)
+		if err != nil {
+			diags = append(diags, fromCUE(err, cue.Value{}, l.schema)...)
+			continue
+		}
+		if p := f.PackageName(); pkgFile == "" {
+			pkg, pkgFile = p, display(name)
+		} else if p != pkg {
+			diags = append(diags, Diagnostic{Severity: Error, Pos: packagePos(f, display(name)),
+				Message: fmt.Sprintf("package %q differs from package %q in %s: all files of a program share one package", p, pkg, pkgFile)})
+			continue
+		}
+		if err := inst.AddSyntax(f); err != nil {
+			diags = append(diags, fromCUE(err, cue.Value{}, l.schema)...)
+		}
+	}
+	if diags.HasErrors() {
+		return nil, diags
+	}
+
+	user := l.ctx.BuildInstance(inst)
+	if err := user.Err(); err != nil {
+		return nil, fromCUE(err, user, l.schema)
+	}
+	diags = append(diags, checkTopLevel(user)...)
+
+	v := l.schema.Unify(user)
+	if err := v.Validate(cue.Concrete(true)); err != nil {
+		// CUE drops "incomplete" errors (missing fields) from a result that
+		// also holds conflicts, so one pass would hide some problems until
+		// the others are fixed. Descending into the failing parts finds all.
+		var errs []cueerrors.Error
+		collectErrors(v, &errs)
+		return nil, append(diags, fromCUEList(errs, user, l.schema)...)
+	}
+
+	var raw struct {
+		Program Program           `json:"program"`
+		People  map[string]Person `json:"people"`
+		Pairs   map[string]Pair   `json:"pairs"`
+		Moved   []Moved           `json:"moved"`
+	}
+	if err := v.Decode(&raw); err != nil {
+		return nil, append(diags, fromCUE(err, user, l.schema)...)
+	}
+	p := &raw.Program
+	p.Dir = dir
+	p.People, p.Pairs, p.Moved = raw.People, raw.Pairs, raw.Moved
+	if p.People == nil {
+		p.People = map[string]Person{}
+	}
+	if p.Pairs == nil {
+		p.Pairs = map[string]Pair{}
+	}
+	p.EventIDs = sortedKeys(p.Events)
+	p.TutorialIDs = sortedKeys(p.Tutorials)
+	p.PersonIDs = sortedKeys(p.People)
+	p.PairIDs = sortedKeys(p.Pairs)
+	p.src = &source{user: user, dir: display(dir), zones: map[string]*time.Location{}}
+
+	diags = append(diags, l.check(p)...)
+	return p, diags
+}
+
+func packagePos(f *ast.File, name string) Pos {
+	for _, d := range f.Decls {
+		if pc, ok := d.(*ast.Package); ok {
+			return toPos(pc.Name.Pos())
+		}
+	}
+	return Pos{Filename: name, Line: 1, Column: 1}
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// checkTopLevel reports fields the schema does not know at the top of a
+// package. The schema's own top level stays open so `cue vet` can use it
+// with a user's package; this check closes it for rmctl.
+func checkTopLevel(user cue.Value) Diagnostics {
+	it, err := user.Fields()
+	if err != nil {
+		return nil
+	}
+	var diags Diagnostics
+	for it.Next() {
+		name := it.Selector().String()
+		if !contains(topLevel, name) {
+			diags = append(diags, Diagnostic{Severity: Error, Pos: toPos(it.Value().Pos()), Path: name,
+				Message: unknownFieldMessage(name, topLevel)})
+		}
+	}
+	return diags
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// pos returns the position of a field in the user's files, walking up to the
+// nearest ancestor that exists when the field itself is missing.
+func (p *Program) pos(segs ...string) Pos {
+	if p.src == nil {
+		return Pos{}
+	}
+	for n := len(segs); n > 0; n-- {
+		sels := make([]cue.Selector, n)
+		for i, s := range segs[:n] {
+			if idx, ok := indexSeg(s); ok {
+				sels[i] = cue.Index(idx)
+			} else {
+				sels[i] = cue.Str(s)
+			}
+		}
+		if v := p.src.user.LookupPath(cue.MakePath(sels...)); v.Exists() {
+			if pos := toPos(v.Pos()); pos.Line > 0 {
+				return pos
+			}
+		}
+	}
+	return Pos{Filename: p.src.dir}
+}
+
+// Index returns the path segment for a list index, shown as [i].
+func Index(i int) string { return "[" + strconv.Itoa(i) + "]" }
+
+func indexSeg(s string) (int, bool) {
+	if len(s) < 3 || s[0] != '[' || s[len(s)-1] != ']' {
+		return 0, false
+	}
+	i, err := strconv.Atoi(s[1 : len(s)-1])
+	return i, err == nil
+}
+
+func toPos(p token.Pos) Pos {
+	if !p.IsValid() {
+		return Pos{}
+	}
+	return Pos{Filename: p.Filename(), Line: p.Line(), Column: p.Column(), Offset: p.Offset()}
+}
+
+// collectErrors validates v and, where it fails, each of its children, so
+// every leaf error is found. Only failing subtrees are revisited.
+func collectErrors(v cue.Value, out *[]cueerrors.Error) {
+	err := v.Validate(cue.Concrete(true))
+	if err == nil {
+		return
+	}
+	// A struct's own error repeats its children's, so report the children
+	// and fall back to the parent's error only when none of them failed.
+	n := len(*out)
+	if it, ierr := v.Fields(); ierr == nil {
+		for it.Next() {
+			collectErrors(it.Value(), out)
+		}
+	} else if it, ierr := v.List(); ierr == nil {
+		for it.Next() {
+			collectErrors(it.Value(), out)
+		}
+	}
+	if len(*out) == n {
+		*out = append(*out, cueerrors.Errors(err)...)
+	}
+}
+
+// fromCUE turns CUE errors into diagnostics, preferring positions in the
+// user's files over positions in the schema, and rewording CUE's messages.
+func fromCUE(err error, user, schema cue.Value) Diagnostics {
+	return fromCUEList(cueerrors.Errors(err), user, schema)
+}
+
+func fromCUEList(errs []cueerrors.Error, user, schema cue.Value) Diagnostics {
+	// CUE reports one error per failed branch of a disjunction; group them by
+	// field so the user reads one sentence per field.
+	type group struct {
+		path []string
+		pos  Pos
+		msgs []string
+	}
+	var order []string
+	groups := map[string]*group{}
+	for _, e := range errs {
+		key := strings.Join(e.Path(), "\x00")
+		g, ok := groups[key]
+		if !ok {
+			g = &group{path: e.Path()}
+			groups[key] = g
+			order = append(order, key)
+		}
+		if p := userPos(e); p.Line > 0 && (g.pos.Line == 0 || p.Offset > g.pos.Offset) {
+			g.pos = p
+		}
+		f, args := e.Msg()
+		g.msgs = append(g.msgs, fmt.Sprintf(f, args...))
+	}
+	var diags Diagnostics
+	for _, key := range order {
+		g := groups[key]
+		d := Diagnostic{Severity: Error, Path: cuePath(g.path), Pos: g.pos}
+		d.Message = humanize(g.path, g.msgs, user, schema)
+		if d.Pos.Line == 0 && user.Exists() {
+			d.Pos = lookupPos(user, g.path)
+		}
+		diags = append(diags, d)
+	}
+	return diags
+}
+
+func userPos(e cueerrors.Error) Pos {
+	var best Pos
+	for _, p := range append([]token.Pos{e.Position()}, e.InputPositions()...) {
+		if !p.IsValid() || p.Filename() == schemaFile {
+			continue
+		}
+		// The last user position is usually the value at fault, the first
+		// one can be the reference that led there.
+		best = toPos(p)
+	}
+	return best
+}
+
+// lookupPos finds the nearest existing ancestor of a path in the user's value.
+func lookupPos(user cue.Value, segs []string) Pos {
+	for n := len(segs); n > 0; n-- {
+		p := cue.ParsePath(strings.Join(segs[:n], "."))
+		if p.Err() != nil {
+			continue
+		}
+		if v := user.LookupPath(p); v.Exists() {
+			if pos := toPos(v.Pos()); pos.Line > 0 {
+				return pos
+			}
+		}
+	}
+	return Pos{}
+}
+
+// cuePath converts CUE's path segments (quoted where needed) to FormatPath form.
+func cuePath(segs []string) string {
+	out := make([]string, len(segs))
+	for i, s := range segs {
+		if u, err := strconv.Unquote(s); err == nil {
+			s = u
+		} else if _, err := strconv.Atoi(s); err == nil {
+			s = "[" + s + "]" // CUE prints list indices unquoted, keys like "3" quoted
+		}
+		out[i] = s
+	}
+	return FormatPath(out...)
+}

@@ -1,0 +1,214 @@
+package schema
+
+import (
+	"fmt"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+
+	"cuelang.org/go/cue"
+)
+
+// formats maps a schema constraint, as CUE prints it in an error, to what a
+// person editing a program needs to read.
+var formats = []struct{ constraint, message string }{
+	{`time.Format("2006-01-02")`, "is not a valid date: write YYYY-MM-DD, for example 2027-02-01"},
+	{`time.Format("15:04")`, "is not a valid time of day: write HH:MM in 24-hour form, for example 16:00"},
+	{`[0-2][0-9]:[0-5][0-9]`, "is not a valid time of day: write HH:MM in 24-hour form, for example 16:00"},
+	{`time.Duration`, "is not a valid duration: write for example 60m, 90m, 3h or 1h30m"},
+	{`(h|m|h[0-9]+m)`, "is not a valid duration: write for example 60m, 90m, 3h or 1h30m"},
+	{`@[^@`, "is not a valid e-mail address"},
+	{`https?://`, "is not a web address: it must start with https://"},
+	{`[0-9]+d$`, "is not a number of days: write for example 3d"},
+	{`[a-z0-9][a-z0-9._-]*`, "is not a valid id: use lower-case letters, digits, '.', '_' and '-', starting with a letter or digit"},
+	{`MinRunes(1)`, "must not be empty"},
+}
+
+var (
+	conflictRe = regexp.MustCompile(`^conflicting values (.+) and (.+)$`)
+	invalidRe  = regexp.MustCompile(`^invalid value (.+?) \((.*)\)$`)
+	boundRe    = regexp.MustCompile(`out of bound ([<>]=?)(-?[0-9.]+)$`)
+	kindRe     = regexp.MustCompile(`^conflicting values (.+) and (.+) \(mismatched types (\w+) and (\w+)\)$`)
+)
+
+// humanize turns the CUE messages reported for one field into one sentence.
+func humanize(path []string, msgs []string, user, schema cue.Value) string {
+	field := ""
+	if len(path) > 0 {
+		field = unquote(path[len(path)-1])
+	}
+	var allowed []string
+	got := ""
+	for _, m := range msgs {
+		switch {
+		case strings.Contains(m, "field not allowed"):
+			if len(path) >= 2 && unquote(path[len(path)-2]) == "sessions" {
+				return fmt.Sprintf("%q is not a session number: sessions are numbered from 1 in the order of the session plan", field)
+			}
+			return unknownFieldMessage(field, schemaFields(schema, path[:len(path)-1]))
+		case strings.HasPrefix(m, "incomplete value") || strings.Contains(m, "non-concrete value"):
+			if user.Exists() && !lookup(user, path).Exists() {
+				return fmt.Sprintf("required field %q is missing", field)
+			}
+			return "needs a concrete value"
+		case strings.Contains(m, "field is required but not present"):
+			return fmt.Sprintf("required field %q is missing", field)
+		}
+		if k := kindRe.FindStringSubmatch(m); k != nil {
+			// CUE names the two sides in either order; the user's is the
+			// one their file holds.
+			if user.Exists() && fmt.Sprint(lookup(user, path)) == k[2] {
+				return fmt.Sprintf("%s must be %s, not %s", k[2], article(k[3]), article(k[4]))
+			}
+			return fmt.Sprintf("%s must be %s, not %s", k[1], article(k[4]), article(k[3]))
+		}
+		if inv := invalidRe.FindStringSubmatch(m); inv != nil {
+			for _, f := range formats {
+				if strings.Contains(inv[2], f.constraint) {
+					return inv[1] + " " + f.message
+				}
+			}
+			if b := boundRe.FindStringSubmatch(inv[2]); b != nil {
+				return fmt.Sprintf("%s is out of range: it must be %s %s", inv[1], boundWords[b[1]], b[2])
+			}
+		}
+		if c := conflictRe.FindStringSubmatch(m); c != nil && !strings.Contains(m, "mismatched types") {
+			allowed = append(allowed, c[1])
+			got = c[2]
+		}
+	}
+	if got != "" {
+		sort.Strings(allowed)
+		allowed = dedupe(allowed)
+		if len(allowed) == 1 {
+			return fmt.Sprintf("%s is not allowed here: it must be %s", got, allowed[0])
+		}
+		return fmt.Sprintf("%s is not allowed: use one of %s", got, strings.Join(allowed, ", "))
+	}
+	for _, m := range msgs {
+		if !strings.Contains(m, "errors in empty disjunction") {
+			return m
+		}
+	}
+	return msgs[0]
+}
+
+var boundWords = map[string]string{">": "greater than", ">=": "at least", "<": "less than", "<=": "at most"}
+
+func article(kind string) string {
+	switch kind {
+	case "int", "string", "struct", "list":
+		if kind == "int" {
+			kind = "whole number"
+		}
+		if kind == "struct" {
+			kind = "block { ... }"
+		}
+		return "a " + kind
+	}
+	return kind
+}
+
+func dedupe(s []string) []string {
+	out := s[:0]
+	for i, x := range s {
+		if i == 0 || x != s[i-1] {
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+func unquote(s string) string {
+	if u, err := strconv.Unquote(s); err == nil {
+		return u
+	}
+	return s
+}
+
+func lookup(v cue.Value, path []string) cue.Value {
+	sels := make([]cue.Selector, len(path))
+	for i, s := range path {
+		if n, err := strconv.Atoi(s); err == nil {
+			sels[i] = cue.Index(n)
+		} else {
+			sels[i] = cue.Str(unquote(s))
+		}
+	}
+	return v.LookupPath(cue.MakePath(sels...))
+}
+
+// schemaFields lists the fields the schema allows at path, for "did you mean".
+func schemaFields(schema cue.Value, path []string) []string {
+	if !schema.Exists() {
+		return nil
+	}
+	v := schema
+	for _, s := range path {
+		s = unquote(s)
+		next := v.LookupPath(cue.MakePath(cue.Str(s)))
+		if !next.Exists() {
+			// Keys users choose (people, pairs, ...) match a pattern.
+			next = v.LookupPath(cue.MakePath(cue.AnyString))
+		}
+		if !next.Exists() {
+			return nil
+		}
+		v = next
+	}
+	it, err := v.Fields(cue.Optional(true))
+	if err != nil {
+		return nil
+	}
+	var names []string
+	for it.Next() {
+		names = append(names, unquote(it.Selector().Unquoted()))
+	}
+	return names
+}
+
+// unknownFieldMessage names an unknown field and suggests the closest known one.
+func unknownFieldMessage(name string, allowed []string) string {
+	msg := fmt.Sprintf("unknown field %q", name)
+	if best := closest(name, allowed); best != "" {
+		return msg + fmt.Sprintf(" (did you mean %q?)", best)
+	}
+	if len(allowed) > 0 && len(allowed) <= 12 {
+		return msg + "; allowed here: " + strings.Join(allowed, ", ")
+	}
+	return msg
+}
+
+// closest returns the candidate nearest to s by edit distance, if it is near
+// enough to be a likely typo.
+func closest(s string, candidates []string) string {
+	best, bestDist := "", len(s)/2+2
+	for _, c := range candidates {
+		if d := levenshtein(strings.ToLower(s), strings.ToLower(c)); d < bestDist {
+			best, bestDist = c, d
+		}
+	}
+	return best
+}
+
+func levenshtein(a, b string) int {
+	ra, rb := []rune(a), []rune(b)
+	prev := make([]int, len(rb)+1)
+	cur := make([]int, len(rb)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(ra); i++ {
+		cur[0] = i
+		for j := 1; j <= len(rb); j++ {
+			cost := 1
+			if ra[i-1] == rb[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(rb)]
+}
