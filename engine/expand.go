@@ -1,0 +1,178 @@
+// Package engine turns validated programs into the resources they declare
+// (Expand) and holds the steps after it in sub-packages: plan (desired vs
+// state), apply (plan → target, state after every action), state (the record
+// of what was applied), target (where invitations go) and view (rendering).
+package engine
+
+import (
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/rmctl/rmctl/engine/plan"
+	"github.com/rmctl/rmctl/engine/resource"
+	"github.com/rmctl/rmctl/schema"
+)
+
+// Expand returns every resource the programs declare: one session per
+// active pair and plan entry (skipped ones left out), one event per program
+// event for all active participants, and one assignment per tutorial of a
+// session per participant it is meant for. The result is sorted by address.
+func Expand(progs []*schema.Program) *plan.Desired {
+	d := &plan.Desired{}
+	byID := map[string]*schema.Program{}
+	n := 0
+	for _, p := range progs {
+		n += len(p.Pairs)*len(p.Sessions.Plan)*2 + len(p.Events)
+	}
+	d.Resources = make([]resource.Resource, 0, n)
+	for _, p := range progs {
+		byID[p.ID] = p
+		d.Programs = append(d.Programs, p.ID)
+		d.Resources = expandProgram(d.Resources, p)
+		for _, m := range p.Moved {
+			d.Moves = append(d.Moves, plan.Moved{From: p.ID + "/" + m.From, To: p.ID + "/" + m.To})
+		}
+	}
+	sort.Strings(d.Programs)
+	sort.Slice(d.Resources, func(i, j int) bool { return d.Resources[i].Address < d.Resources[j].Address })
+	e := explainer{programs: byID}
+	d.Explain = e.gone
+	d.Created = e.created
+	return d
+}
+
+func expandProgram(out []resource.Resource, p *schema.Program) []resource.Resource {
+	t := textsFor(p.Language)
+	organizer := resource.Contact{Name: p.Organizer.Name, Email: p.Organizer.Email}
+	attendee := func(id string, role resource.Role) resource.Attendee {
+		person := p.People[id]
+		return resource.Attendee{ID: id, Name: person.Name, Email: person.Email, Role: role}
+	}
+
+	active := p.ActivePeople()
+	for _, id := range p.EventIDs {
+		ev := p.Events[id]
+		start, end := p.EventTimes(id)
+		r := resource.Resource{
+			Address: resource.Address(p.ID, "event", id), Kind: resource.Event, Program: p.ID,
+			Title: ev.Title + " – " + p.Title, Location: ev.Location,
+			Start: start.UTC(), End: end.UTC(), Timezone: p.Timezone, Language: p.Language,
+			Organizer: organizer, Description: t.eventText(p, ev),
+		}
+		r.Attendees = make([]resource.Attendee, 0, len(active))
+		for _, who := range active {
+			r.Attendees = append(r.Attendees, attendee(who, resource.Participant))
+		}
+		r.UID = resource.UID(r.Address)
+		out = append(out, r)
+	}
+
+	for _, pairID := range p.PairIDs {
+		pair := p.Pairs[pairID]
+		if pair.Status != schema.StatusActive {
+			continue
+		}
+		zone := p.PairZone(pairID).String()
+		people := []resource.Attendee{attendee(pair.Mentor, resource.Mentor), attendee(pair.Mentee, resource.Mentee)}
+		handedOut := map[string]bool{}
+		sessions := p.Schedule(pairID)
+		for _, s := range sessions {
+			if s.Skipped {
+				continue
+			}
+			r := resource.Resource{
+				Address: resource.Address(p.ID, "pair", pairID, "session", strconv.Itoa(s.Number)),
+				Kind:    resource.Session, Program: p.ID,
+				Title: t.sessionTitle(s.Entry.Title, people[0].Name, people[1].Name),
+				Start: s.Start.UTC(), End: s.End.UTC(), Timezone: zone, Language: p.Language,
+				Organizer: organizer, Attendees: people,
+				Description: t.sessionText(p, s, len(sessions), people),
+			}
+			r.UID = resource.UID(r.Address)
+			out = append(out, r)
+
+			for _, tutID := range s.Entry.Tutorials {
+				if handedOut[tutID] {
+					continue // a tutorial is handed out once, before its first session
+				}
+				handedOut[tutID] = true
+				tut := p.Tutorials[tutID]
+				for _, who := range people {
+					if tut.Audience != "both" && tut.Audience != string(who.Role) {
+						continue
+					}
+					lang := p.Language
+					if l := p.People[who.ID].Language; l != "" {
+						lang = l
+					}
+					tt := textsFor(lang)
+					due := s.Start.AddDate(0, 0, -int(tut.Due))
+					a := resource.Resource{
+						Address: resource.Address(p.ID, "pair", pairID, "tutorial", tutID, who.ID),
+						Kind:    resource.Assignment, Program: p.ID,
+						Title: tt.assignmentTitle(tut.Title), URL: tut.URL,
+						Start: due.UTC(), Timezone: p.PersonZone(who.ID).String(), Language: lang,
+						Organizer: organizer, Attendees: []resource.Attendee{who},
+						Description: tt.assignmentText(tut, s, p.PersonZone(who.ID).String()),
+					}
+					a.UID = resource.UID(a.Address)
+					out = append(out, a)
+				}
+			}
+		}
+	}
+	return out
+}
+
+// explainer says, for plan output, why a resource appears or disappears.
+type explainer struct{ programs map[string]*schema.Program }
+
+func (e explainer) created(addr string) string {
+	segs := strings.Split(addr, "/")
+	switch {
+	case len(segs) >= 2 && segs[1] == "event":
+		return "new event"
+	case len(segs) >= 4 && segs[3] == "session":
+		return "session " + segs[4] + " of pair " + segs[2]
+	case len(segs) >= 6 && segs[3] == "tutorial":
+		return "tutorial " + segs[4] + " for " + segs[5]
+	}
+	return "new"
+}
+
+func (e explainer) gone(addr string) string {
+	segs := strings.Split(addr, "/")
+	p := e.programs[segs[0]]
+	if p == nil {
+		return "program " + segs[0] + " is no longer declared"
+	}
+	if len(segs) >= 3 && segs[1] == "event" {
+		return "event " + segs[2] + " was removed"
+	}
+	if len(segs) < 5 || segs[1] != "pair" {
+		return "no longer declared"
+	}
+	pairID := segs[2]
+	pair, ok := p.Pairs[pairID]
+	switch {
+	case !ok:
+		return "pair " + pairID + " was removed"
+	case pair.Status != schema.StatusActive:
+		return "pair " + pairID + " is " + pair.Status
+	}
+	if segs[3] == "session" {
+		n, _ := strconv.Atoi(segs[4])
+		if n > len(p.Sessions.Plan) {
+			return fmt.Sprintf("the session plan now has %d sessions", len(p.Sessions.Plan))
+		}
+		if o, ok := pair.Sessions[segs[4]]; ok && o.Skip {
+			return "session " + segs[4] + " is skipped"
+		}
+	}
+	if segs[3] == "tutorial" {
+		return "tutorial " + segs[4] + " is no longer handed to " + segs[len(segs)-1]
+	}
+	return "no longer declared"
+}

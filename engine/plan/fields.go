@@ -1,0 +1,87 @@
+package plan
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/rmctl/rmctl/engine/resource"
+)
+
+// diffSnapshots lists the fields that differ, formatted for people: times
+// in the resource's own zone, attendees as names with addresses.
+func diffSnapshots(a, b *resource.Snapshot) []FieldChange {
+	var out []FieldChange
+	add := func(field, old, new string) {
+		if old != new {
+			out = append(out, FieldChange{Field: field, Old: old, New: new})
+		}
+	}
+	add("title", a.Title, b.Title)
+	add("start", FormatTime(a.Start, a.Timezone), FormatTime(b.Start, b.Timezone))
+	if !a.End.IsZero() || !b.End.IsZero() {
+		add("duration", formatDuration(a.End.Sub(a.Start)), formatDuration(b.End.Sub(b.Start)))
+	}
+	add("location", a.Location, b.Location)
+	add("url", a.URL, b.URL)
+	add("timezone", a.Timezone, b.Timezone)
+	add("language", a.Language, b.Language)
+	add("organizer", contact(a.Organizer), contact(b.Organizer))
+	add("attendees", attendees(a.Attendees), attendees(b.Attendees))
+	if a.DescriptionHash != b.DescriptionHash {
+		out = append(out, FieldChange{Field: "description", Old: "(previous text)", New: "(new text)"})
+	}
+	return out
+}
+
+func updateReason(fields []FieldChange, movedFrom string) string {
+	names := make([]string, len(fields))
+	for i, f := range fields {
+		names[i] = f.Field
+	}
+	r := strings.Join(names, ", ") + " changed"
+	if movedFrom != "" {
+		r = "renamed from " + movedFrom + "; " + r
+	}
+	return r
+}
+
+// FormatTime shows an instant in the zone people read it in, e.g.
+// "Tue 2027-03-09 16:00 CET".
+func FormatTime(t time.Time, zone string) string {
+	if t.IsZero() {
+		return ""
+	}
+	if loc, err := time.LoadLocation(zone); err == nil && zone != "" {
+		t = t.In(loc)
+	} else {
+		t = t.UTC()
+	}
+	return t.Format("Mon 2006-01-02 15:04 MST")
+}
+
+func formatDuration(d time.Duration) string {
+	if d <= 0 {
+		return ""
+	}
+	h, m := int(d.Hours()), int(d.Minutes())%60
+	switch {
+	case h == 0:
+		return fmt.Sprintf("%dm", m)
+	case m == 0:
+		return fmt.Sprintf("%dh", h)
+	}
+	return fmt.Sprintf("%dh%dm", h, m)
+}
+
+func contact(c resource.Contact) string {
+	return fmt.Sprintf("%s <%s>", c.Name, c.Email)
+}
+
+func attendees(as []resource.Attendee) string {
+	parts := make([]string, len(as))
+	for i, a := range as {
+		parts[i] = fmt.Sprintf("%s <%s>", a.Name, a.Email)
+	}
+	return strings.Join(parts, ", ")
+}

@@ -1,0 +1,377 @@
+// Package plan compares what programs declare with what state says was
+// applied and produces a Plan: a plain value listing, per resource address,
+// whether to create, update or cancel it and why. Building a plan does no
+// I/O; rendering it is the view package's job and carrying it out is apply's.
+package plan
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/rmctl/rmctl/engine/resource"
+	"github.com/rmctl/rmctl/engine/state"
+)
+
+// FormatVersion is the version of the plan's JSON form (saved plans and
+// `rmctl plan -o json`). It changes when a field changes meaning or goes
+// away; added fields keep it.
+const FormatVersion = "1"
+
+// Action is what a change does.
+type Action string
+
+// Actions. Move re-keys a resource in state without sending anything.
+const (
+	Create Action = "create"
+	Update Action = "update"
+	Cancel Action = "cancel"
+	Move   Action = "move"
+	NoOp   Action = "no-op"
+)
+
+// Symbol is the one-character marker of the action in text output.
+func (a Action) Symbol() string {
+	switch a {
+	case Create:
+		return "+"
+	case Update:
+		return "~"
+	case Cancel:
+		return "-"
+	case Move:
+		return ">"
+	}
+	return " "
+}
+
+// Plan is the outcome of comparing declarations with state.
+type Plan struct {
+	FormatVersion string    `json:"format_version"`
+	CreatedAt     time.Time `json:"created_at"`
+	// Now is the instant that separates past (frozen) from future resources.
+	Now time.Time `json:"now"`
+	// Lineage and Serial of the state the plan was made from: a saved plan
+	// is refused once state has moved on.
+	Lineage  string   `json:"lineage"`
+	Serial   uint64   `json:"serial"`
+	Commit   string   `json:"commit,omitempty"`
+	Dirty    bool     `json:"dirty,omitempty"`
+	Programs []string `json:"programs"`
+	// Changes to carry out, sorted by address.
+	Changes []Change `json:"changes"`
+	// Frozen lists resources that differ from their declaration but lie in
+	// the past, so they are left as they were sent.
+	Frozen []Change `json:"frozen,omitempty"`
+	// Unchanged counts resources already up to date.
+	Unchanged int `json:"unchanged"`
+	// Notes are remarks for the reader, such as state of programs that were
+	// not loaded and so are left alone.
+	Notes   []string `json:"notes,omitempty"`
+	Summary Summary  `json:"summary"`
+	Impact  []Impact `json:"impact"`
+}
+
+// Change is one planned action on one resource.
+type Change struct {
+	Address string        `json:"address"`
+	Action  Action        `json:"action"`
+	Kind    resource.Kind `json:"kind"`
+	UID     string        `json:"uid"`
+	Reason  string        `json:"reason"`
+	// MovedFrom is the old address of a re-keyed resource.
+	MovedFrom string `json:"moved_from,omitempty"`
+	// Sequence is the iCalendar SEQUENCE this change sends.
+	Sequence int           `json:"sequence"`
+	Fields   []FieldChange `json:"fields,omitempty"`
+	// Before is what state recorded; nil on create.
+	Before *resource.Snapshot `json:"before,omitempty"`
+	// After is the full desired resource; nil on cancel.
+	After *resource.Resource `json:"after,omitempty"`
+	// Removed are attendees of Before no longer in After: they get a CANCEL.
+	Removed []resource.Attendee `json:"removed,omitempty"`
+}
+
+// FieldChange is one field of an update, old → new, formatted for people.
+type FieldChange struct {
+	Field string `json:"field"`
+	Old   string `json:"old"`
+	New   string `json:"new"`
+}
+
+// Summary counts the changes by action.
+type Summary struct {
+	Create    int `json:"create"`
+	Update    int `json:"update"`
+	Cancel    int `json:"cancel"`
+	Move      int `json:"move"`
+	Frozen    int `json:"frozen"`
+	Unchanged int `json:"unchanged"`
+}
+
+// HasChanges reports whether applying the plan would do anything.
+func (p *Plan) HasChanges() bool { return len(p.Changes) > 0 }
+
+// Impact is what a plan means for one person.
+type Impact struct {
+	Person string `json:"person"`
+	Name   string `json:"name"`
+	Email  string `json:"email"`
+	Send   int    `json:"send"`
+	Update int    `json:"update"`
+	Cancel int    `json:"cancel"`
+}
+
+// Moved says that resources below From now live below To (a re-keyed pair
+// or event); they keep their UIDs.
+type Moved struct {
+	From string `json:"from"`
+	To   string `json:"to"`
+}
+
+// Desired is what the programs declare, as expansion produced it.
+type Desired struct {
+	Programs  []string
+	Resources []resource.Resource // sorted by address
+	Moves     []Moved
+	// Explain says why an address in state is no longer declared.
+	Explain func(address string) string
+	// Created says why a resource is new (e.g. "new pair").
+	Created func(address string) string
+}
+
+// Options steer Build.
+type Options struct {
+	Now      time.Time
+	Targets  []string // address patterns to include (all when empty)
+	Excludes []string // address patterns to leave out
+	// Prune cancels resources of programs that are in state but were not loaded.
+	Prune  bool
+	Commit string
+	Dirty  bool
+}
+
+// Build compares desired with st.
+func Build(d *Desired, st *state.State, opts Options) *Plan {
+	p := &Plan{
+		FormatVersion: FormatVersion,
+		CreatedAt:     opts.Now.UTC(),
+		Now:           opts.Now.UTC(),
+		Lineage:       st.Lineage,
+		Serial:        st.Serial,
+		Commit:        opts.Commit,
+		Dirty:         opts.Dirty,
+		Programs:      d.Programs,
+		Changes:       []Change{},
+	}
+	selected := func(addr string) bool {
+		if len(opts.Targets) > 0 && !matchAny(opts.Targets, addr) {
+			return false
+		}
+		return !matchAny(opts.Excludes, addr)
+	}
+	view, movedFrom := applyMoves(st, d.Moves)
+	loaded := map[string]bool{}
+	for _, prog := range d.Programs {
+		loaded[prog] = true
+	}
+
+	seen := make(map[string]bool, len(d.Resources))
+	for i := range d.Resources {
+		r := &d.Resources[i]
+		seen[r.Address] = true
+		if !selected(r.Address) {
+			continue
+		}
+		entry := view[r.Address]
+		if entry == nil {
+			if r.Start.Before(opts.Now) {
+				p.Unchanged++ // a past resource never sent stays unsent
+				continue
+			}
+			reason := "new"
+			if d.Created != nil {
+				reason = d.Created(r.Address)
+			}
+			p.Changes = append(p.Changes, Change{Address: r.Address, Action: Create, Kind: r.Kind, UID: r.UID, Reason: reason, After: r})
+			continue
+		}
+		r.UID = entry.UID // identity survives moves
+		after := r.Snapshot()
+		old := movedFrom[r.Address]
+		if entry.Hash == after.Hash() {
+			if old != "" {
+				p.Changes = append(p.Changes, Change{Address: r.Address, Action: Move, Kind: r.Kind, UID: r.UID,
+					Reason: "renamed from " + old, MovedFrom: old, Sequence: entry.Sequence, Before: &entry.Snapshot, After: r})
+			} else {
+				p.Unchanged++
+			}
+			continue
+		}
+		c := Change{Address: r.Address, Action: Update, Kind: r.Kind, UID: r.UID, MovedFrom: old,
+			Sequence: entry.Sequence + 1, Before: &entry.Snapshot, After: r,
+			Fields: diffSnapshots(&entry.Snapshot, &after), Removed: removedAttendees(&entry.Snapshot, &after)}
+		c.Reason = updateReason(c.Fields, old)
+		if entry.Snapshot.Start.Before(opts.Now) || r.Start.Before(opts.Now) {
+			c.Action = NoOp
+			c.Reason = "in the past: left as it was sent (" + c.Reason + ")"
+			p.Frozen = append(p.Frozen, c)
+			continue
+		}
+		p.Changes = append(p.Changes, c)
+	}
+
+	outside := map[string]int{}
+	for addr, entry := range view {
+		if seen[addr] || !selected(addr) {
+			continue
+		}
+		if !loaded[entry.Snapshot.Program] && !opts.Prune {
+			outside[entry.Snapshot.Program]++
+			continue
+		}
+		c := Change{Address: addr, Action: Cancel, Kind: entry.Snapshot.Kind, UID: entry.UID,
+			Sequence: entry.Sequence + 1, Before: &entry.Snapshot, MovedFrom: movedFrom[addr]}
+		c.Reason = "no longer declared"
+		if !loaded[entry.Snapshot.Program] {
+			c.Reason = "program " + entry.Snapshot.Program + " is no longer declared"
+		} else if d.Explain != nil {
+			c.Reason = d.Explain(addr)
+		}
+		if entry.Snapshot.Start.Before(opts.Now) {
+			c.Action = NoOp
+			c.Reason = "in the past: left as it was sent (" + c.Reason + ")"
+			p.Frozen = append(p.Frozen, c)
+			continue
+		}
+		p.Changes = append(p.Changes, c)
+	}
+	for _, prog := range sortedKeys(outside) {
+		p.Notes = append(p.Notes, fmt.Sprintf("%d resources of program %s are in state but the program was not loaded: left alone (load it, or use --prune to cancel them)", outside[prog], prog))
+	}
+
+	sort.Slice(p.Changes, func(i, j int) bool { return p.Changes[i].Address < p.Changes[j].Address })
+	sort.Slice(p.Frozen, func(i, j int) bool { return p.Frozen[i].Address < p.Frozen[j].Address })
+	p.summarize()
+	return p
+}
+
+func matchAny(patterns []string, addr string) bool {
+	for _, pat := range patterns {
+		if resource.Match(pat, addr) {
+			return true
+		}
+	}
+	return false
+}
+
+// applyMoves returns state's entries keyed by their address after the
+// declared moves, and for each moved entry its old address.
+func applyMoves(st *state.State, moves []Moved) (map[string]*state.Entry, map[string]string) {
+	view := make(map[string]*state.Entry, len(st.Resources))
+	for addr, e := range st.Resources {
+		view[addr] = e
+	}
+	movedFrom := map[string]string{}
+	for _, m := range moves {
+		for addr, e := range st.Resources {
+			if !strings.HasPrefix(addr, m.From+"/") {
+				continue
+			}
+			to := m.To + strings.TrimPrefix(addr, m.From)
+			if cur, taken := st.Resources[to]; taken {
+				if cur.UID == e.UID {
+					// An apply died between recording the new address and
+					// dropping the old one: one resource, not two.
+					delete(view, addr)
+				}
+				continue
+			}
+			delete(view, addr)
+			view[to] = e
+			movedFrom[to] = addr
+		}
+	}
+	return view, movedFrom
+}
+
+func (p *Plan) summarize() {
+	s := Summary{Frozen: len(p.Frozen), Unchanged: p.Unchanged}
+	impact := map[string]*Impact{}
+	touch := func(a resource.Attendee) *Impact {
+		im := impact[a.Email]
+		if im == nil {
+			im = &Impact{Person: a.ID, Name: a.Name, Email: a.Email}
+			impact[a.Email] = im
+		}
+		return im
+	}
+	for _, c := range p.Changes {
+		switch c.Action {
+		case Create:
+			s.Create++
+			for _, a := range c.After.Attendees {
+				touch(a).Send++
+			}
+		case Update:
+			s.Update++
+			for _, a := range c.After.Attendees {
+				if c.Before != nil && hasAttendee(c.Before.Attendees, a.Email) {
+					touch(a).Update++
+				} else {
+					touch(a).Send++
+				}
+			}
+			for _, a := range c.Removed {
+				touch(a).Cancel++
+			}
+		case Cancel:
+			s.Cancel++
+			for _, a := range c.Before.Attendees {
+				touch(a).Cancel++
+			}
+		case Move:
+			s.Move++
+		}
+	}
+	p.Summary = s
+	p.Impact = make([]Impact, 0, len(impact))
+	for _, im := range impact {
+		p.Impact = append(p.Impact, *im)
+	}
+	sort.Slice(p.Impact, func(i, j int) bool {
+		if p.Impact[i].Person != p.Impact[j].Person {
+			return p.Impact[i].Person < p.Impact[j].Person
+		}
+		return p.Impact[i].Email < p.Impact[j].Email
+	})
+}
+
+func hasAttendee(as []resource.Attendee, email string) bool {
+	for _, a := range as {
+		if strings.EqualFold(a.Email, email) {
+			return true
+		}
+	}
+	return false
+}
+
+func removedAttendees(before, after *resource.Snapshot) []resource.Attendee {
+	var out []resource.Attendee
+	for _, a := range before.Attendees {
+		if !hasAttendee(after.Attendees, a.Email) {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}

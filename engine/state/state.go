@@ -1,0 +1,126 @@
+// Package state records what rmctl has applied: for every resource address
+// its UID, content hash, SEQUENCE, a compact snapshot and where the target
+// stored it. Plans diff declarations against this record; apply updates it
+// after every single action so an interrupted run loses nothing.
+//
+// The Store interface is the seam to backends; the local file backend is
+// the embedded default.
+package state
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"time"
+
+	"github.com/rmctl/rmctl/engine/resource"
+)
+
+// FormatVersion is the version of the state file format.
+const FormatVersion = 1
+
+// State is the whole record.
+type State struct {
+	Version int `json:"version"`
+	// Lineage identifies one history of state; Serial counts its writes. A
+	// saved plan remembers both and is refused once either moved on.
+	Lineage string `json:"lineage"`
+	Serial  uint64 `json:"serial"`
+	// Resources by address.
+	Resources map[string]*Entry `json:"resources"`
+}
+
+// Entry is the record of one applied resource.
+type Entry struct {
+	Address  string            `json:"address"`
+	UID      string            `json:"uid"`
+	Hash     string            `json:"hash"`
+	Sequence int               `json:"sequence"`
+	Snapshot resource.Snapshot `json:"snapshot"`
+	// Refs say where the target keeps the resource (for CalDAV: one object
+	// per calendar, with its ETag). Empty for targets that keep nothing.
+	Refs      []Ref     `json:"refs,omitempty"`
+	Commit    string    `json:"commit,omitempty"` // git commit it was last applied from
+	Dirty     bool      `json:"dirty,omitempty"`  // applied from a tree with uncommitted changes
+	AppliedAt time.Time `json:"appliedAt"`
+}
+
+// Ref locates a resource's copy in a target.
+type Ref struct {
+	Target   string `json:"target"`             // target kind, e.g. "caldav"
+	Calendar string `json:"calendar,omitempty"` // calendar (collection) URL
+	Href     string `json:"href,omitempty"`     // object URL
+	ETag     string `json:"etag,omitempty"`
+}
+
+// New returns an empty state with a fresh lineage.
+func New(lineage string) *State {
+	return &State{Version: FormatVersion, Lineage: lineage, Resources: map[string]*Entry{}}
+}
+
+// Addresses returns the addresses in state, sorted.
+func (s *State) Addresses() []string {
+	out := make([]string, 0, len(s.Resources))
+	for a := range s.Resources {
+		out = append(out, a)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Op is one durable change to state: Entry set at Address, or removed when
+// Entry is nil. Apply records one Op per finished action.
+type Op struct {
+	Address string `json:"address"`
+	Entry   *Entry `json:"entry,omitempty"`
+}
+
+// Apply applies op to s.
+func (s *State) Apply(op Op) {
+	if op.Entry == nil {
+		delete(s.Resources, op.Address)
+		return
+	}
+	s.Resources[op.Address] = op.Entry
+}
+
+// LockInfo says who holds the lock, for the message another process shows.
+type LockInfo struct {
+	ID        string    `json:"id"`
+	Operation string    `json:"operation"` // e.g. "apply"
+	Who       string    `json:"who"`       // user@host
+	PID       int       `json:"pid"`
+	Created   time.Time `json:"created"`
+	Expires   time.Time `json:"expires"` // a lock past this is stale and may be taken over
+}
+
+// LockedError is returned when another process holds the lock.
+type LockedError struct{ Info LockInfo }
+
+func (e *LockedError) Error() string {
+	return fmt.Sprintf("state is locked by %s (pid %d) for %q since %s, lock ID %s; if that process is gone, run: rmctl force-unlock %s",
+		e.Info.Who, e.Info.PID, e.Info.Operation, e.Info.Created.Format(time.RFC3339), e.Info.ID, e.Info.ID)
+}
+
+// ErrNotLocked is returned by Unlock when there is no lock with that ID.
+var ErrNotLocked = errors.New("state is not locked with that ID")
+
+// Store reads and writes state. Read returns the state with every recorded
+// Op applied; Record makes one Op durable before it returns; Write replaces
+// the whole state (raising Serial) and folds the recorded Ops into it.
+type Store interface {
+	Read(ctx context.Context) (*State, error)
+	Record(ctx context.Context, op Op) error
+	Write(ctx context.Context, s *State) error
+	Locker
+}
+
+// Locker guards a store against concurrent applies.
+type Locker interface {
+	// Lock takes the lock or returns a *LockedError naming the holder. A
+	// lock past its Expires is taken over.
+	Lock(ctx context.Context, info LockInfo) error
+	// Unlock releases the lock with the given ID.
+	Unlock(ctx context.Context, id string) error
+}

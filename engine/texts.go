@@ -1,0 +1,98 @@
+package engine
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/rmctl/rmctl/engine/resource"
+	"github.com/rmctl/rmctl/schema"
+)
+
+// texts holds the invitation wording of one language. Participants read
+// these, so they are full sentences in the program's language.
+type texts struct {
+	lang                                                   string
+	session, of, mentor, mentee, topics, agenda, tutorials string
+	minutes, due, program, footer, prepare                 string
+	weekdays                                               [7]string
+}
+
+var german = texts{
+	lang: "de", session: "Reverse-Mentoring-Session", of: "von", mentor: "Mentor", mentee: "Mentee",
+	topics: "Themen", agenda: "Ablauf", tutorials: "Tutorials zur Vorbereitung", minutes: "Min.",
+	due: "fällig bis", program: "Programm", prepare: "Bitte vor der Session durcharbeiten",
+	footer:   "Diese Einladung verwaltet rmctl für %s. Fragen und Änderungswünsche bitte an %s <%s>.",
+	weekdays: [7]string{"So", "Mo", "Di", "Mi", "Do", "Fr", "Sa"},
+}
+
+var english = texts{
+	lang: "en", session: "Reverse mentoring session", of: "of", mentor: "Mentor", mentee: "Mentee",
+	topics: "Topics", agenda: "Agenda", tutorials: "Tutorials to prepare", minutes: "min",
+	due: "due", program: "Program", prepare: "Please work through this before the session",
+	footer:   "This invitation is managed by rmctl for %s. Questions and change requests: %s <%s>.",
+	weekdays: [7]string{"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"},
+}
+
+func textsFor(lang string) *texts {
+	if lang == "en" {
+		return &english
+	}
+	return &german
+}
+
+func (t *texts) when(at time.Time) string {
+	return fmt.Sprintf("%s %s", t.weekdays[at.Weekday()], at.Format("2006-01-02 15:04 MST"))
+}
+
+func (t *texts) sessionTitle(entry, mentor, mentee string) string {
+	return fmt.Sprintf("Reverse Mentoring: %s (%s & %s)", entry, mentor, mentee)
+}
+
+func (t *texts) assignmentTitle(tutorial string) string {
+	return "Tutorial: " + tutorial
+}
+
+func (t *texts) sessionText(p *schema.Program, s schema.Session, total int, people []resource.Attendee) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s %d %s %d: %s\n", t.session, s.Number, t.of, total, s.Entry.Title)
+	fmt.Fprintf(&b, "%s: %s\n\n", t.program, p.Title)
+	fmt.Fprintf(&b, "%s: %s\n%s: %s\n", t.mentor, people[0].Name, t.mentee, people[1].Name)
+	if len(s.Entry.Topics) > 0 {
+		fmt.Fprintf(&b, "\n%s:\n", t.topics)
+		for _, topic := range s.Entry.Topics {
+			fmt.Fprintf(&b, "- %s\n", topic)
+		}
+	}
+	if s.Entry.Agenda != "" {
+		fmt.Fprintf(&b, "\n%s:\n%s\n", t.agenda, strings.TrimSpace(s.Entry.Agenda))
+	}
+	if len(s.Entry.Tutorials) > 0 {
+		fmt.Fprintf(&b, "\n%s:\n", t.tutorials)
+		for _, id := range s.Entry.Tutorials {
+			tut := p.Tutorials[id]
+			fmt.Fprintf(&b, "- %s (%d %s): %s\n", tut.Title, tut.Minutes, t.minutes, tut.URL)
+		}
+	}
+	fmt.Fprintf(&b, "\n"+t.footer+"\n", p.Title, p.Organizer.Name, p.Organizer.Email)
+	return b.String()
+}
+
+func (t *texts) eventText(p *schema.Program, e schema.Event) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s\n%s: %s\n", e.Title, t.program, p.Title)
+	if e.Description != "" {
+		fmt.Fprintf(&b, "\n%s\n", strings.TrimSpace(e.Description))
+	}
+	fmt.Fprintf(&b, "\n"+t.footer+"\n", p.Title, p.Organizer.Name, p.Organizer.Email)
+	return b.String()
+}
+
+func (t *texts) assignmentText(tut schema.Tutorial, s schema.Session, zone string) string {
+	at := s.Start
+	if loc, err := time.LoadLocation(zone); err == nil {
+		at = at.In(loc)
+	}
+	return fmt.Sprintf("%s: %s (%d %s)\n%s\n\n%s %d: %s, %s\n",
+		t.prepare, tut.Title, tut.Minutes, t.minutes, tut.URL, t.session, s.Number, s.Entry.Title, t.when(at))
+}
