@@ -57,7 +57,7 @@ func expandProgram(out []resource.Resource, p *schema.Program) []resource.Resour
 		start, end := p.EventTimes(id)
 		r := resource.Resource{
 			Address: resource.Address(p.ID, "event", id), Kind: resource.Event, Program: p.ID,
-			Title: ev.Title + " – " + p.Title, Location: ev.Location,
+			Title: ev.Title, Location: ev.Location,
 			Start: start.UTC(), End: end.UTC(), Timezone: p.Timezone, Language: p.Language,
 			Organizer: organizer, Description: t.eventText(p, ev),
 		}

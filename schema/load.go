@@ -9,6 +9,7 @@
 package schema
 
 import (
+	"bytes"
 	"context"
 	_ "embed"
 	"errors"
@@ -224,9 +225,46 @@ func cueFiles(fsys fs.FS, dir string) ([]string, error) {
 // own value (without the schema, so positions point into the user's files)
 // and the resolved time zones.
 type source struct {
-	user  cue.Value
+	build func() cue.Value
+	built *cue.Value
 	zones map[string]*time.Location
 	dir   string
+}
+
+// user returns the user's files evaluated without the schema, built on first
+// use: only diagnostics need it.
+func (s *source) user() cue.Value {
+	if s.built == nil {
+		v := s.build()
+		s.built = &v
+	}
+	return *s.built
+}
+
+// build evaluates files (and the schema file, when given) as one package.
+func (l *Loader) build(dir string, files []*ast.File, schema *ast.File) (cue.Value, error) {
+	inst := build.NewContext().NewInstance(dir, nil)
+	for _, f := range append(files[:len(files):len(files)], schema) {
+		if f == nil {
+			continue
+		}
+		if err := inst.AddSyntax(f); err != nil {
+			return cue.Value{}, err
+		}
+	}
+	v := l.ctx.BuildInstance(inst)
+	return v, nil
+}
+
+// isEvalOnly reports whether err is an evaluation error that Validate will
+// report field by field, rather than a build error (bad reference, import).
+func isEvalOnly(err error) bool {
+	for _, e := range cueerrors.Errors(err) {
+		if len(e.Path()) == 0 {
+			return false
+		}
+	}
+	return true
 }
 
 // loadDir loads one program package.
@@ -241,7 +279,7 @@ func (l *Loader) loadDir(fsys fs.FS, dir string, display func(string) string) (*
 	}
 
 	var diags Diagnostics
-	inst := build.NewContext().NewInstance(display(dir), nil)
+	var userFiles []*ast.File
 	pkg, pkgFile := "", ""
 	for _, name := range files {
 		src, err := fs.ReadFile(fsys, name)
@@ -261,28 +299,39 @@ func (l *Loader) loadDir(fsys fs.FS, dir string, display func(string) string) (*
 				Message: fmt.Sprintf("package %q differs from package %q in %s: all files of a program share one package", p, pkg, pkgFile)})
 			continue
 		}
-		if err := inst.AddSyntax(f); err != nil {
-			diags = append(diags, fromCUE(err, cue.Value{}, l.schema)...)
-		}
+		userFiles = append(userFiles, f)
 	}
 	if diags.HasErrors() {
 		return nil, diags
 	}
-
-	user := l.ctx.BuildInstance(inst)
-	if err := user.Err(); err != nil {
-		return nil, fromCUE(err, user, l.schema)
+	src := &source{dir: display(dir), zones: map[string]*time.Location{}}
+	src.build = func() cue.Value {
+		v, _ := l.build(display(dir), userFiles, nil)
+		return v
 	}
-	diags = append(diags, checkTopLevel(user)...)
 
-	v := l.schema.Unify(user)
+	// The schema joins the package as one more file, as it would for
+	// `cue vet`: one evaluation instead of evaluating the user's files and
+	// then unifying them with the schema, which costs twice the time.
+	schemaFile, err := parser.ParseFile(schemaFile, bytes.Replace(Source, []byte("\npackage rmctl\n"), []byte("\npackage "+pkg+"\n"), 1))
+	if err != nil {
+		return nil, Diagnostics{{Severity: Error, Pos: dirPos, Message: fmt.Sprintf("embedded schema: %v", err)}}
+	}
+	v, err := l.build(display(dir), userFiles, schemaFile)
+	if err != nil {
+		return nil, fromCUE(err, cue.Value{}, l.schema)
+	}
+	if err := v.Err(); err != nil && !isEvalOnly(err) {
+		return nil, fromCUE(err, src.user(), l.schema)
+	}
+	diags = append(diags, checkTopLevel(v)...)
 	if err := v.Validate(cue.Concrete(true)); err != nil {
 		// CUE drops "incomplete" errors (missing fields) from a result that
 		// also holds conflicts, so one pass would hide some problems until
 		// the others are fixed. Descending into the failing parts finds all.
 		var errs []cueerrors.Error
 		collectErrors(v, &errs)
-		return nil, append(diags, fromCUEList(errs, user, l.schema)...)
+		return nil, append(diags, fromCUEList(errs, src.user(), l.schema)...)
 	}
 
 	var raw struct {
@@ -292,7 +341,7 @@ func (l *Loader) loadDir(fsys fs.FS, dir string, display func(string) string) (*
 		Moved   []Moved           `json:"moved"`
 	}
 	if err := v.Decode(&raw); err != nil {
-		return nil, append(diags, fromCUE(err, user, l.schema)...)
+		return nil, append(diags, fromCUE(err, src.user(), l.schema)...)
 	}
 	p := &raw.Program
 	p.Dir = dir
@@ -307,7 +356,7 @@ func (l *Loader) loadDir(fsys fs.FS, dir string, display func(string) string) (*
 	p.TutorialIDs = sortedKeys(p.Tutorials)
 	p.PersonIDs = sortedKeys(p.People)
 	p.PairIDs = sortedKeys(p.Pairs)
-	p.src = &source{user: user, dir: display(dir), zones: map[string]*time.Location{}}
+	p.src = src
 
 	diags = append(diags, l.check(p)...)
 	return p, diags
@@ -374,7 +423,7 @@ func (p *Program) pos(segs ...string) Pos {
 				sels[i] = cue.Str(s)
 			}
 		}
-		if v := p.src.user.LookupPath(cue.MakePath(sels...)); v.Exists() {
+		if v := p.src.user().LookupPath(cue.MakePath(sels...)); v.Exists() {
 			if pos := toPos(v.Pos()); pos.Line > 0 {
 				return pos
 			}

@@ -81,6 +81,10 @@ applied idempotently.`,
 		newValidateCmd(a, nil),
 		newFmtCmd(a, nil),
 		newSchemaCmd(a),
+		newPlanCmd(a, nil),
+		newApplyCmd(a, nil),
+		newStateCmd(a),
+		newForceUnlockCmd(a),
 		newVersionCmd(a),
 	)
 	return root

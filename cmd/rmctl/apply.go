@@ -1,0 +1,266 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"os/user"
+	"strings"
+	"sync"
+
+	"github.com/google/uuid"
+	"github.com/spf13/cobra"
+	"github.com/vbauerster/mpb/v8"
+	"github.com/vbauerster/mpb/v8/decor"
+
+	"github.com/rmctl/rmctl/engine"
+	"github.com/rmctl/rmctl/engine/apply"
+	"github.com/rmctl/rmctl/engine/plan"
+	"github.com/rmctl/rmctl/engine/state"
+	"github.com/rmctl/rmctl/engine/view"
+)
+
+type applyOptions struct {
+	app         *app
+	Patterns    []string
+	PlanFile    string
+	AutoApprove bool
+	Parallelism int
+	MaxCancel   int
+	planFlags
+}
+
+func newApplyCmd(a *app, runF func(*applyOptions) error) *cobra.Command {
+	opts := &applyOptions{app: a}
+	cmd := &cobra.Command{
+		Use:   "apply [DIR | DIR/... | PLANFILE]...",
+		Short: "Send, update and cancel invitations so calendars match the programs",
+		Long: `Apply plans like 'rmctl plan', asks for confirmation, then carries the
+changes out through the configured target (by default an outbox folder of
+.ics files and per-person calendar feeds). State is recorded after every
+single action: an interrupted apply loses nothing, and running it again
+finishes the job without sending anything twice.
+
+Given a plan file saved with 'rmctl plan --out', apply carries out exactly
+that plan, and refuses it if state has changed since it was made.`,
+		Example: `  rmctl apply examples/digital-leadership
+  rmctl apply --auto-approve ./programs/...
+  rmctl plan --out plan.json && rmctl apply plan.json`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 1 {
+				if fi, err := os.Stat(args[0]); err == nil && fi.Mode().IsRegular() {
+					opts.PlanFile = args[0]
+				}
+			}
+			if opts.PlanFile == "" {
+				opts.Patterns = defaultPatterns(args)
+			}
+			if opts.Parallelism < 1 {
+				return usageErrorf("--parallelism must be at least 1")
+			}
+			if opts.MaxCancel < 0 || opts.MaxCancel > 100 {
+				return usageErrorf("--max-cancel is a percentage from 0 to 100")
+			}
+			if runF != nil {
+				return runF(opts)
+			}
+			return runApply(cmd, opts)
+		},
+	}
+	cmd.Flags().BoolVar(&opts.AutoApprove, "auto-approve", false, "apply without asking for confirmation")
+	cmd.Flags().IntVar(&opts.Parallelism, "parallelism", 8, "number of actions carried out at once")
+	cmd.Flags().IntVar(&opts.MaxCancel, "max-cancel", 25, "refuse to cancel more than this percentage of managed resources")
+	opts.planFlags.register(cmd)
+	return cmd
+}
+
+func runApply(cmd *cobra.Command, opts *applyOptions) error {
+	a := opts.app
+	ctx := cmd.Context()
+	var patterns []string
+	if opts.PlanFile == "" {
+		patterns = opts.Patterns
+	}
+	ws, err := a.openWorkspace(ctx, patterns)
+	if err != nil {
+		return err
+	}
+	lock := state.LockInfo{ID: newLockID(), Operation: "apply", Who: who(), PID: pid(), Created: a.now()}
+	if err := ws.store.Lock(ctx, lock); err != nil {
+		return err
+	}
+	defer func() {
+		if err := ws.store.Unlock(context.WithoutCancel(ctx), lock.ID); err != nil {
+			fmt.Fprintf(a.streams.ErrOut, "rmctl: releasing the state lock: %v\n", err)
+		}
+	}()
+	st, err := ws.store.Read(ctx)
+	if err != nil {
+		return err
+	}
+
+	var p *plan.Plan
+	if opts.PlanFile != "" {
+		if p, err = readPlan(opts.PlanFile); err != nil {
+			return err
+		}
+		if p.Lineage != st.Lineage || p.Serial != st.Serial {
+			return fmt.Errorf("the saved plan %s is stale: it was made from state serial %d, state is now at serial %d%s; run rmctl plan again",
+				opts.PlanFile, p.Serial, st.Serial, lineageNote(p.Lineage, st.Lineage))
+		}
+	} else {
+		now, err := opts.planFlags.now(a)
+		if err != nil {
+			return err
+		}
+		p = plan.Build(engine.Expand(ws.programs), st, plan.Options{
+			Now: now, Targets: opts.Targets, Excludes: opts.Excludes, Prune: opts.Prune,
+			Commit: ws.commit, Dirty: ws.dirty,
+		})
+	}
+
+	s := a.streams
+	tgt, err := newTarget(ctx, a, ws)
+	if err != nil {
+		return err
+	}
+	if !p.HasChanges() {
+		view.PlanText(s.Out, p, s.Color())
+		// Still give the target its chance to repair what an interrupted
+		// earlier run left (feeds, for the outbox).
+		_, err := apply.Apply(ctx, p, st, ws.store, tgt, apply.Options{Now: a.now})
+		return err
+	}
+	if opts.PlanFile == "" {
+		view.PlanText(s.Out, p, s.Color())
+	}
+	if err := apply.CancelGuard(p, len(st.Resources), opts.MaxCancel); err != nil {
+		return err
+	}
+	if !opts.AutoApprove {
+		ok, err := confirm(a)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			fmt.Fprintln(s.Out, "Apply cancelled: nothing was changed.")
+			return &silentError{exitError}
+		}
+	}
+
+	prog := newProgress(a, len(p.Changes))
+	res, err := apply.Apply(ctx, p, st, ws.store, tgt, apply.Options{
+		Parallelism: opts.Parallelism, Now: a.now, Commit: p.Commit, Dirty: p.Dirty, Progress: prog.report,
+	})
+	prog.wait()
+	fmt.Fprintln(s.Out)
+	fmt.Fprintln(s.Out, view.ApplySummary(res))
+	return err
+}
+
+func lineageNote(planLineage, stateLineage string) string {
+	if planLineage != stateLineage {
+		return " of another lineage"
+	}
+	return ""
+}
+
+func readPlan(file string) (*plan.Plan, error) {
+	b, err := os.ReadFile(file)
+	if err != nil {
+		return nil, fmt.Errorf("reading plan: %w", err)
+	}
+	var p plan.Plan
+	if err := json.Unmarshal(b, &p); err != nil {
+		return nil, fmt.Errorf("reading plan %s: not a saved rmctl plan: %w", file, err)
+	}
+	if p.FormatVersion != plan.FormatVersion {
+		return nil, fmt.Errorf("reading plan %s: format version %q, this rmctl reads %q", file, p.FormatVersion, plan.FormatVersion)
+	}
+	return &p, nil
+}
+
+func confirm(a *app) (bool, error) {
+	s := a.streams
+	if !s.InTTY {
+		return false, usageErrorf("refusing to apply without confirmation: standard input is not a terminal; pass --auto-approve")
+	}
+	fmt.Fprint(s.Out, "\nDo you want to carry out these changes? Only 'yes' will be accepted: ")
+	line, err := bufio.NewReader(s.In).ReadString('\n')
+	if err != nil && !errors.Is(err, os.ErrClosed) && line == "" {
+		return false, nil
+	}
+	return strings.TrimSpace(line) == "yes", nil
+}
+
+func newLockID() string { return uuid.NewString() }
+
+func pid() int { return os.Getpid() }
+
+func who() string {
+	name := "unknown"
+	if u, err := user.Current(); err == nil {
+		name = u.Username
+	}
+	host, _ := os.Hostname()
+	return name + "@" + host
+}
+
+// progress shows a bar on a terminal and one line per change otherwise, so
+// CI logs say what happened to each resource.
+type progress struct {
+	a   *app
+	p   *mpb.Progress
+	bar *mpb.Bar
+	mu  sync.Mutex
+}
+
+func newProgress(a *app, total int) *progress {
+	pr := &progress{a: a}
+	if a.streams.OutTTY {
+		pr.p = mpb.New(mpb.WithOutput(a.streams.Out), mpb.WithWidth(40))
+		pr.bar = pr.p.AddBar(int64(total),
+			mpb.PrependDecorators(decor.Name("applying "), decor.CountersNoUnit("%d/%d")),
+			mpb.AppendDecorators(decor.Percentage()))
+	}
+	return pr
+}
+
+func (pr *progress) report(ev apply.Progress) {
+	pr.mu.Lock()
+	defer pr.mu.Unlock()
+	if ev.Err != nil {
+		fmt.Fprintf(pr.a.streams.ErrOut, "failed: %s: %v\n", ev.Change.Address, ev.Err)
+	}
+	if pr.bar != nil {
+		pr.bar.Increment()
+		return
+	}
+	if ev.Err == nil {
+		fmt.Fprintf(pr.a.streams.Out, "%s %s (%d/%d)\n", pastTense(ev.Change.Action), ev.Change.Address, ev.Done, ev.Total)
+	}
+}
+
+func (pr *progress) wait() {
+	if pr.p != nil {
+		pr.bar.Abort(false)
+		pr.p.Wait()
+	}
+}
+
+func pastTense(a plan.Action) string {
+	switch a {
+	case plan.Create:
+		return "sent     "
+	case plan.Update:
+		return "updated  "
+	case plan.Cancel:
+		return "cancelled"
+	case plan.Move:
+		return "renamed  "
+	}
+	return string(a)
+}

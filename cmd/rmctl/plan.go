@@ -1,0 +1,143 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/rmctl/rmctl/engine"
+	"github.com/rmctl/rmctl/engine/plan"
+	"github.com/rmctl/rmctl/engine/view"
+)
+
+// planFlags are the flags plan and apply share.
+type planFlags struct {
+	Targets  []string
+	Excludes []string
+	Now      string
+	Prune    bool
+}
+
+func (f *planFlags) register(cmd *cobra.Command) {
+	cmd.Flags().StringArrayVar(&f.Targets, "target", nil, "only resources whose address matches this glob or prefix (repeatable)")
+	cmd.Flags().StringArrayVar(&f.Excludes, "exclude", nil, "leave out resources whose address matches this glob or prefix (repeatable)")
+	cmd.Flags().StringVar(&f.Now, "now", "", "plan as if it were this time (RFC 3339 or YYYY-MM-DD); resources before it are frozen")
+	cmd.Flags().BoolVar(&f.Prune, "prune", false, "also cancel resources of programs in state that were not loaded")
+}
+
+func (f *planFlags) now(a *app) (time.Time, error) {
+	if f.Now == "" {
+		return a.now(), nil
+	}
+	for _, layout := range []string{time.RFC3339, "2006-01-02T15:04", time.DateOnly} {
+		if t, err := time.Parse(layout, f.Now); err == nil {
+			return t, nil
+		}
+	}
+	return time.Time{}, usageErrorf("--now %q: want RFC 3339 (2027-03-01T09:00:00Z) or a date (2027-03-01)", f.Now)
+}
+
+type planOptions struct {
+	app              *app
+	Patterns         []string
+	Output           string
+	Out              string
+	DetailedExitCode bool
+	planFlags
+}
+
+func newPlanCmd(a *app, runF func(*planOptions) error) *cobra.Command {
+	opts := &planOptions{app: a}
+	cmd := &cobra.Command{
+		Use:   "plan [DIR | DIR/...]...",
+		Short: "Show which invitations would be sent, updated or cancelled",
+		Long: `Plan expands the programs into calendar invitations and tutorial
+assignments, compares them with the state of what was applied, and shows
+the difference: + to send, ~ to update, - to cancel, with the reason and a
+summary per person. Resources that lie in the past are never changed.
+
+Exit status: 0 success; with --detailed-exitcode 0 no changes, 1 error,
+2 changes present.`,
+		Example: `  rmctl plan
+  rmctl plan examples/digital-leadership
+  rmctl plan -o markdown > plan.md
+  rmctl plan --out plan.json && rmctl apply plan.json
+  rmctl plan --target 'dl-2027/pair/klaus-anna/**'`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.Patterns = defaultPatterns(args)
+			if err := outputFormat(opts.Output, "text", "json", "markdown"); err != nil {
+				return err
+			}
+			if runF != nil {
+				return runF(opts)
+			}
+			return runPlan(cmd, opts)
+		},
+	}
+	cmd.Flags().StringVarP(&opts.Output, "output", "o", "text", "output format: text, json or markdown")
+	cmd.Flags().StringVar(&opts.Out, "out", "", "save the plan to FILE for 'rmctl apply FILE'")
+	cmd.Flags().BoolVar(&opts.DetailedExitCode, "detailed-exitcode", false, "exit 2 when the plan has changes, 0 when it has none")
+	opts.planFlags.register(cmd)
+	return cmd
+}
+
+func runPlan(cmd *cobra.Command, opts *planOptions) error {
+	a := opts.app
+	now, err := opts.planFlags.now(a)
+	if err != nil {
+		return err
+	}
+	ws, err := a.openWorkspace(cmd.Context(), opts.Patterns)
+	if err != nil {
+		return err
+	}
+	st, err := ws.store.Read(cmd.Context())
+	if err != nil {
+		return err
+	}
+	p := plan.Build(engine.Expand(ws.programs), st, plan.Options{
+		Now: now, Targets: opts.Targets, Excludes: opts.Excludes, Prune: opts.Prune,
+		Commit: ws.commit, Dirty: ws.dirty,
+	})
+	if opts.Out != "" {
+		if err := savePlan(opts.Out, p); err != nil {
+			return err
+		}
+	}
+	s := a.streams
+	switch opts.Output {
+	case "json":
+		err = view.PlanJSON(s.Out, p)
+	case "markdown":
+		err = view.PlanMarkdown(s.Out, p)
+	default:
+		view.PlanText(s.Out, p, s.Color())
+		if opts.Out != "" {
+			fmt.Fprintf(s.Out, "\nSaved the plan to %s. To carry it out exactly: rmctl apply %s\n", opts.Out, opts.Out)
+		}
+	}
+	if err != nil {
+		return err
+	}
+	if opts.DetailedExitCode && p.HasChanges() {
+		return &silentError{exitChanges}
+	}
+	return nil
+}
+
+func savePlan(file string, p *plan.Plan) error {
+	f, err := os.OpenFile(file, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o600)
+	if err != nil {
+		return fmt.Errorf("saving plan: %w", err)
+	}
+	if err := view.PlanJSON(f, p); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("saving plan: %w", err)
+	}
+	return nil
+}

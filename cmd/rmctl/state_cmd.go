@@ -1,0 +1,209 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"sort"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+
+	"github.com/rmctl/rmctl/engine/plan"
+	"github.com/rmctl/rmctl/engine/resource"
+	"github.com/rmctl/rmctl/engine/state"
+)
+
+func newStateCmd(a *app) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "state",
+		Short: "Inspect and edit what rmctl recorded as applied",
+		Args:  usageArgs(cobra.NoArgs),
+	}
+	cmd.AddCommand(newStateListCmd(a), newStateShowCmd(a), newStateRmCmd(a))
+	return cmd
+}
+
+func newStateListCmd(a *app) *cobra.Command {
+	var output string
+	cmd := &cobra.Command{
+		Use:   "list [PATTERN]...",
+		Short: "List recorded resources, optionally those matching address globs",
+		Example: `  rmctl state list
+  rmctl state list 'dl-2027/pair/klaus-anna/**'`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := outputFormat(output, "text", "json"); err != nil {
+				return err
+			}
+			ws, err := a.openWorkspace(cmd.Context(), nil)
+			if err != nil {
+				return err
+			}
+			st, err := ws.store.Read(cmd.Context())
+			if err != nil {
+				return err
+			}
+			var addrs []string
+			for _, addr := range st.Addresses() {
+				if len(args) == 0 || matchesAny(args, addr) {
+					addrs = append(addrs, addr)
+				}
+			}
+			if output == "json" {
+				return json.NewEncoder(a.streams.Out).Encode(addrs)
+			}
+			for _, addr := range addrs {
+				fmt.Fprintln(a.streams.Out, addr)
+			}
+			return nil
+		},
+	}
+	cmd.Flags().StringVarP(&output, "output", "o", "text", "output format: text or json")
+	return cmd
+}
+
+func matchesAny(patterns []string, addr string) bool {
+	for _, p := range patterns {
+		if resource.Match(p, addr) {
+			return true
+		}
+	}
+	return false
+}
+
+func newStateShowCmd(a *app) *cobra.Command {
+	var output string
+	cmd := &cobra.Command{
+		Use:     "show ADDRESS",
+		Short:   "Show one recorded resource: UID, sequence, times, attendees, commit",
+		Example: `  rmctl state show dl-2027/pair/klaus-anna/session/3`,
+		Args:    usageArgs(cobra.ExactArgs(1)),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := outputFormat(output, "text", "json"); err != nil {
+				return err
+			}
+			ws, err := a.openWorkspace(cmd.Context(), nil)
+			if err != nil {
+				return err
+			}
+			st, err := ws.store.Read(cmd.Context())
+			if err != nil {
+				return err
+			}
+			e := st.Resources[args[0]]
+			if e == nil {
+				return fmt.Errorf("no resource %q in state (see rmctl state list)", args[0])
+			}
+			if output == "json" {
+				enc := json.NewEncoder(a.streams.Out)
+				enc.SetIndent("", "  ")
+				return enc.Encode(e)
+			}
+			showEntry(a, e)
+			return nil
+		},
+	}
+	cmd.Flags().StringVarP(&output, "output", "o", "text", "output format: text or json")
+	return cmd
+}
+
+func showEntry(a *app, e *state.Entry) {
+	w := tabwriter.NewWriter(a.streams.Out, 0, 4, 2, ' ', 0)
+	s := e.Snapshot
+	row := func(k, v string) {
+		if v != "" {
+			fmt.Fprintf(w, "%s\t%s\n", k, v)
+		}
+	}
+	row("address", e.Address)
+	row("uid", e.UID)
+	row("kind", string(s.Kind))
+	row("title", s.Title)
+	row("start", plan.FormatTime(s.Start, s.Timezone))
+	if !s.End.IsZero() {
+		row("end", plan.FormatTime(s.End, s.Timezone))
+	}
+	row("location", s.Location)
+	row("url", s.URL)
+	row("sequence", fmt.Sprint(e.Sequence))
+	row("organizer", fmt.Sprintf("%s <%s>", s.Organizer.Name, s.Organizer.Email))
+	for i, at := range s.Attendees {
+		k := ""
+		if i == 0 {
+			k = "attendees"
+		}
+		fmt.Fprintf(w, "%s\t%s <%s> (%s)\n", k, at.Name, at.Email, at.Role)
+	}
+	commit := e.Commit
+	if e.Dirty {
+		commit += " (with uncommitted changes)"
+	}
+	row("commit", commit)
+	row("applied", e.AppliedAt.UTC().Format("2006-01-02 15:04:05 MST"))
+	refs := append([]state.Ref(nil), e.Refs...)
+	sort.Slice(refs, func(i, j int) bool { return refs[i].Href < refs[j].Href })
+	for _, r := range refs {
+		row("stored at", fmt.Sprintf("%s %s (etag %s)", r.Target, r.Href, r.ETag))
+	}
+	w.Flush()
+}
+
+func newStateRmCmd(a *app) *cobra.Command {
+	return &cobra.Command{
+		Use:   "rm ADDRESS...",
+		Short: "Forget resources without cancelling them",
+		Long: `Rm removes resources from state without touching any calendar: rmctl
+stops managing them. A later plan will offer to send them again if they
+are still declared.`,
+		Example: `  rmctl state rm dl-2027/pair/klaus-anna/session/3`,
+		Args:    usageArgs(cobra.MinimumNArgs(1)),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			ws, err := a.openWorkspace(ctx, nil)
+			if err != nil {
+				return err
+			}
+			lock := state.LockInfo{ID: newLockID(), Operation: "state rm", Who: who(), PID: pid(), Created: a.now()}
+			if err := ws.store.Lock(ctx, lock); err != nil {
+				return err
+			}
+			defer ws.store.Unlock(ctx, lock.ID)
+			st, err := ws.store.Read(ctx)
+			if err != nil {
+				return err
+			}
+			for _, addr := range args {
+				if st.Resources[addr] == nil {
+					return fmt.Errorf("no resource %q in state; nothing was removed", addr)
+				}
+			}
+			for _, addr := range args {
+				delete(st.Resources, addr)
+				fmt.Fprintf(a.streams.Out, "Removed %s\n", addr)
+			}
+			return ws.store.Write(ctx, st)
+		},
+	}
+}
+
+func newForceUnlockCmd(a *app) *cobra.Command {
+	return &cobra.Command{
+		Use:   "force-unlock LOCK_ID",
+		Short: "Release a state lock left by a process that died",
+		Long: `Force-unlock removes the state lock with the given ID. Use it only when
+the process named in the lock message is gone: two applies at once could
+send invitations twice.`,
+		Example: `  rmctl force-unlock 3f2b9c1e-0d7a-4c55-9e61-2f7b1a9d0c4e`,
+		Args:    usageArgs(cobra.ExactArgs(1)),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ws, err := a.openWorkspace(cmd.Context(), nil)
+			if err != nil {
+				return err
+			}
+			if err := ws.store.ForceUnlock(cmd.Context(), args[0]); err != nil {
+				return err
+			}
+			fmt.Fprintf(a.streams.Out, "Released lock %s.\n", args[0])
+			return nil
+		},
+	}
+}

@@ -1,0 +1,133 @@
+package view
+
+import (
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/rmctl/rmctl/engine/plan"
+	"github.com/rmctl/rmctl/engine/resource"
+)
+
+// MarkdownLimit keeps a plan comment below GitHub's 65,536-character limit
+// for comment bodies, with room for the footer.
+const MarkdownLimit = 65000
+
+// PlanMarkdown writes the plan as a pull-request comment: the summary up
+// front, details collapsed, cut at MarkdownLimit with a pointer to the full
+// plan.
+func PlanMarkdown(w io.Writer, p *plan.Plan) error {
+	var b strings.Builder
+	b.WriteString("### rmctl plan\n\n")
+	fmt.Fprintf(&b, "**%s**", SummaryLine(p))
+	if p.Commit != "" {
+		fmt.Fprintf(&b, " (commit `%s`", short(p.Commit))
+		if p.Dirty {
+			b.WriteString(", with uncommitted changes")
+		}
+		b.WriteString(")")
+	}
+	b.WriteString("\n\n")
+	for _, n := range p.Notes {
+		fmt.Fprintf(&b, "> %s\n\n", n)
+	}
+	if !p.HasChanges() {
+		fmt.Fprintf(&b, "No changes: %d resources are up to date.\n", p.Summary.Unchanged)
+		_, err := io.WriteString(w, b.String())
+		return err
+	}
+
+	if len(p.Impact) > 0 {
+		b.WriteString("<details><summary>Per person</summary>\n\n| Person | Send | Update | Cancel |\n|---|---:|---:|---:|\n")
+		for _, im := range p.Impact {
+			fmt.Fprintf(&b, "| %s | %d | %d | %d |\n", mdEscape(im.Name), im.Send, im.Update, im.Cancel)
+		}
+		b.WriteString("\n</details>\n\n")
+	}
+
+	sections := []struct {
+		action plan.Action
+		title  string
+	}{{plan.Cancel, "To cancel"}, {plan.Update, "To update"}, {plan.Move, "To rename"}, {plan.Create, "To send"}}
+	truncated := 0
+	for _, s := range sections {
+		var rows []string
+		for i := range p.Changes {
+			if ch := &p.Changes[i]; ch.Action == s.action {
+				rows = append(rows, markdownRow(ch))
+			}
+		}
+		if len(rows) == 0 {
+			continue
+		}
+		header := fmt.Sprintf("<details><summary>%s (%d)</summary>\n\n| | Address | What | Why |\n|---|---|---|---|\n", s.title, len(rows))
+		const closing = "\n</details>\n\n"
+		if b.Len()+len(header)+len(closing) > MarkdownLimit-500 {
+			truncated += len(rows)
+			continue
+		}
+		b.WriteString(header)
+		for i, row := range rows {
+			if b.Len()+len(row)+len(closing) > MarkdownLimit-500 {
+				truncated += len(rows) - i
+				break
+			}
+			b.WriteString(row)
+		}
+		b.WriteString(closing)
+	}
+	if truncated > 0 {
+		fmt.Fprintf(&b, "_%d more changes are not shown to keep this comment short; run `rmctl plan` to see them all._\n", truncated)
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+func markdownRow(ch *plan.Change) string {
+	what := ""
+	switch ch.Action {
+	case plan.Create, plan.Move:
+		what = describe(ch.After.Title, plan.FormatTime(ch.After.Start, ch.After.Timezone), ch.After.Attendees)
+	case plan.Cancel:
+		what = describe(ch.Before.Title, plan.FormatTime(ch.Before.Start, ch.Before.Timezone), ch.Before.Attendees)
+	case plan.Update:
+		var parts []string
+		for _, f := range ch.Fields {
+			if f.Field == "description" {
+				parts = append(parts, "description changed")
+				continue
+			}
+			parts = append(parts, fmt.Sprintf("%s: %s → %s", f.Field, orNone(f.Old), orNone(f.New)))
+		}
+		what = mdEscape(strings.Join(parts, "; "))
+	}
+	return fmt.Sprintf("| `%s` | `%s` | %s | %s |\n", ch.Action.Symbol(), ch.Address, what, mdEscape(ch.Reason))
+}
+
+func describe(title, when string, as []resource.Attendee) string {
+	return mdEscape(fmt.Sprintf("%s, %s, %s", title, when, names(as)))
+}
+
+func names(as []resource.Attendee) string {
+	if len(as) > 4 {
+		return fmt.Sprintf("%d people", len(as))
+	}
+	parts := make([]string, len(as))
+	for i, a := range as {
+		parts[i] = a.Name
+	}
+	return strings.Join(parts, ", ")
+}
+
+// mdEscape keeps user text from breaking the table or injecting markup.
+func mdEscape(s string) string {
+	r := strings.NewReplacer("|", "\\|", "\n", " ", "<", "&lt;", ">", "&gt;", "`", "'")
+	return r.Replace(s)
+}
+
+func short(commit string) string {
+	if len(commit) > 12 {
+		return commit[:12]
+	}
+	return commit
+}
