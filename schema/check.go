@@ -268,8 +268,12 @@ func indexOf(s []string, x string) int {
 
 func (c *checker) checkProgramDates() {
 	p := c.p
-	if !p.End.After(p.Start) {
+	if p.End.Before(p.Start) {
 		c.errorf(at("program", "end"), "the program ends (%s) before it starts (%s)", p.End, p.Start)
+		return
+	}
+	if p.End == p.Start {
+		c.errorf(at("program", "end"), "the program must end after the day it starts (%s)", p.Start)
 		return
 	}
 	months := p.Start.MonthsUntil(p.End)
@@ -299,10 +303,13 @@ func (c *checker) checkProgramDates() {
 	}
 	for _, id := range p.EventIDs {
 		e := p.Events[id]
-		if k, ok := p.Events["kickoff"]; ok && id != "kickoff" && e.Date.Before(k.Date) {
+		if contains(order, id) {
+			continue // checked against each other above
+		}
+		if k, ok := p.Events["kickoff"]; ok && e.Date.Before(k.Date) {
 			c.errorf(at("program", "events", id, "date"), "%s (%s) is before the kick-off (%s)", id, e.Date, k.Date)
 		}
-		if cl, ok := p.Events["closing"]; ok && id != "closing" && e.Date.After(cl.Date) {
+		if cl, ok := p.Events["closing"]; ok && e.Date.After(cl.Date) {
 			c.errorf(at("program", "events", id, "date"), "%s (%s) is after the closing event (%s)", id, e.Date, cl.Date)
 		}
 	}
@@ -434,6 +441,7 @@ type booking struct {
 	start, end time.Time
 	what       string
 	at         []string
+	moved      bool // a per-pair override placed it
 }
 
 // checkOverlaps reports two calendar entries of one person that overlap.
@@ -449,9 +457,9 @@ func (c *checker) checkOverlaps() {
 			if s.Skipped {
 				continue
 			}
-			b := booking{s.Start, s.End, fmt.Sprintf("session %d of pair %s", s.Number, id), at("pairs", id)}
+			b := booking{start: s.Start, end: s.End, what: fmt.Sprintf("session %d of pair %s", s.Number, id), at: at("pairs", id)}
 			if o, ok := pair.Sessions[strconv.Itoa(s.Number)]; ok && (o.Date != nil || o.Time != nil) {
-				b.at = at("pairs", id, "sessions", strconv.Itoa(s.Number))
+				b.at, b.moved = at("pairs", id, "sessions", strconv.Itoa(s.Number)), true
 			}
 			byPerson[pair.Mentor] = append(byPerson[pair.Mentor], b)
 			byPerson[pair.Mentee] = append(byPerson[pair.Mentee], b)
@@ -460,7 +468,7 @@ func (c *checker) checkOverlaps() {
 	active := p.ActivePeople()
 	for _, id := range p.EventIDs {
 		start, end := p.EventTimes(id)
-		b := booking{start, end, "event " + id, at("program", "events", id)}
+		b := booking{start: start, end: end, what: "event " + id, at: at("program", "events", id)}
 		for _, who := range active {
 			byPerson[who] = append(byPerson[who], b)
 		}
@@ -468,18 +476,29 @@ func (c *checker) checkOverlaps() {
 	reported := map[string]bool{}
 	for _, who := range sortedKeys(byPerson) {
 		bs := byPerson[who]
-		sort.Slice(bs, func(i, j int) bool { return bs[i].start.Before(bs[j].start) })
+		// Ties broken by name keep the output stable run to run.
+		sort.SliceStable(bs, func(i, j int) bool {
+			if !bs[i].start.Equal(bs[j].start) {
+				return bs[i].start.Before(bs[j].start)
+			}
+			return bs[i].what < bs[j].what
+		})
 		for i := 1; i < len(bs); i++ {
-			prev, cur := bs[i-1], bs[i]
-			if !cur.start.Before(prev.end) {
+			blame, other := bs[i], bs[i-1]
+			if !blame.start.Before(other.end) {
 				continue
 			}
-			key := prev.what + "|" + cur.what
+			// Blame the entry the user placed by hand, a moved session,
+			// rather than the regular slot or event it ran into.
+			if other.moved && !blame.moved {
+				blame, other = other, blame
+			}
+			key := blame.what + "|" + other.what
 			if reported[key] {
 				continue
 			}
 			reported[key] = true
-			c.errorf(cur.at, "%s overlaps %s for %s on %s", cur.what, prev.what, who, DateOf(cur.start.In(p.PersonZone(who))))
+			c.errorf(blame.at, "%s overlaps %s for %s on %s", blame.what, other.what, who, DateOf(blame.start.In(p.PersonZone(who))))
 		}
 	}
 }

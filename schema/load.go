@@ -279,8 +279,7 @@ func (l *Loader) loadDir(fsys fs.FS, dir string, display func(string) string) (*
 	}
 
 	var diags Diagnostics
-	var userFiles []*ast.File
-	pkg, pkgFile := "", ""
+	var parsed []*ast.File
 	for _, name := range files {
 		src, err := fs.ReadFile(fsys, name)
 		if err != nil {
@@ -292,15 +291,10 @@ func (l *Loader) loadDir(fsys fs.FS, dir string, display func(string) string) (*
 			diags = append(diags, fromCUE(err, cue.Value{}, l.schema)...)
 			continue
 		}
-		if p := f.PackageName(); pkgFile == "" {
-			pkg, pkgFile = p, display(name)
-		} else if p != pkg {
-			diags = append(diags, Diagnostic{Severity: Error, Pos: packagePos(f, display(name)),
-				Message: fmt.Sprintf("package %q differs from package %q in %s: all files of a program share one package", p, pkg, pkgFile)})
-			continue
-		}
-		userFiles = append(userFiles, f)
+		parsed = append(parsed, f)
 	}
+	pkg, userFiles, pkgDiags := samePackage(parsed)
+	diags = append(diags, pkgDiags...)
 	if diags.HasErrors() {
 		return nil, diags
 	}
@@ -360,6 +354,40 @@ func (l *Loader) loadDir(fsys fs.FS, dir string, display func(string) string) (*
 
 	diags = append(diags, l.check(p)...)
 	return p, diags
+}
+
+// samePackage picks the package most files declare (the first file's on a
+// tie) and reports the files that differ, so one stray file is blamed rather
+// than all the others.
+func samePackage(files []*ast.File) (string, []*ast.File, Diagnostics) {
+	count := map[string]int{}
+	best := ""
+	for _, f := range files {
+		count[f.PackageName()]++
+	}
+	for i, f := range files {
+		if n := f.PackageName(); i == 0 || count[n] > count[best] {
+			best = n
+		}
+	}
+	var ok []*ast.File
+	var diags Diagnostics
+	var example string
+	for _, f := range files {
+		if f.PackageName() == best {
+			ok = append(ok, f)
+			if example == "" {
+				example = f.Filename
+			}
+		}
+	}
+	for _, f := range files {
+		if n := f.PackageName(); n != best {
+			diags = append(diags, Diagnostic{Severity: Error, Pos: packagePos(f, f.Filename),
+				Message: fmt.Sprintf("package %q differs from package %q in %s: all files of a program share one package", n, best, example)})
+		}
+	}
+	return best, ok, diags
 }
 
 func packagePos(f *ast.File, name string) Pos {

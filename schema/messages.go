@@ -34,6 +34,9 @@ var (
 
 // humanize turns the CUE messages reported for one field into one sentence.
 func humanize(path []string, msgs []string, user, schema cue.Value) string {
+	if len(path) == 0 && len(msgs) == 1 {
+		return syntaxMessage(msgs[0])
+	}
 	field := ""
 	if len(path) > 0 {
 		field = unquote(path[len(path)-1])
@@ -211,4 +214,24 @@ func levenshtein(a, b string) int {
 		prev, cur = cur, prev
 	}
 	return prev[len(rb)]
+}
+
+// syntaxMessages rewords the parser's most common complaints.
+var syntaxMessages = map[string]string{
+	"expected '}', found 'EOF'":     `the file ends before every "{" is closed: a closing "}" is missing`,
+	"expected ']', found 'EOF'":     `the file ends before every "[" is closed: a closing "]" is missing`,
+	"expected ')', found 'EOF'":     `the file ends before every "(" is closed: a closing ")" is missing`,
+	"string literal not terminated": `a text in quotes is not closed: a closing " is missing`,
+}
+
+var expectedRe = regexp.MustCompile(`^expected (.+), found (.+)$`)
+
+func syntaxMessage(m string) string {
+	if s, ok := syntaxMessages[m]; ok {
+		return s
+	}
+	if e := expectedRe.FindStringSubmatch(m); e != nil {
+		return fmt.Sprintf("syntax error: expected %s here, found %s", e[1], e[2])
+	}
+	return m
 }
