@@ -49,9 +49,12 @@ type Delivery struct {
 }
 
 // Target carries out deliveries. Deliver must be idempotent for a given
-// (UID, Sequence, Action): apply may repeat a delivery whose outcome it did
-// not learn (a crash, a timeout), and the target must then look at what it
-// holds rather than send a second copy. It returns the refs to keep in state.
+// delivery (UID, Sequence, Action, recipients and content): apply may repeat
+// a delivery whose outcome it did not learn (a crash, a timeout), and the
+// target must then look at what it holds rather than send a second copy. It
+// returns the refs to keep in state. Attendee ids are safe as file and path
+// names (the schema restricts them). Deliver is called from several
+// goroutines at once; Finish only after all deliveries returned.
 type Target interface {
 	Deliver(ctx context.Context, d Delivery) ([]state.Ref, error)
 }
