@@ -69,7 +69,7 @@ type Resource struct {
 	Attendees   []Attendee `json:"attendees"`
 }
 
-// UIDNamespace is the UUIDv5 namespace of rmctl UIDs. Changing it would
+// uidNamespace is the UUIDv5 namespace of rmctl UIDs. Changing it would
 // re-identify every resource ever sent, so it is fixed forever.
 var uidNamespace = uuid.MustParse("6f1c1d2e-8c4b-5f2a-9a61-3c0e5b7d9a10")
 
