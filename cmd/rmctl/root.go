@@ -85,6 +85,7 @@ applied idempotently.`,
 		newApplyCmd(a, nil),
 		newStateCmd(a),
 		newForceUnlockCmd(a),
+		newDiffCmd(a, nil),
 		newVersionCmd(a),
 	)
 	return root

@@ -1,0 +1,296 @@
+// Package diff says what a change to program declarations means: which
+// people, pairs, events, session-plan entries and tutorials changed between
+// two versions, and, by planning the new version against the old one as if
+// the old one had been applied, which invitations that sends, moves or
+// cancels for whom. It reads no files: callers load both sides.
+package diff
+
+import (
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/rmctl/rmctl/engine"
+	"github.com/rmctl/rmctl/engine/plan"
+	"github.com/rmctl/rmctl/engine/state"
+	"github.com/rmctl/rmctl/schema"
+)
+
+// FormatVersion is the version of the JSON form of a Report.
+const FormatVersion = "1"
+
+// Side is one version of the declarations.
+type Side struct {
+	Label       string             `json:"label"`  // what the user named: a revision or "working tree"
+	Commit      string             `json:"commit"` // "" for the working tree
+	Subject     string             `json:"subject,omitempty"`
+	Programs    []*schema.Program  `json:"-"`
+	Diagnostics schema.Diagnostics `json:"diagnostics,omitempty"`
+}
+
+// Valid reports whether the side loaded without errors.
+func (s *Side) Valid() bool { return !s.Diagnostics.HasErrors() }
+
+// Report is the outcome of Compare.
+type Report struct {
+	FormatVersion string        `json:"format_version"`
+	Base          *Side         `json:"base"`
+	Head          *Side         `json:"head"`
+	Programs      []ProgramDiff `json:"programs"`
+	// Plan is what applying head would do if base had been applied; nil
+	// when a side does not validate.
+	Plan *plan.Plan `json:"consequences,omitempty"`
+	// Moves counts sessions and events whose time changed.
+	Moves int `json:"moves"`
+}
+
+// HasChanges reports whether the declarations differ.
+func (r *Report) HasChanges() bool { return len(r.Programs) > 0 }
+
+// ProgramDiff lists the changed facts of one program.
+type ProgramDiff struct {
+	ID      string   `json:"id"`
+	Status  string   `json:"status"` // added | removed | changed
+	Changes []Change `json:"changes"`
+}
+
+// Change is one changed entity: a person, pair, event, plan entry,
+// tutorial, or the program's own settings.
+type Change struct {
+	Kind   string             `json:"kind"` // program | person | pair | event | session | tutorial
+	ID     string             `json:"id"`
+	Change string             `json:"change"` // added | removed | changed | renamed
+	From   string             `json:"from,omitempty"`
+	Fields []plan.FieldChange `json:"fields,omitempty"`
+}
+
+// Compare diffs two sides. now separates past from future for the
+// consequences, as in a plan.
+func Compare(base, head *Side, now time.Time) *Report {
+	r := &Report{FormatVersion: FormatVersion, Base: base, Head: head, Programs: []ProgramDiff{}}
+	bp, hp := byID(base.Programs), byID(head.Programs)
+	for _, id := range unionKeys(bp, hp) {
+		b, h := bp[id], hp[id]
+		switch {
+		case b == nil:
+			r.Programs = append(r.Programs, ProgramDiff{ID: id, Status: "added", Changes: entities(nil, h)})
+		case h == nil:
+			r.Programs = append(r.Programs, ProgramDiff{ID: id, Status: "removed", Changes: entities(b, nil)})
+		default:
+			if cs := entities(b, h); len(cs) > 0 {
+				r.Programs = append(r.Programs, ProgramDiff{ID: id, Status: "changed", Changes: cs})
+			}
+		}
+	}
+	if base.Valid() && head.Valid() {
+		r.Plan = plan.Build(engine.Expand(head.Programs), AsState(engine.Expand(base.Programs)), plan.Options{Now: now, Prune: true})
+		for _, c := range r.Plan.Changes {
+			for _, f := range c.Fields {
+				if f.Field == "start" {
+					r.Moves++
+				}
+			}
+		}
+	}
+	return r
+}
+
+// AsState pretends the desired resources were applied: the state a plan of
+// the other side is compared with.
+func AsState(d *plan.Desired) *state.State {
+	st := state.New("diff")
+	for i := range d.Resources {
+		res := &d.Resources[i]
+		st.Resources[res.Address] = &state.Entry{Address: res.Address, UID: res.UID, Hash: res.Hash(), Snapshot: res.Snapshot()}
+	}
+	return st
+}
+
+func byID(progs []*schema.Program) map[string]*schema.Program {
+	m := make(map[string]*schema.Program, len(progs))
+	for _, p := range progs {
+		m[p.ID] = p
+	}
+	return m
+}
+
+// entities compares the keyed parts of two versions of a program; either
+// may be nil for an added or removed program.
+func entities(b, h *schema.Program) []Change {
+	var out []Change
+	get := func(p *schema.Program, f func(*schema.Program) map[string]any) map[string]any {
+		if p == nil {
+			return nil
+		}
+		return f(p)
+	}
+	renamed := map[string]string{} // "pair/new" → "pair/old"
+	if h != nil {
+		for _, m := range h.Moved {
+			renamed[m.To] = m.From
+		}
+	}
+	kinds := []struct {
+		kind string
+		of   func(*schema.Program) map[string]any
+	}{
+		{"program", func(p *schema.Program) map[string]any {
+			settings := *p
+			settings.Events, settings.Tutorials = nil, nil
+			settings.Sessions.Plan = nil
+			return map[string]any{p.ID: settings}
+		}},
+		{"person", func(p *schema.Program) map[string]any { return anyMap(p.People) }},
+		{"pair", func(p *schema.Program) map[string]any { return anyMap(p.Pairs) }},
+		{"event", func(p *schema.Program) map[string]any { return anyMap(p.Events) }},
+		{"session", func(p *schema.Program) map[string]any {
+			m := map[string]any{}
+			for i, e := range p.Sessions.Plan {
+				m[strconv.Itoa(i+1)] = e
+			}
+			return m
+		}},
+		{"tutorial", func(p *schema.Program) map[string]any { return anyMap(p.Tutorials) }},
+	}
+	for _, k := range kinds {
+		bm, hm := get(b, k.of), get(h, k.of)
+		for _, id := range unionKeys(bm, hm) {
+			bv, inBase := bm[id]
+			hv, inHead := hm[id]
+			switch {
+			case inBase && inHead:
+				if fs := diffFields(Flatten(bv), Flatten(hv)); len(fs) > 0 {
+					out = append(out, Change{Kind: k.kind, ID: id, Change: "changed", Fields: fs})
+				}
+			case inHead:
+				if old := renamed[k.kind+"/"+id]; old != "" {
+					_, oldID, _ := strings.Cut(old, "/")
+					c := Change{Kind: k.kind, ID: id, Change: "renamed", From: oldID}
+					if ov, ok := bm[oldID]; ok {
+						c.Fields = diffFields(Flatten(ov), Flatten(hv))
+					}
+					out = append(out, c)
+					continue
+				}
+				out = append(out, Change{Kind: k.kind, ID: id, Change: "added", Fields: diffFields(nil, Flatten(hv))})
+			default:
+				if isRenamedAway(renamed, k.kind, id) {
+					continue
+				}
+				out = append(out, Change{Kind: k.kind, ID: id, Change: "removed"})
+			}
+		}
+	}
+	return out
+}
+
+func isRenamedAway(renamed map[string]string, kind, id string) bool {
+	for _, old := range renamed {
+		if old == kind+"/"+id {
+			return true
+		}
+	}
+	return false
+}
+
+func anyMap[V any](m map[string]V) map[string]any {
+	out := make(map[string]any, len(m))
+	for k, v := range m {
+		out[k] = v
+	}
+	return out
+}
+
+func unionKeys[V any](a, b map[string]V) []string {
+	seen := map[string]bool{}
+	var keys []string
+	for _, m := range []map[string]V{a, b} {
+		for k := range m {
+			if !seen[k] {
+				seen[k] = true
+				keys = append(keys, k)
+			}
+		}
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+func diffFields(a, b map[string]string) []plan.FieldChange {
+	var out []plan.FieldChange
+	for _, k := range unionKeys(a, b) {
+		if a[k] != b[k] {
+			out = append(out, plan.FieldChange{Field: k, Old: a[k], New: b[k]})
+		}
+	}
+	return out
+}
+
+// Flatten turns a value into one line per fact, path → value, the way
+// `rmctl export --flat` prints it. Values are JSON-encoded scalars; lists
+// of scalars are joined so a changed topic list reads as one fact.
+func Flatten(v any) map[string]string {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return map[string]string{"": fmt.Sprint(v)}
+	}
+	var x any
+	if err := json.Unmarshal(b, &x); err != nil {
+		return map[string]string{"": string(b)}
+	}
+	out := map[string]string{}
+	flatten("", x, out)
+	return out
+}
+
+func flatten(prefix string, x any, out map[string]string) {
+	join := func(k string) string {
+		if prefix == "" {
+			return k
+		}
+		return prefix + "." + k
+	}
+	switch v := x.(type) {
+	case map[string]any:
+		for k, e := range v {
+			flatten(join(k), e, out)
+		}
+	case []any:
+		scalars := true
+		for _, e := range v {
+			switch e.(type) {
+			case map[string]any, []any:
+				scalars = false
+			}
+		}
+		if scalars {
+			parts := make([]string, len(v))
+			for i, e := range v {
+				parts[i] = scalar(e)
+			}
+			if len(parts) > 0 {
+				out[prefix] = "[" + strings.Join(parts, ", ") + "]"
+			}
+			return
+		}
+		for i, e := range v {
+			flatten(join(strconv.Itoa(i+1)), e, out)
+		}
+	case nil:
+	default:
+		if s := scalar(v); s != `""` {
+			out[prefix] = s
+		}
+	}
+}
+
+func scalar(v any) string {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Sprint(v)
+	}
+	return string(b)
+}
