@@ -86,6 +86,7 @@ applied idempotently.`,
 		newStateCmd(a),
 		newForceUnlockCmd(a),
 		newDiffCmd(a, nil),
+		newExportCmd(a),
 		newVersionCmd(a),
 	)
 	return root
