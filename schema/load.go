@@ -9,7 +9,6 @@
 package schema
 
 import (
-	"bytes"
 	"context"
 	_ "embed"
 	"errors"
@@ -298,6 +297,10 @@ func (l *Loader) loadDir(fsys fs.FS, dir string, display func(string) string) (*
 	if diags.HasErrors() {
 		return nil, diags
 	}
+	if !declares(userFiles, "program") {
+		return nil, Diagnostics{{Severity: Error, Pos: Pos{Filename: display(files[0]), Line: 1, Column: 1},
+			Message: "this package declares no program: every program directory needs a program: {...} block (see rmctl schema)"}}
+	}
 	src := &source{dir: display(dir), zones: map[string]*time.Location{}}
 	src.build = func() cue.Value {
 		v, _ := l.build(display(dir), userFiles, nil)
@@ -307,11 +310,11 @@ func (l *Loader) loadDir(fsys fs.FS, dir string, display func(string) string) (*
 	// The schema joins the package as one more file, as it would for
 	// `cue vet`: one evaluation instead of evaluating the user's files and
 	// then unifying them with the schema, which costs twice the time.
-	schemaFile, err := parser.ParseFile(schemaFile, bytes.Replace(Source, []byte("\npackage rmctl\n"), []byte("\npackage "+pkg+"\n"), 1))
+	schemaAST, err := parser.ParseFile(schemaFile, []byte(replacePackage(string(Source), pkg)))
 	if err != nil {
 		return nil, Diagnostics{{Severity: Error, Pos: dirPos, Message: fmt.Sprintf("embedded schema: %v", err)}}
 	}
-	v, err := l.build(display(dir), userFiles, schemaFile)
+	v, err := l.build(display(dir), userFiles, schemaAST)
 	if err != nil {
 		return nil, fromCUE(err, cue.Value{}, l.schema)
 	}
@@ -334,7 +337,7 @@ func (l *Loader) loadDir(fsys fs.FS, dir string, display func(string) string) (*
 		Pairs   map[string]Pair   `json:"pairs"`
 		Moved   []Moved           `json:"moved"`
 	}
-	if err := v.Decode(&raw); err != nil {
+	if err := decodeModel(v, userFiles, &raw.Program, &raw.People, &raw.Pairs, &raw.Moved); err != nil {
 		return nil, append(diags, fromCUE(err, src.user(), l.schema)...)
 	}
 	p := &raw.Program
@@ -354,6 +357,71 @@ func (l *Loader) loadDir(fsys fs.FS, dir string, display func(string) string) (*
 
 	diags = append(diags, l.check(p)...)
 	return p, diags
+}
+
+// decodeModel decodes a validated package. People and pairs come from the
+// syntax when they are plain data (see fastdecode.go), the rest through CUE.
+func decodeModel(v cue.Value, files []*ast.File, prog *Program, people *map[string]Person, pairs *map[string]Pair, moved *[]Moved) error {
+	for _, part := range []struct {
+		name string
+		into any
+	}{{"program", prog}, {"moved", moved}} {
+		if err := v.LookupPath(cue.ParsePath(part.name)).Decode(part.into); err != nil {
+			return err
+		}
+	}
+	if data, ok := literalData(files, "people"); ok {
+		if m, ok := decodeLiteral[Person](data); ok {
+			*people = m
+		}
+	}
+	if *people == nil {
+		if err := v.LookupPath(cue.ParsePath("people")).Decode(people); err != nil {
+			return err
+		}
+	}
+	if data, ok := literalData(files, "pairs"); ok {
+		if m, ok := decodeLiteral[Pair](data); ok {
+			for id, p := range m {
+				// The schema's one default below pairs that plain data
+				// leaves out; TestFastDecodeMatchesCUE guards it.
+				if p.Status == "" {
+					p.Status = StatusActive
+					m[id] = p
+				}
+			}
+			*pairs = m
+		}
+	}
+	if *pairs == nil {
+		if err := v.LookupPath(cue.ParsePath("pairs")).Decode(pairs); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// declares reports whether any file declares the top-level field name.
+func declares(files []*ast.File, name string) bool {
+	for _, f := range files {
+		for _, d := range f.Decls {
+			if fd, ok := d.(*ast.Field); ok {
+				if n, ok := labelName(fd); ok && n == name {
+					return true
+				}
+			}
+			if _, ok := d.(*ast.EmbedDecl); ok {
+				return true // an embedding may supply it: let CUE decide
+			}
+		}
+	}
+	return false
+}
+
+// replacePackage gives the schema the user's package clause, so it can join
+// their package as one more file.
+func replacePackage(schema, pkg string) string {
+	return strings.Replace(schema, "\npackage rmctl\n", "\npackage "+pkg+"\n", 1)
 }
 
 // samePackage picks the package most files declare (the first file's on a

@@ -1,0 +1,140 @@
+package schema
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+
+	"cuelang.org/go/cue"
+	"cuelang.org/go/cue/ast"
+	"cuelang.org/go/cue/parser"
+	"github.com/google/go-cmp/cmp"
+)
+
+// TestFastDecodeMatchesCUE checks that reading people and pairs from the
+// syntax gives exactly what cue.Value.Decode gives, defaults included, on
+// every example program and on one that uses the forms users write.
+func TestFastDecodeMatchesCUE(t *testing.T) {
+	dirs := []string{"../examples/digital-leadership", "../examples/global-pilot"}
+	progs, _ := filepath.Glob("../programs/*")
+	dirs = append(dirs, progs...)
+	tmp := t.TempDir()
+	if err := os.WriteFile(filepath.Join(tmp, "a.cue"), []byte(`package x
+people: "anna.s": {name: "Anna", email: "a@example.com", department: "IT"}
+people: {
+	"bob": {name: "Bob \u00e4", email: "b@example.com", department: """
+		Sales
+		"""}
+}
+pairs: "bob-anna": mentor: "anna.s"
+pairs: "bob-anna": {mentee: "bob", slot: {week: -1, weekday: "friday"}, sessions: "2": skip: true}
+pairs: "x": {mentor: "anna.s", mentee: "bob", status: "paused"}
+`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	prog, err := os.ReadFile("../examples/digital-leadership/program.cue")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(tmp, "program.cue"), []byte(strings.Replace(string(prog), "package digitalleadership", "package x", 1)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	dirs = append(dirs, tmp)
+
+	l, err := NewLoader()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, dir := range dirs {
+		t.Run(filepath.Base(dir), func(t *testing.T) {
+			files, pkg := parseDir(t, dir)
+			sf, err := parser.ParseFile(schemaFile, []byte(replacePackage(string(Source), pkg)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			v, err := l.build(dir, files, sf)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, name := range []string{"people", "pairs"} {
+				if _, ok := literalData(files, name); !ok {
+					t.Fatalf("%s: fast path not taken for plain data", name)
+				}
+			}
+			var fastPeople, cuePeople map[string]Person
+			var fastPairs, cuePairs map[string]Pair
+			var prog Program
+			var moved []Moved
+			if err := decodeModel(v, files, &prog, &fastPeople, &fastPairs, &moved); err != nil {
+				t.Fatal(err)
+			}
+			if err := v.LookupPath(cue.ParsePath("people")).Decode(&cuePeople); err != nil {
+				t.Fatal(err)
+			}
+			if err := v.LookupPath(cue.ParsePath("pairs")).Decode(&cuePairs); err != nil {
+				t.Fatal(err)
+			}
+			if d := cmp.Diff(cuePeople, fastPeople); d != "" {
+				t.Errorf("people differ (-cue +fast):\n%s", d)
+			}
+			if d := cmp.Diff(cuePairs, fastPairs); d != "" {
+				t.Errorf("pairs differ (-cue +fast):\n%s", d)
+			}
+			if len(cuePairs) == 0 {
+				t.Error("no pairs decoded")
+			}
+		})
+	}
+	// And the loader as a whole still loads them without errors.
+	res, err := l.Load(context.Background(), tmp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Diagnostics.HasErrors() {
+		t.Fatalf("unexpected diagnostics: %v", res.Diagnostics)
+	}
+}
+
+// TestFastDecodeFallsBack checks that anything beyond plain data goes
+// through CUE.
+func TestFastDecodeFallsBack(t *testing.T) {
+	for _, src := range []string{
+		"package x\n_d: \"IT\"\npeople: a: {department: _d}\n",
+		"package x\npeople: {for k in [\"a\"] {(k): {name: k}}}\n",
+		"package x\npeople: a: name: \"x\" + \"y\"\n",
+		"package x\npeople: a?: {name: \"x\"}\n",
+	} {
+		f, err := parser.ParseFile("t.cue", src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, ok := literalData([]*ast.File{f}, "people"); ok {
+			t.Errorf("fast path taken for %q", src)
+		}
+	}
+}
+
+func parseDir(t *testing.T, dir string) ([]*ast.File, string) {
+	t.Helper()
+	names, _ := filepath.Glob(filepath.Join(dir, "*.cue"))
+	sort.Strings(names)
+	var files []*ast.File
+	for _, n := range names {
+		src, err := os.ReadFile(n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f, err := parser.ParseFile(n, src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		files = append(files, f)
+	}
+	if len(files) == 0 {
+		t.Fatalf("no files in %s", dir)
+	}
+	return files, files[0].PackageName()
+}
