@@ -40,10 +40,17 @@ type Entry struct {
 	Snapshot resource.Snapshot `json:"snapshot"`
 	// Refs say where the target keeps the resource (for CalDAV: one object
 	// per calendar, with its ETag). Empty for targets that keep nothing.
-	Refs      []Ref     `json:"refs,omitempty"`
-	Commit    string    `json:"commit,omitempty"` // git commit it was last applied from
-	Dirty     bool      `json:"dirty,omitempty"`  // applied from a tree with uncommitted changes
-	AppliedAt time.Time `json:"appliedAt"`
+	Refs []Ref `json:"refs,omitempty"`
+	// DeclaredHash is set when the snapshot deliberately differs from the
+	// declaration: drift accepted from the target (plan.Accept) put the
+	// server's start and end into Snapshot and Hash. It is the Hash of the
+	// declaration at that moment; plans compare declarations with it, so an
+	// accepted change is not undone until the declaration itself changes.
+	// Empty otherwise (Hash is then the declaration's).
+	DeclaredHash string    `json:"declaredHash,omitempty"`
+	Commit       string    `json:"commit,omitempty"` // git commit it was last applied from
+	Dirty        bool      `json:"dirty,omitempty"`  // applied from a tree with uncommitted changes
+	AppliedAt    time.Time `json:"appliedAt"`
 }
 
 // Ref locates a resource's copy in a target.
