@@ -101,6 +101,13 @@ func runApply(cmd *cobra.Command, opts *applyOptions) error {
 	if err != nil {
 		return err
 	}
+	if st.Replayed > 0 {
+		// An earlier apply was interrupted: fold its journal in first, so
+		// the serial moves on and a plan saved before it counts as stale.
+		if err := ws.store.Write(ctx, st); err != nil {
+			return err
+		}
+	}
 
 	var p *plan.Plan
 	if opts.PlanFile != "" {

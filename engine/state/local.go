@@ -144,6 +144,7 @@ func (l *Local) Read(ctx context.Context) (*State, error) {
 	for _, op := range ops {
 		s.Apply(op)
 	}
+	s.Replayed = len(ops)
 	l.serial, l.serialKnown = s.Serial, true
 	// The caller's state now holds every Op recorded so far; Write folds
 	// only those recorded after this point.

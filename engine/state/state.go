@@ -29,6 +29,11 @@ type State struct {
 	Serial  uint64 `json:"serial"`
 	// Resources by address.
 	Resources map[string]*Entry `json:"resources"`
+	// Replayed counts the journal Ops Read applied on top of the state file:
+	// non-zero after an interrupted apply. Such a state differs from the one
+	// at Serial, so apply writes it (raising Serial) before it checks a saved
+	// plan against it.
+	Replayed int `json:"-"`
 }
 
 // Entry is the record of one applied resource.
