@@ -109,13 +109,14 @@ func expandProgram(out []resource.Resource, p *schema.Program) []resource.Resour
 					}
 					tt := textsFor(lang)
 					due := s.Start.AddDate(0, 0, -int(tut.Due))
+					zone := p.PersonZone(who.ID)
 					a := resource.Resource{
 						Address: resource.Address(p.ID, "pair", pairID, "tutorial", tutID, who.ID),
 						Kind:    resource.Assignment, Program: p.ID,
 						Title: tt.assignmentTitle(tut.Title), URL: tut.URL,
-						Start: due.UTC(), Timezone: p.PersonZone(who.ID).String(), Language: lang,
+						Start: due.UTC(), Timezone: zone.String(), Language: lang,
 						Organizer: organizer, Attendees: []resource.Attendee{who},
-						Description: tt.assignmentText(tut, s, p.PersonZone(who.ID).String()),
+						Description: tt.assignmentText(tut, s, zone),
 					}
 					a.UID = resource.UID(a.Address)
 					out = append(out, a)

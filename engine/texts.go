@@ -88,11 +88,8 @@ func (t *texts) eventText(p *schema.Program, e schema.Event) string {
 	return b.String()
 }
 
-func (t *texts) assignmentText(tut schema.Tutorial, s schema.Session, zone string) string {
-	at := s.Start
-	if loc, err := time.LoadLocation(zone); err == nil {
-		at = at.In(loc)
-	}
+func (t *texts) assignmentText(tut schema.Tutorial, s schema.Session, loc *time.Location) string {
+	at := s.Start.In(loc)
 	return fmt.Sprintf("%s: %s (%d %s)\n%s\n\n%s %d: %s, %s\n",
 		t.prepare, tut.Title, tut.Minutes, t.minutes, tut.URL, t.session, s.Number, s.Entry.Title, t.when(at))
 }

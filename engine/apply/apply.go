@@ -56,6 +56,7 @@ type Result struct {
 	Updated   int
 	Cancelled int
 	Moved     int
+	Adopted   int // drift accepted into state (plan.Adopt)
 	Failed    []Failure
 }
 
@@ -159,6 +160,8 @@ func count(res *Result, a plan.Action) {
 		res.Cancelled++
 	case plan.Move:
 		res.Moved++
+	case plan.Adopt:
+		res.Adopted++
 	}
 }
 
@@ -197,6 +200,8 @@ func run(ctx context.Context, c *plan.Change, st *state.State, mu *sync.Mutex, t
 		e := *prev
 		e.Address = c.Address
 		return moved([]state.Op{{Address: c.Address, Entry: &e}}), nil
+	case plan.Adopt:
+		return adopt(c, prev, opts, now)
 	case plan.Create, plan.Update:
 		r := *c.After
 		r.UID = c.UID

@@ -15,6 +15,7 @@ import (
 
 	"github.com/rmctl/rmctl/engine"
 	"github.com/rmctl/rmctl/engine/plan"
+	"github.com/rmctl/rmctl/engine/resource"
 	"github.com/rmctl/rmctl/engine/state"
 	"github.com/rmctl/rmctl/schema"
 )
@@ -88,6 +89,9 @@ func Compare(base, head *Side, now time.Time) *Report {
 	if base.Valid() && head.Valid() {
 		r.Plan = plan.Build(engine.Expand(head.Programs), AsState(engine.Expand(base.Programs)), plan.Options{Now: now, Prune: true})
 		for _, c := range r.Plan.Changes {
+			if c.Kind == resource.Assignment {
+				continue // a due date follows its session; count the session once
+			}
 			for _, f := range c.Fields {
 				if f.Field == "start" {
 					r.Moves++
@@ -166,14 +170,14 @@ func entities(b, h *schema.Program) []Change {
 					out = append(out, Change{Kind: k.kind, ID: id, Change: "changed", Fields: fs})
 				}
 			case inHead:
+				// A moved block is a rename only while the old id is still
+				// there to rename; an old block left in place is history.
 				if old := renamed[k.kind+"/"+id]; old != "" {
 					_, oldID, _ := strings.Cut(old, "/")
-					c := Change{Kind: k.kind, ID: id, Change: "renamed", From: oldID}
 					if ov, ok := bm[oldID]; ok {
-						c.Fields = diffFields(Flatten(ov), Flatten(hv))
+						out = append(out, Change{Kind: k.kind, ID: id, Change: "renamed", From: oldID, Fields: diffFields(Flatten(ov), Flatten(hv))})
+						continue
 					}
-					out = append(out, c)
-					continue
 				}
 				out = append(out, Change{Kind: k.kind, ID: id, Change: "added", Fields: diffFields(nil, Flatten(hv))})
 			default:

@@ -29,6 +29,9 @@ const (
 	Cancel Action = "cancel"
 	Move   Action = "move"
 	NoOp   Action = "no-op"
+	// Adopt records in state what the target now holds (drift accepted,
+	// see DriftPolicy) without sending anything.
+	Adopt Action = "adopt"
 )
 
 // Symbol is the one-character marker of the action in text output.
@@ -42,6 +45,8 @@ func (a Action) Symbol() string {
 		return "-"
 	case Move:
 		return ">"
+	case Adopt:
+		return "<"
 	}
 	return " "
 }
@@ -68,7 +73,11 @@ type Plan struct {
 	Unchanged int `json:"unchanged"`
 	// Notes are remarks for the reader, such as state of programs that were
 	// not loaded and so are left alone.
-	Notes   []string `json:"notes,omitempty"`
+	Notes []string `json:"notes,omitempty"`
+	// Drift lists resources changed on the target behind rmctl's back, when
+	// the plan was made with --refresh (Options.Observed), and what applying
+	// does about each.
+	Drift   []Drift  `json:"drift,omitempty"`
 	Summary Summary  `json:"summary"`
 	Impact  []Impact `json:"impact"`
 }
@@ -91,6 +100,8 @@ type Change struct {
 	After *resource.Resource `json:"after,omitempty"`
 	// Removed are attendees of Before no longer in After: they get a CANCEL.
 	Removed []resource.Attendee `json:"removed,omitempty"`
+	// Observed is what an Adopt change records in state.
+	Observed *Observed `json:"observed,omitempty"`
 }
 
 // FieldChange is one field of an update, old → new, formatted for people.
@@ -106,6 +117,7 @@ type Summary struct {
 	Update    int `json:"update"`
 	Cancel    int `json:"cancel"`
 	Move      int `json:"move"`
+	Adopt     int `json:"adopt,omitempty"`
 	Frozen    int `json:"frozen"`
 	Unchanged int `json:"unchanged"`
 }
@@ -150,6 +162,10 @@ type Options struct {
 	Prune  bool
 	Commit string
 	Dirty  bool
+	// Observed is what Refresh found on the target (plan --refresh); nil
+	// means no refresh. Drift says what to do about it (default Restore).
+	Observed []Observation
+	Drift    DriftPolicy
 }
 
 // Build compares desired with st.
@@ -172,6 +188,7 @@ func Build(d *Desired, st *state.State, opts Options) *Plan {
 		return !matchAny(opts.Excludes, addr)
 	}
 	view, movedFrom := applyMoves(st, d.Moves)
+	drifted := driftIndex(opts.Observed)
 	loaded := map[string]bool{}
 	for _, prog := range d.Programs {
 		loaded[prog] = true
@@ -200,7 +217,13 @@ func Build(d *Desired, st *state.State, opts Options) *Plan {
 		r.UID = entry.UID // identity survives moves
 		after := r.Snapshot()
 		old := movedFrom[r.Address]
-		if entry.Hash == after.Hash() {
+		if declaredHash(entry) == after.Hash() {
+			if o := drifted[entry.UID]; o != nil && old == "" && !r.Start.Before(opts.Now) {
+				if c := p.foldDrift(o, entry, r, opts.Drift); c != nil {
+					p.Changes = append(p.Changes, *c)
+					continue
+				}
+			}
 			if old != "" {
 				p.Changes = append(p.Changes, Change{Address: r.Address, Action: Move, Kind: r.Kind, UID: r.UID,
 					Reason: "renamed from " + old, MovedFrom: old, Sequence: entry.Sequence, Before: &entry.Snapshot, After: r})
@@ -218,6 +241,9 @@ func Build(d *Desired, st *state.State, opts Options) *Plan {
 			c.Reason = "in the past: left as it was sent (" + c.Reason + ")"
 			p.Frozen = append(p.Frozen, c)
 			continue
+		}
+		if o := drifted[entry.UID]; o != nil {
+			p.noteDrift(o, &c)
 		}
 		p.Changes = append(p.Changes, c)
 	}
@@ -253,6 +279,7 @@ func Build(d *Desired, st *state.State, opts Options) *Plan {
 
 	sort.Slice(p.Changes, func(i, j int) bool { return p.Changes[i].Address < p.Changes[j].Address })
 	sort.Slice(p.Frozen, func(i, j int) bool { return p.Frozen[i].Address < p.Frozen[j].Address })
+	sortDrift(p.Drift)
 	p.summarize()
 	return p
 }
@@ -276,7 +303,8 @@ func applyMoves(st *state.State, moves []Moved) (map[string]*state.Entry, map[st
 	movedFrom := map[string]string{}
 	for _, m := range moves {
 		for addr, e := range st.Resources {
-			if !strings.HasPrefix(addr, m.From+"/") {
+			// A pair moves with everything below it; an event is one address.
+			if addr != m.From && !strings.HasPrefix(addr, m.From+"/") {
 				continue
 			}
 			to := m.To + strings.TrimPrefix(addr, m.From)
@@ -333,6 +361,8 @@ func (p *Plan) summarize() {
 			}
 		case Move:
 			s.Move++
+		case Adopt:
+			s.Adopt++
 		}
 	}
 	p.Summary = s

@@ -7,8 +7,9 @@ package resource
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
+	"io"
 	"path"
+	"strconv"
 	"strings"
 	"time"
 
@@ -116,14 +117,45 @@ func (r *Resource) Snapshot() Snapshot {
 func (r *Resource) Hash() string { s := r.Snapshot(); return s.Hash() }
 
 // Hash is the content hash of the snapshot; it equals the hash of the
-// resource the snapshot was taken from.
+// resource the snapshot was taken from. Fields are written with their
+// lengths, so no two different snapshots write the same bytes. Plans hash
+// every declared resource, so this avoids reflection.
 func (s *Snapshot) Hash() string {
-	b, err := json.Marshal(s)
-	if err != nil {
-		// A Snapshot holds only strings, times and slices of them.
-		panic("resource: marshal snapshot: " + err.Error())
+	h := sha256.New()
+	var buf [20]byte
+	str := func(v string) {
+		h.Write(strconv.AppendInt(buf[:0], int64(len(v)), 10))
+		h.Write([]byte{':'})
+		io.WriteString(h, v)
 	}
-	return hashBytes(b)
+	tm := func(t time.Time) {
+		if t.IsZero() {
+			str("")
+			return
+		}
+		h.Write(t.UTC().AppendFormat(buf[:0], "20060102T150405Z"))
+	}
+	str(string(s.Kind))
+	str(s.Program)
+	str(s.Title)
+	str(s.Location)
+	str(s.URL)
+	tm(s.Start)
+	tm(s.End)
+	str(s.Timezone)
+	str(s.Language)
+	str(s.Organizer.Name)
+	str(s.Organizer.Email)
+	h.Write(strconv.AppendInt(buf[:0], int64(len(s.Attendees)), 10))
+	for _, a := range s.Attendees {
+		str(a.ID)
+		str(a.Name)
+		str(a.Email)
+		str(string(a.Role))
+	}
+	str(s.DescriptionHash)
+	sum := h.Sum(nil)
+	return hex.EncodeToString(sum[:12])
 }
 
 // FromSnapshot rebuilds a resource from its snapshot, for cancellations of

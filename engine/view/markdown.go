@@ -38,9 +38,18 @@ func PlanMarkdown(w io.Writer, p *plan.Plan) error {
 	}
 
 	if len(p.Impact) > 0 {
+		// The per-person table gets at most a quarter of the comment, so
+		// the changes themselves always have room.
+		budget := b.Len() + MarkdownLimit/4
 		b.WriteString("<details><summary>Per person</summary>\n\n| Person | Send | Update | Cancel |\n|---|---:|---:|---:|\n")
-		for _, im := range p.Impact {
-			fmt.Fprintf(&b, "| %s | %d | %d | %d |\n", mdEscape(im.Name), im.Send, im.Update, im.Cancel)
+		names := impactNames(p.Impact)
+		for i, im := range p.Impact {
+			row := fmt.Sprintf("| %s | %d | %d | %d |\n", mdEscape(names[i]), im.Send, im.Update, im.Cancel)
+			if b.Len()+len(row) > budget {
+				fmt.Fprintf(&b, "\n_and %d more people; run `rmctl plan` to see them all._\n", len(p.Impact)-i)
+				break
+			}
+			b.WriteString(row)
 		}
 		b.WriteString("\n</details>\n\n")
 	}
@@ -81,6 +90,24 @@ func PlanMarkdown(w io.Writer, p *plan.Plan) error {
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// impactNames labels each row by name, adding the e-mail address where one
+// person appears twice (an address change sends to the new address and
+// cancels at the old one).
+func impactNames(ims []plan.Impact) []string {
+	count := map[string]int{}
+	for _, im := range ims {
+		count[im.Person]++
+	}
+	names := make([]string, len(ims))
+	for i, im := range ims {
+		names[i] = im.Name
+		if count[im.Person] > 1 {
+			names[i] = fmt.Sprintf("%s <%s>", im.Name, im.Email)
+		}
+	}
+	return names
 }
 
 func markdownRow(ch *plan.Change) string {

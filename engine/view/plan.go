@@ -50,12 +50,21 @@ func PlanText(w io.Writer, p *plan.Plan, color bool) {
 	if len(p.Impact) > 0 {
 		fmt.Fprintln(w)
 		fmt.Fprintln(w, "Per person:")
-		width := 0
+		count := map[string]int{}
 		for _, im := range p.Impact {
-			width = max(width, len(im.Person))
+			count[im.Person]++
 		}
-		for _, im := range p.Impact {
-			fmt.Fprintf(w, "  %-*s  %s\n", width, im.Person, impactText(im))
+		labels := make([]string, len(p.Impact))
+		width := 0
+		for i, im := range p.Impact {
+			labels[i] = im.Person
+			if count[im.Person] > 1 {
+				labels[i] = fmt.Sprintf("%s <%s>", im.Person, im.Email)
+			}
+			width = max(width, len(labels[i]))
+		}
+		for i, im := range p.Impact {
+			fmt.Fprintf(w, "  %-*s  %s\n", width, labels[i], impactText(im))
 		}
 	}
 	writeNotes(w, p)

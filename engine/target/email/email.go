@@ -313,8 +313,10 @@ func (t *Target) Deliver(ctx context.Context, d target.Delivery) ([]state.Ref, e
 	return nil, nil
 }
 
+// sameAttendee compares by address: e-mail goes to addresses, so a person
+// whose address changed must hear of the cancellation at the old one.
 func sameAttendee(a, b resource.Attendee) bool {
-	return a.ID == b.ID || strings.EqualFold(a.Email, b.Email)
+	return strings.EqualFold(a.Email, b.Email)
 }
 
 func (t *Target) wasSent(id string) bool {

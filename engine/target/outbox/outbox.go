@@ -208,9 +208,14 @@ func (o *Outbox) Deliver(ctx context.Context, d target.Delivery) ([]state.Ref, e
 	switch d.Action {
 	case target.Create, target.Update:
 		request, keep = r.Attendees, r.Attendees
+		// An address no longer invited gets a cancellation, even when its
+		// person still is (their e-mail changed); a person no longer
+		// invited also loses the object in their feed.
 		for _, a := range d.Removed {
-			if !slices.ContainsFunc(r.Attendees, func(b resource.Attendee) bool { return b.ID == a.ID }) {
+			if !slices.ContainsFunc(r.Attendees, func(b resource.Attendee) bool { return strings.EqualFold(b.Email, a.Email) }) {
 				cancel = append(cancel, a)
+			}
+			if !slices.ContainsFunc(r.Attendees, func(b resource.Attendee) bool { return b.ID == a.ID }) {
 				drop = append(drop, a)
 			}
 		}
