@@ -51,6 +51,11 @@ func expandProgram(out []resource.Resource, p *schema.Program) []resource.Resour
 		return resource.Attendee{ID: id, Name: person.Name, Email: person.Email, Role: role}
 	}
 
+	bodies := make([]string, len(p.Sessions.Plan))
+	for i, e := range p.Sessions.Plan {
+		bodies[i] = t.sessionBody(p, e)
+	}
+
 	active := p.ActivePeople()
 	for _, id := range p.EventIDs {
 		ev := p.Events[id]
@@ -88,7 +93,7 @@ func expandProgram(out []resource.Resource, p *schema.Program) []resource.Resour
 				Title: t.sessionTitle(s.Entry.Title, people[0].Name, people[1].Name),
 				Start: s.Start.UTC(), End: s.End.UTC(), Timezone: zone, Language: p.Language,
 				Organizer: organizer, Attendees: people,
-				Description: t.sessionText(p, s, len(sessions), people),
+				Description: t.sessionText(p, s, len(sessions), people, bodies[s.Number-1]),
 			}
 			r.UID = resource.UID(r.Address)
 			out = append(out, r)

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -42,7 +43,7 @@ func textsFor(lang string) *texts {
 }
 
 func (t *texts) when(at time.Time) string {
-	return fmt.Sprintf("%s %s", t.weekdays[at.Weekday()], at.Format("2006-01-02 15:04 MST"))
+	return t.weekdays[at.Weekday()] + " " + at.Format("2006-01-02 15:04 MST")
 }
 
 func (t *texts) sessionTitle(entry, mentor, mentee string) string {
@@ -53,29 +54,36 @@ func (t *texts) assignmentTitle(tutorial string) string {
 	return "Tutorial: " + tutorial
 }
 
-func (t *texts) sessionText(p *schema.Program, s schema.Session, total int, people []resource.Attendee) string {
+// sessionBody is the part of a session's invitation that is the same for
+// every pair: topics, agenda, tutorials and the footer. Expansion builds it
+// once per plan entry, not once per pair.
+func (t *texts) sessionBody(p *schema.Program, e schema.PlanEntry) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s %d %s %d: %s\n", t.session, s.Number, t.of, total, s.Entry.Title)
-	fmt.Fprintf(&b, "%s: %s\n\n", t.program, p.Title)
-	fmt.Fprintf(&b, "%s: %s\n%s: %s\n", t.mentor, people[0].Name, t.mentee, people[1].Name)
-	if len(s.Entry.Topics) > 0 {
+	if len(e.Topics) > 0 {
 		fmt.Fprintf(&b, "\n%s:\n", t.topics)
-		for _, topic := range s.Entry.Topics {
+		for _, topic := range e.Topics {
 			fmt.Fprintf(&b, "- %s\n", topic)
 		}
 	}
-	if s.Entry.Agenda != "" {
-		fmt.Fprintf(&b, "\n%s:\n%s\n", t.agenda, strings.TrimSpace(s.Entry.Agenda))
+	if e.Agenda != "" {
+		fmt.Fprintf(&b, "\n%s:\n%s\n", t.agenda, strings.TrimSpace(e.Agenda))
 	}
-	if len(s.Entry.Tutorials) > 0 {
+	if len(e.Tutorials) > 0 {
 		fmt.Fprintf(&b, "\n%s:\n", t.tutorials)
-		for _, id := range s.Entry.Tutorials {
+		for _, id := range e.Tutorials {
 			tut := p.Tutorials[id]
 			fmt.Fprintf(&b, "- %s (%d %s): %s\n", tut.Title, tut.Minutes, t.minutes, tut.URL)
 		}
 	}
 	fmt.Fprintf(&b, "\n"+t.footer+"\n", p.Title, p.Organizer.Name, p.Organizer.Email)
 	return b.String()
+}
+
+// sessionText is a session's invitation text: the pair's header, then body.
+func (t *texts) sessionText(p *schema.Program, s schema.Session, total int, people []resource.Attendee, body string) string {
+	return t.session + " " + strconv.Itoa(s.Number) + " " + t.of + " " + strconv.Itoa(total) + ": " + s.Entry.Title + "\n" +
+		t.program + ": " + p.Title + "\n\n" +
+		t.mentor + ": " + people[0].Name + "\n" + t.mentee + ": " + people[1].Name + "\n" + body
 }
 
 func (t *texts) eventText(p *schema.Program, e schema.Event) string {
@@ -90,6 +98,6 @@ func (t *texts) eventText(p *schema.Program, e schema.Event) string {
 
 func (t *texts) assignmentText(tut schema.Tutorial, s schema.Session, loc *time.Location) string {
 	at := s.Start.In(loc)
-	return fmt.Sprintf("%s: %s (%d %s)\n%s\n\n%s %d: %s, %s\n",
-		t.prepare, tut.Title, tut.Minutes, t.minutes, tut.URL, t.session, s.Number, s.Entry.Title, t.when(at))
+	return t.prepare + ": " + tut.Title + " (" + strconv.Itoa(tut.Minutes) + " " + t.minutes + ")\n" + tut.URL + "\n\n" +
+		t.session + " " + strconv.Itoa(s.Number) + ": " + s.Entry.Title + ", " + t.when(at) + "\n"
 }

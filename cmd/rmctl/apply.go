@@ -147,7 +147,9 @@ func runApply(cmd *cobra.Command, opts *applyOptions) error {
 	if err := apply.CancelGuard(p, len(st.Resources), opts.MaxCancel); err != nil {
 		return err
 	}
-	if !opts.AutoApprove {
+	// A saved plan was reviewed when it was made, as with Terraform: it
+	// runs without asking again.
+	if !opts.AutoApprove && opts.PlanFile == "" {
 		ok, err := confirm(a)
 		if err != nil {
 			return err

@@ -17,7 +17,14 @@ func newStateCmd(a *app) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "state",
 		Short: "Inspect and edit what rmctl recorded as applied",
-		Args:  usageArgs(cobra.NoArgs),
+		// Cobra checks Args only for commands that run, so this one runs:
+		// an unknown subcommand is a usage error, not a silent help page.
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(args) > 0 {
+				return usageErrorf("unknown command %q for %q", args[0], cmd.CommandPath())
+			}
+			return cmd.Help()
+		},
 	}
 	cmd.AddCommand(newStateListCmd(a), newStateShowCmd(a), newStateRmCmd(a))
 	return cmd

@@ -67,7 +67,7 @@ func (a *app) openWorkspace(ctx context.Context, patterns []string) (*workspace,
 		view.Diagnostics(a.streams.ErrOut, res.Diagnostics, a.streams.Color())
 	}
 	if res.Diagnostics.HasErrors() {
-		return nil, fmt.Errorf("the programs are not valid (%d errors); nothing was planned", res.Diagnostics.Errors())
+		return nil, fmt.Errorf("the programs are not valid (%s); nothing was planned", view.Count(res.Diagnostics.Errors(), "error"))
 	}
 	ws.programs = res.Programs
 	if repo, err := gitrepo.Open(cwd); err == nil {

@@ -135,9 +135,12 @@ func Apply(ctx context.Context, p *plan.Plan, st *state.State, store Store, tgt 
 	_ = g.Wait()
 
 	// Fold the journal into one state file even after failures: everything
-	// recorded is true.
-	if err := store.Write(context.WithoutCancel(ctx), st); err != nil {
-		return res, fmt.Errorf("writing state: %w", err)
+	// recorded is true. A run that recorded nothing leaves state (and its
+	// serial, which saved plans are checked against) as it was.
+	if res.Sent+res.Updated+res.Cancelled+res.Moved+res.Adopted > 0 {
+		if err := store.Write(context.WithoutCancel(ctx), st); err != nil {
+			return res, fmt.Errorf("writing state: %w", err)
+		}
 	}
 	if f, ok := tgt.(target.Finisher); ok {
 		if err := f.Finish(context.WithoutCancel(ctx)); err != nil {

@@ -284,6 +284,12 @@ func flatten(prefix string, x any, out map[string]string) {
 			flatten(join(strconv.Itoa(i+1)), e, out)
 		}
 	case nil:
+	case bool:
+		// false is every flag's default (skip: false): leaving it out keeps
+		// a new override from listing a default the user never wrote.
+		if v {
+			out[prefix] = "true"
+		}
 	default:
 		if s := scalar(v); s != `""` {
 			out[prefix] = s

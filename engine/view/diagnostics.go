@@ -105,3 +105,6 @@ func DiagnosticsJSON(w io.Writer, ds schema.Diagnostics, valid bool) error {
 	enc.SetIndent("", "  ")
 	return enc.Encode(out)
 }
+
+// Count formats n with the word in singular or plural: "1 error", "2 errors".
+func Count(n int, word string) string { return plural(n, word) }

@@ -37,7 +37,7 @@ func DiffText(w io.Writer, r *diff.Report, color bool) {
 	fmt.Fprintf(w, "Comparing %s → %s\n", sideLabel(r.Base), sideLabel(r.Head))
 	for _, s := range []*diff.Side{r.Base, r.Head} {
 		if !s.Valid() {
-			fmt.Fprintf(w, "\n%s does not validate (%d errors); consequences cannot be computed:\n", s.Label, s.Diagnostics.Errors())
+			fmt.Fprintf(w, "\n%s does not validate (%s); consequences cannot be computed:\n", s.Label, plural(s.Diagnostics.Errors(), "error"))
 			Diagnostics(w, firstErrors(s), color)
 		}
 	}
@@ -125,7 +125,7 @@ func pairSummary(ch diff.Change) string {
 
 func consequences(r *diff.Report) string {
 	s := r.Plan.Summary
-	line := fmt.Sprintf("%d invitations to send, %d to update (%d moved in time), %d to cancel.", s.Create, s.Update, r.Moves, s.Cancel)
+	line := fmt.Sprintf("%s to send, %d to update (%d moved in time), %d to cancel.", plural(s.Create, "invitation"), s.Update, r.Moves, s.Cancel)
 	if s.Move > 0 {
 		line += fmt.Sprintf(" %d renamed, keeping their identity.", s.Move)
 	}
@@ -159,7 +159,7 @@ func DiffMarkdown(w io.Writer, r *diff.Report) error {
 	fmt.Fprintf(&b, "### rmctl diff\n\n%s → %s\n\n", mdEscape(sideLabel(r.Base)), mdEscape(sideLabel(r.Head)))
 	for _, s := range []*diff.Side{r.Base, r.Head} {
 		if !s.Valid() {
-			fmt.Fprintf(&b, "> **%s does not validate** (%d errors); consequences cannot be computed.\n\n", mdEscape(s.Label), s.Diagnostics.Errors())
+			fmt.Fprintf(&b, "> **%s does not validate** (%s); consequences cannot be computed.\n\n", mdEscape(s.Label), plural(s.Diagnostics.Errors(), "error"))
 		}
 	}
 	if !r.HasChanges() {

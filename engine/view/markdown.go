@@ -85,6 +85,18 @@ func PlanMarkdown(w io.Writer, p *plan.Plan) error {
 		}
 		b.WriteString(closing)
 	}
+	if len(p.Frozen) > 0 && b.Len() < MarkdownLimit-2000 {
+		fmt.Fprintf(&b, "<details><summary>In the past, left as sent (%d)</summary>\n\n", len(p.Frozen))
+		for i, f := range p.Frozen {
+			line := fmt.Sprintf("- `%s`: %s\n", f.Address, mdEscape(f.Reason))
+			if b.Len()+len(line) > MarkdownLimit-1000 {
+				fmt.Fprintf(&b, "- _and %d more_\n", len(p.Frozen)-i)
+				break
+			}
+			b.WriteString(line)
+		}
+		b.WriteString("\n</details>\n\n")
+	}
 	if truncated > 0 {
 		fmt.Fprintf(&b, "_%d more changes are not shown to keep this comment short; run `rmctl plan` to see them all._\n", truncated)
 	}

@@ -1,0 +1,238 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// pythonICalendar is the interpreter with Debian's python3-icalendar. It is
+// called by full path: another python3 may come first on PATH.
+const pythonICalendar = "/usr/bin/python3"
+
+// icsCheckScript reads every file named on the command line with
+// python3-icalendar and prints, per file, the top component and, per
+// VEVENT/VTODO, the raw values of the properties the test checks and
+// whether the decoded date-times are in UTC.
+const icsCheckScript = `
+import json, sys, datetime
+import icalendar
+
+def raw(c, name):
+    v = c.get(name)
+    if v is None:
+        return None
+    return v.to_ical().decode()
+
+def utc(c, name):
+    v = c.get(name)
+    if v is None:
+        return None
+    dt = v.dt
+    if not isinstance(dt, datetime.datetime) or dt.tzinfo is None:
+        return False
+    return dt.utcoffset() == datetime.timedelta(0)
+
+out = []
+for path in sys.argv[1:]:
+    res = {'file': path, 'name': None, 'method': None, 'components': [], 'error': None}
+    try:
+        with open(path, 'rb') as f:
+            cal = icalendar.Calendar.from_ical(f.read())
+        res['name'] = cal.name
+        res['method'] = raw(cal, 'METHOD')
+        for c in cal.walk():
+            for e in getattr(c, 'errors', []):
+                res['error'] = '%s: %s' % (c.name, e)
+            if c.name not in ('VEVENT', 'VTODO'):
+                continue
+            res['components'].append({
+                'name': c.name, 'uid': raw(c, 'UID'), 'dtstamp': raw(c, 'DTSTAMP'),
+                'dtstart': raw(c, 'DTSTART'), 'dtstart_utc': utc(c, 'DTSTART'),
+                'dtend': raw(c, 'DTEND'), 'dtend_utc': utc(c, 'DTEND'),
+                'due': raw(c, 'DUE'), 'due_utc': utc(c, 'DUE'),
+            })
+    except Exception as e:
+        res['error'] = '%s: %s' % (type(e).__name__, e)
+    out.append(res)
+json.dump(out, sys.stdout)
+`
+
+type pyComponent struct {
+	Name       string  `json:"name"`
+	UID        *string `json:"uid"`
+	DTStamp    *string `json:"dtstamp"`
+	DTStart    *string `json:"dtstart"`
+	DTStartUTC *bool   `json:"dtstart_utc"`
+	DTEnd      *string `json:"dtend"`
+	DTEndUTC   *bool   `json:"dtend_utc"`
+	Due        *string `json:"due"`
+	DueUTC     *bool   `json:"due_utc"`
+}
+
+type pyCalendar struct {
+	File       string        `json:"file"`
+	Name       *string       `json:"name"`
+	Method     *string       `json:"method"`
+	Components []pyComponent `json:"components"`
+	Error      *string       `json:"error"`
+}
+
+// requirePythonICalendar skips the test without python3-icalendar, or
+// fails it when CI is set: CI must not silently lose the check.
+func requirePythonICalendar(t *testing.T) {
+	t.Helper()
+	out, err := exec.Command(pythonICalendar, "-c", "import icalendar").CombinedOutput()
+	if err == nil {
+		return
+	}
+	msg := "python3-icalendar is not available at " + pythonICalendar + ": " + strings.TrimSpace(string(out)) + " " + err.Error()
+	if os.Getenv("CI") != "" {
+		t.Fatal(msg)
+	}
+	t.Skip(msg)
+}
+
+// TestExamplesICalendar applies the example programs into an outbox and
+// has python3-icalendar read every .ics file written: messages, objects and
+// feeds.
+func TestExamplesICalendar(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds rmctl")
+	}
+	requirePythonICalendar(t)
+	bin := buildRmctlBinary(t)
+
+	var files []string
+	kinds := map[string]map[string]int{} // example -> directory -> files
+	for _, example := range []string{"digital-leadership", "global-pilot"} {
+		prog, err := filepath.Abs(filepath.Join("..", "..", "examples", example))
+		if err != nil {
+			t.Fatal(err)
+		}
+		work := t.TempDir()
+		planned := planSummary(t, bin, work, prog)["create"]
+		res := mustRmctl(t, bin, work, 0, "apply", "--auto-approve", "--now", crashNow, prog)
+		if !strings.Contains(res.stdout, "Apply complete:") {
+			t.Fatalf("%s: apply printed no summary:\n%s", example, lastLines(res.stdout, 10))
+		}
+		kinds[example] = map[string]int{}
+		outbox := filepath.Join(work, ".rmctl", "outbox")
+		err = filepath.WalkDir(outbox, func(path string, d fs.DirEntry, err error) error {
+			if err != nil || d.IsDir() || !strings.HasSuffix(path, ".ics") {
+				return err
+			}
+			rel, _ := filepath.Rel(outbox, path)
+			kinds[example][strings.Split(filepath.ToSlash(rel), "/")[0]]++
+			files = append(files, path)
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		k := kinds[example]
+		t.Logf("%s: %d resources, %d messages, %d objects, %d feeds", example, planned, k["messages"], k["objects"], k["feeds"])
+		if k["messages"] < planned || k["objects"] == 0 || k["feeds"] == 0 {
+			t.Errorf("%s: %d resources planned but %d messages, %d objects, %d feeds written", example, planned, k["messages"], k["objects"], k["feeds"])
+		}
+	}
+
+	// Line structure, checked on the bytes: CRLF everywhere, at most 75
+	// octets per line without the CRLF (RFC 5545, 3.1).
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.HasSuffix(data, []byte("\r\n")) {
+			t.Errorf("%s: does not end with CRLF", f)
+		}
+		for i, line := range bytes.Split(bytes.TrimSuffix(data, []byte("\r\n")), []byte("\r\n")) {
+			if bytes.ContainsAny(line, "\r\n") {
+				t.Errorf("%s:%d: bare CR or LF: %q", f, i+1, line)
+			}
+			if len(line) > 75 {
+				t.Errorf("%s:%d: %d octets, more than 75: %q", f, i+1, len(line), line)
+			}
+		}
+	}
+
+	// One python process for all files.
+	cmd := exec.Command(pythonICalendar, append([]string{"-c", icsCheckScript}, files...)...)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("python3-icalendar: %v\n%s", err, stderr.String())
+	}
+	var cals []pyCalendar
+	if err := json.Unmarshal(out, &cals); err != nil {
+		t.Fatalf("python output: %v\n%s", err, out)
+	}
+	if len(cals) != len(files) {
+		t.Fatalf("python read %d files, want %d", len(cals), len(files))
+	}
+	components := 0
+	for _, c := range cals {
+		name := filepath.Base(filepath.Dir(c.File)) + "/" + filepath.Base(c.File)
+		if c.Error != nil {
+			t.Errorf("%s: python3-icalendar: %s", name, *c.Error)
+			continue
+		}
+		if c.Name == nil || *c.Name != "VCALENDAR" {
+			t.Errorf("%s: top component %v, want VCALENDAR", name, deref(c.Name))
+		}
+		isMessage := strings.Contains(filepath.ToSlash(c.File), "/messages/")
+		if isMessage && (c.Method == nil || (*c.Method != "REQUEST" && *c.Method != "CANCEL")) {
+			t.Errorf("%s: METHOD %s, want REQUEST or CANCEL", name, deref(c.Method))
+		}
+		if !isMessage && c.Method != nil {
+			t.Errorf("%s: a calendar object or feed must not carry METHOD (has %s)", name, *c.Method)
+		}
+		if len(c.Components) == 0 {
+			t.Errorf("%s: no VEVENT or VTODO", name)
+		}
+		for _, comp := range c.Components {
+			components++
+			where := name + " " + comp.Name + " " + deref(comp.UID)
+			if comp.UID == nil || *comp.UID == "" {
+				t.Errorf("%s: no UID", where)
+			}
+			if comp.DTStamp == nil || !strings.HasSuffix(*comp.DTStamp, "Z") {
+				t.Errorf("%s: DTSTAMP %s, want a UTC time ending in Z", where, deref(comp.DTStamp))
+			}
+			checkUTC := func(prop string, raw *string, utc *bool, required bool) {
+				if raw == nil {
+					if required {
+						t.Errorf("%s: no %s", where, prop)
+					}
+					return
+				}
+				if !strings.HasSuffix(*raw, "Z") || utc == nil || !*utc {
+					t.Errorf("%s: %s %s is not a UTC date-time", where, prop, *raw)
+				}
+			}
+			switch comp.Name {
+			case "VEVENT":
+				checkUTC("DTSTART", comp.DTStart, comp.DTStartUTC, true)
+				checkUTC("DTEND", comp.DTEnd, comp.DTEndUTC, false)
+			case "VTODO":
+				checkUTC("DUE", comp.Due, comp.DueUTC, true)
+				checkUTC("DTSTART", comp.DTStart, comp.DTStartUTC, false)
+			}
+		}
+	}
+	t.Logf("python3-icalendar read %d files with %d components", len(cals), components)
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return "(none)"
+	}
+	return *s
+}
