@@ -16,7 +16,6 @@ import (
 	"github.com/vbauerster/mpb/v8"
 	"github.com/vbauerster/mpb/v8/decor"
 
-	"github.com/rmctl/rmctl/engine"
 	"github.com/rmctl/rmctl/engine/apply"
 	"github.com/rmctl/rmctl/engine/plan"
 	"github.com/rmctl/rmctl/engine/state"
@@ -118,21 +117,16 @@ func runApply(cmd *cobra.Command, opts *applyOptions) error {
 			return fmt.Errorf("the saved plan %s is stale: it was made from state serial %d, state is now at serial %d%s; run rmctl plan again",
 				opts.PlanFile, p.Serial, st.Serial, lineageNote(p.Lineage, st.Lineage))
 		}
-	} else {
-		now, err := opts.planFlags.now(a)
-		if err != nil {
-			return err
-		}
-		p = plan.Build(engine.Expand(ws.programs), st, plan.Options{
-			Now: now, Targets: opts.Targets, Excludes: opts.Excludes, Prune: opts.Prune,
-			Commit: ws.commit, Dirty: ws.dirty,
-		})
 	}
-
 	s := a.streams
 	tgt, err := newTarget(ctx, a, ws)
 	if err != nil {
 		return err
+	}
+	if p == nil {
+		if p, err = opts.planFlags.build(ctx, a, ws, st, tgt); err != nil {
+			return err
+		}
 	}
 	if !p.HasChanges() {
 		view.PlanText(s.Out, p, s.Color())
@@ -161,8 +155,12 @@ func runApply(cmd *cobra.Command, opts *applyOptions) error {
 	}
 
 	prog := newProgress(a, len(p.Changes))
+	parallelism := opts.Parallelism
+	if !cmd.Flags().Changed("parallelism") && ws.settings.Target.Parallelism > 0 {
+		parallelism = ws.settings.Target.Parallelism
+	}
 	res, err := apply.Apply(ctx, p, st, ws.store, tgt, apply.Options{
-		Parallelism: opts.Parallelism, Now: a.now, Commit: p.Commit, Dirty: p.Dirty, Progress: prog.report,
+		Parallelism: parallelism, Now: a.now, Commit: p.Commit, Dirty: p.Dirty, Progress: prog.report,
 	})
 	prog.wait()
 	fmt.Fprintln(s.Out)

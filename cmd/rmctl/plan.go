@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"time"
@@ -9,6 +10,8 @@ import (
 
 	"github.com/rmctl/rmctl/engine"
 	"github.com/rmctl/rmctl/engine/plan"
+	"github.com/rmctl/rmctl/engine/state"
+	"github.com/rmctl/rmctl/engine/target"
 	"github.com/rmctl/rmctl/engine/view"
 )
 
@@ -18,6 +21,7 @@ type planFlags struct {
 	Excludes []string
 	Now      string
 	Prune    bool
+	Refresh  bool
 }
 
 func (f *planFlags) register(cmd *cobra.Command) {
@@ -25,6 +29,33 @@ func (f *planFlags) register(cmd *cobra.Command) {
 	cmd.Flags().StringArrayVar(&f.Excludes, "exclude", nil, "leave out resources whose address matches this glob or prefix (repeatable)")
 	cmd.Flags().StringVar(&f.Now, "now", "", "plan as if it were this time (RFC 3339 or YYYY-MM-DD); resources before it are frozen")
 	cmd.Flags().BoolVar(&f.Prune, "prune", false, "also cancel resources of programs in state that were not loaded")
+	cmd.Flags().BoolVar(&f.Refresh, "refresh", false, "read back what the target holds and show drift (someone moved, deleted or edited an event)")
+}
+
+// build makes the plan: expansion against state, after reading the target
+// back when --refresh asks for it.
+func (f *planFlags) build(ctx context.Context, a *app, ws *workspace, st *state.State, tgt target.Target) (*plan.Plan, error) {
+	now, err := f.now(a)
+	if err != nil {
+		return nil, err
+	}
+	opts := plan.Options{
+		Now: now, Targets: f.Targets, Excludes: f.Excludes, Prune: f.Prune,
+		Commit: ws.commit, Dirty: ws.dirty, Drift: plan.DriftPolicy(ws.settings.Target.Drift),
+	}
+	if f.Refresh {
+		obs, ok := tgt.(plan.Observer)
+		if !ok {
+			return nil, usageErrorf("--refresh: the %s target cannot read back what it holds", ws.settings.Target.Kind)
+		}
+		if opts.Observed, err = plan.Refresh(ctx, obs, st, opts); err != nil {
+			return nil, fmt.Errorf("refreshing from the target: %w", err)
+		}
+		if opts.Observed == nil {
+			opts.Observed = []plan.Observation{} // refreshed, nothing differs
+		}
+	}
+	return plan.Build(engine.Expand(ws.programs), st, opts), nil
 }
 
 func (f *planFlags) now(a *app) (time.Time, error) {
@@ -85,22 +116,28 @@ Exit status: 0 success; with --detailed-exitcode 0 no changes, 1 error,
 
 func runPlan(cmd *cobra.Command, opts *planOptions) error {
 	a := opts.app
-	now, err := opts.planFlags.now(a)
+	ctx := cmd.Context()
+	if _, err := opts.planFlags.now(a); err != nil {
+		return err
+	}
+	ws, err := a.openWorkspace(ctx, opts.Patterns)
 	if err != nil {
 		return err
 	}
-	ws, err := a.openWorkspace(cmd.Context(), opts.Patterns)
+	st, err := ws.store.Read(ctx)
 	if err != nil {
 		return err
 	}
-	st, err := ws.store.Read(cmd.Context())
+	var tgt target.Target
+	if opts.Refresh {
+		if tgt, err = newTarget(ctx, a, ws); err != nil {
+			return err
+		}
+	}
+	p, err := opts.planFlags.build(ctx, a, ws, st, tgt)
 	if err != nil {
 		return err
 	}
-	p := plan.Build(engine.Expand(ws.programs), st, plan.Options{
-		Now: now, Targets: opts.Targets, Excludes: opts.Excludes, Prune: opts.Prune,
-		Commit: ws.commit, Dirty: ws.dirty,
-	})
 	if opts.Out != "" {
 		if err := savePlan(opts.Out, p); err != nil {
 			return err
@@ -121,7 +158,7 @@ func runPlan(cmd *cobra.Command, opts *planOptions) error {
 	if err != nil {
 		return err
 	}
-	if opts.DetailedExitCode && p.HasChanges() {
+	if opts.DetailedExitCode && (p.HasChanges() || len(p.Drift) > 0) {
 		return &silentError{exitChanges}
 	}
 	return nil

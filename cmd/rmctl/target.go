@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/rmctl/rmctl/engine/target"
+	"github.com/rmctl/rmctl/engine/target/caldav"
 	"github.com/rmctl/rmctl/engine/target/email"
 	"github.com/rmctl/rmctl/engine/target/outbox"
 )
@@ -16,6 +17,12 @@ func newTarget(ctx context.Context, a *app, ws *workspace) (target.Target, error
 	switch t.Kind {
 	case "outbox", "":
 		return outbox.New(ws.settings.Path(t.Dir), outbox.Options{Now: a.now})
+	case "caldav":
+		password, err := target.Secret(a.getenv, t.PasswordEnv, ws.settings.Path(t.CredentialsFile))
+		if err != nil {
+			return nil, fmt.Errorf("CalDAV target: %w", err)
+		}
+		return caldav.New(caldav.Config{URL: t.URL, Username: t.Username, Password: password})
 	case "email":
 		password, err := target.Secret(a.getenv, t.PasswordEnv, ws.settings.Path(t.CredentialsFile))
 		if err != nil {

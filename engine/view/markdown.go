@@ -31,6 +31,7 @@ func PlanMarkdown(w io.Writer, p *plan.Plan) error {
 	for _, n := range p.Notes {
 		fmt.Fprintf(&b, "> %s\n\n", n)
 	}
+	DriftMarkdown(&b, p)
 	if !p.HasChanges() {
 		fmt.Fprintf(&b, "No changes: %d resources are up to date.\n", p.Summary.Unchanged)
 		_, err := io.WriteString(w, b.String())
@@ -57,7 +58,7 @@ func PlanMarkdown(w io.Writer, p *plan.Plan) error {
 	sections := []struct {
 		action plan.Action
 		title  string
-	}{{plan.Cancel, "To cancel"}, {plan.Update, "To update"}, {plan.Move, "To rename"}, {plan.Create, "To send"}}
+	}{{plan.Cancel, "To cancel"}, {plan.Update, "To update"}, {plan.Move, "To rename"}, {plan.Adopt, "To adopt from the calendar"}, {plan.Create, "To send"}}
 	truncated := 0
 	for _, s := range sections {
 		var rows []string
@@ -125,7 +126,7 @@ func impactNames(ims []plan.Impact) []string {
 func markdownRow(ch *plan.Change) string {
 	what := ""
 	switch ch.Action {
-	case plan.Create, plan.Move:
+	case plan.Create, plan.Move, plan.Adopt:
 		what = describe(ch.After.Title, plan.FormatTime(ch.After.Start, ch.After.Timezone), ch.After.Attendees)
 	case plan.Cancel:
 		what = describe(ch.Before.Title, plan.FormatTime(ch.Before.Start, ch.Before.Timezone), ch.Before.Attendees)

@@ -29,6 +29,9 @@ func SummaryLine(p *plan.Plan) string {
 	if s.Move > 0 {
 		line = strings.TrimSuffix(line, ".") + fmt.Sprintf(", %d to rename.", s.Move)
 	}
+	if s.Adopt > 0 {
+		line = strings.TrimSuffix(line, ".") + fmt.Sprintf(", %d to adopt from the calendar.", s.Adopt)
+	}
 	return line
 }
 
@@ -37,6 +40,7 @@ func PlanText(w io.Writer, p *plan.Plan, color bool) {
 	c := colorizer(color)
 	if !p.HasChanges() {
 		fmt.Fprintf(w, "No changes. %d resources are up to date.\n", p.Summary.Unchanged)
+		DriftText(w, p, color)
 		writeFrozen(w, p, c)
 		writeNotes(w, p)
 		return
@@ -46,6 +50,7 @@ func PlanText(w io.Writer, p *plan.Plan, color bool) {
 	for i := range p.Changes {
 		writeChange(w, &p.Changes[i], c)
 	}
+	DriftText(w, p, color)
 	writeFrozen(w, p, c)
 	if len(p.Impact) > 0 {
 		fmt.Fprintln(w)
@@ -74,7 +79,7 @@ func PlanText(w io.Writer, p *plan.Plan, color bool) {
 
 func writeChange(w io.Writer, ch *plan.Change, c func(string, string) string) {
 	sym := ch.Action.Symbol()
-	colour := map[plan.Action]string{plan.Create: green, plan.Update: yellow, plan.Cancel: red, plan.Move: cyan}[ch.Action]
+	colour := map[plan.Action]string{plan.Create: green, plan.Update: yellow, plan.Cancel: red, plan.Move: cyan, plan.Adopt: cyan}[ch.Action]
 	fmt.Fprintf(w, "  %s %s  %s\n", c(colour, sym), c(bold, ch.Address), c(dim, ch.Reason))
 	switch ch.Action {
 	case plan.Create:
@@ -94,6 +99,11 @@ func writeChange(w io.Writer, ch *plan.Change, c func(string, string) string) {
 	case plan.Cancel:
 		b := ch.Before
 		fmt.Fprintf(w, "      %q %s, for %s\n", b.Title, plan.FormatTime(b.Start, b.Timezone), names(b.Attendees))
+	case plan.Adopt:
+		if ch.Observed != nil && ch.Before != nil {
+			fmt.Fprintf(w, "      start: %s → %s (kept as moved on the calendar; nothing is sent)\n",
+				plan.FormatTime(ch.Before.Start, ch.Before.Timezone), plan.FormatTime(ch.Observed.Start, ch.Before.Timezone))
+		}
 	}
 }
 
@@ -148,6 +158,9 @@ func ApplySummary(r *apply.Result) string {
 	line := fmt.Sprintf("Apply complete: %d sent, %d updated, %d cancelled.", r.Sent, r.Updated, r.Cancelled)
 	if r.Moved > 0 {
 		line = strings.TrimSuffix(line, ".") + fmt.Sprintf(", %d renamed.", r.Moved)
+	}
+	if r.Adopted > 0 {
+		line = strings.TrimSuffix(line, ".") + fmt.Sprintf(", %d adopted from the calendar.", r.Adopted)
 	}
 	if len(r.Failed) > 0 {
 		line = fmt.Sprintf("Apply incomplete: %d sent, %d updated, %d cancelled, %d failed.", r.Sent, r.Updated, r.Cancelled, len(r.Failed))

@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"net/http"
+	"net/http/httptest"
 	"path/filepath"
 	"strconv"
 	"sync/atomic"
@@ -212,3 +214,44 @@ func BenchmarkRefreshRadicale(b *testing.B) {
 }
 
 func bytesReader(b []byte) *bytes.Reader { return bytes.NewReader(b) }
+
+// stubServer answers just enough CalDAV for a create-only run, at once:
+// PROPFIND 404 (no calendar yet), MKCALENDAR 201, PUT 201 with an ETag.
+// Against it, the comparison measures rmctl's own overhead (plan, encoding,
+// state journal) rather than the server's.
+func stubServer(tb testing.TB) *testserver.Server {
+	var n atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		switch r.Method {
+		case "PROPFIND":
+			w.WriteHeader(http.StatusNotFound)
+		case "MKCALENDAR":
+			w.WriteHeader(http.StatusCreated)
+		case http.MethodPut:
+			w.Header().Set("ETag", fmt.Sprintf(`"%d"`, n.Add(1)))
+			w.WriteHeader(http.StatusCreated)
+		default:
+			w.WriteHeader(http.StatusMethodNotAllowed)
+		}
+	}))
+	tb.Cleanup(srv.Close)
+	return &testserver.Server{URL: srv.URL + "/", CalendarHome: srv.URL + "/cal/"}
+}
+
+// BenchmarkApplyVsPlainPUTStub is BenchmarkApplyVsPlainPUT against a stub
+// server that answers at once: what apply costs beyond the requests.
+func BenchmarkApplyVsPlainPUTStub(b *testing.B) {
+	srv := stubServer(b)
+	d := benchResources(benchEvents)
+	var applyTotal, plainTotal time.Duration
+	for i := 0; b.Loop(); i++ {
+		plainTotal += plainRun(b, srv, d, fmt.Sprintf("plain-%d", i))
+		_, _, dur := applyRun(b, srv, d, fmt.Sprintf("apply-%d", i))
+		applyTotal += dur
+	}
+	n := float64(b.N)
+	b.ReportMetric(n*benchEvents/applyTotal.Seconds(), "apply-events/s")
+	b.ReportMetric(n*benchEvents/plainTotal.Seconds(), "plain-events/s")
+	b.ReportMetric(plainTotal.Seconds()/applyTotal.Seconds(), "ratio")
+}
