@@ -6,6 +6,7 @@ package engine
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -36,7 +37,7 @@ func Expand(progs []*schema.Program) *plan.Desired {
 		}
 	}
 	sort.Strings(d.Programs)
-	sort.Slice(d.Resources, func(i, j int) bool { return d.Resources[i].Address < d.Resources[j].Address })
+	d.Resources = sortByAddress(d.Resources)
 	e := explainer{programs: byID}
 	d.Explain = e.gone
 	d.Created = e.created
@@ -128,6 +129,25 @@ func expandProgram(out []resource.Resource, p *schema.Program) []resource.Resour
 				}
 			}
 		}
+	}
+	return out
+}
+
+// sortByAddress sorts resources by address. A Resource is a few hundred
+// bytes, so sorting the slice itself would spend its time moving them;
+// sorting indexes and copying once does not.
+func sortByAddress(rs []resource.Resource) []resource.Resource {
+	if slices.IsSortedFunc(rs, func(a, b resource.Resource) int { return strings.Compare(a.Address, b.Address) }) {
+		return rs
+	}
+	idx := make([]int32, len(rs))
+	for i := range idx {
+		idx[i] = int32(i)
+	}
+	slices.SortFunc(idx, func(a, b int32) int { return strings.Compare(rs[a].Address, rs[b].Address) })
+	out := make([]resource.Resource, len(rs))
+	for i, j := range idx {
+		out[i] = rs[j]
 	}
 	return out
 }

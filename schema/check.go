@@ -437,17 +437,38 @@ func (c *checker) checkSessions() {
 	}
 }
 
+// booking is one entry in a person's calendar: a session of a pair or a
+// program event. Its description and position are made only when it is
+// reported: there are hundreds of thousands in a large program.
 type booking struct {
 	start, end time.Time
-	what       string
-	at         []string
+	pair       string // "" for an event
+	number     int    // session number
+	event      string
 	moved      bool // a per-pair override placed it
+}
+
+func (b booking) what() string {
+	if b.pair == "" {
+		return "event " + b.event
+	}
+	return fmt.Sprintf("session %d of pair %s", b.number, b.pair)
+}
+
+func (b booking) at() []string {
+	switch {
+	case b.pair == "":
+		return at("program", "events", b.event)
+	case b.moved:
+		return at("pairs", b.pair, "sessions", strconv.Itoa(b.number))
+	}
+	return at("pairs", b.pair)
 }
 
 // checkOverlaps reports two calendar entries of one person that overlap.
 func (c *checker) checkOverlaps() {
 	p := c.p
-	byPerson := map[string][]booking{}
+	byPerson := make(map[string][]booking, len(p.People))
 	for _, id := range p.PairIDs {
 		pair := p.Pairs[id]
 		if pair.Status != StatusActive {
@@ -457,10 +478,7 @@ func (c *checker) checkOverlaps() {
 			if s.Skipped {
 				continue
 			}
-			b := booking{start: s.Start, end: s.End, what: fmt.Sprintf("session %d of pair %s", s.Number, id), at: at("pairs", id)}
-			if o, ok := pair.Sessions[strconv.Itoa(s.Number)]; ok && (o.Date != nil || o.Time != nil) {
-				b.at, b.moved = at("pairs", id, "sessions", strconv.Itoa(s.Number)), true
-			}
+			b := booking{start: s.Start, end: s.End, pair: id, number: s.Number, moved: s.Moved}
 			byPerson[pair.Mentor] = append(byPerson[pair.Mentor], b)
 			byPerson[pair.Mentee] = append(byPerson[pair.Mentee], b)
 		}
@@ -468,7 +486,7 @@ func (c *checker) checkOverlaps() {
 	active := p.ActivePeople()
 	for _, id := range p.EventIDs {
 		start, end := p.EventTimes(id)
-		b := booking{start: start, end: end, what: "event " + id, at: at("program", "events", id)}
+		b := booking{start: start, end: end, event: id}
 		for _, who := range active {
 			byPerson[who] = append(byPerson[who], b)
 		}
@@ -481,7 +499,7 @@ func (c *checker) checkOverlaps() {
 			if !bs[i].start.Equal(bs[j].start) {
 				return bs[i].start.Before(bs[j].start)
 			}
-			return bs[i].what < bs[j].what
+			return bs[i].what() < bs[j].what()
 		})
 		for i := 1; i < len(bs); i++ {
 			blame, other := bs[i], bs[i-1]
@@ -493,12 +511,12 @@ func (c *checker) checkOverlaps() {
 			if other.moved && !blame.moved {
 				blame, other = other, blame
 			}
-			key := blame.what + "|" + other.what
+			key := blame.what() + "|" + other.what()
 			if reported[key] {
 				continue
 			}
 			reported[key] = true
-			c.errorf(blame.at, "%s overlaps %s for %s on %s", blame.what, other.what, who, DateOf(blame.start.In(p.PersonZone(who))))
+			c.errorf(blame.at(), "%s overlaps %s for %s on %s", blame.what(), other.what(), who, DateOf(blame.start.In(p.PersonZone(who))))
 		}
 	}
 }

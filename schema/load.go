@@ -147,6 +147,11 @@ func (l *Loader) load(ctx context.Context, fsys fs.FS, patterns []string, displa
 	}
 	res.Diagnostics = append(res.Diagnostics, checkAcross(res.Programs)...)
 	res.Diagnostics.Sort()
+	// Every diagnostic is made: let the CUE values and syntax go, so a plan
+	// that follows does not carry (and garbage-collect around) them.
+	for _, p := range res.Programs {
+		p.src.release()
+	}
 	return res, nil
 }
 
@@ -229,6 +234,9 @@ type source struct {
 	zones map[string]*time.Location
 	dir   string
 }
+
+// release drops what only diagnostics need.
+func (s *source) release() { s.build, s.built = nil, nil }
 
 // user returns the user's files evaluated without the schema, built on first
 // use: only diagnostics need it.
@@ -509,6 +517,9 @@ func contains(list []string, s string) bool {
 func (p *Program) pos(segs ...string) Pos {
 	if p.src == nil {
 		return Pos{}
+	}
+	if p.src.build == nil && p.src.built == nil {
+		return Pos{Filename: p.src.dir}
 	}
 	for n := len(segs); n > 0; n-- {
 		sels := make([]cue.Selector, n)

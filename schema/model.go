@@ -40,7 +40,8 @@ type Program struct {
 	// Location is the program's time zone, resolved when the program was loaded.
 	Location *time.Location `json:"-"`
 
-	src *source
+	src       *source
+	schedules map[string][]Session // Schedule's results, by pair
 }
 
 // Contact is a name with an e-mail address, such as the organizer.

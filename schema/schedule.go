@@ -74,6 +74,20 @@ func (p *Program) PairSlot(pairID string) Slot {
 // the first month whose slot day is not before the program's start, so a
 // program starting mid-month does not get a session before it begins.
 func (p *Program) Schedule(pairID string) []Session {
+	// Validation and expansion both walk every pair's sessions: compute
+	// them once. The slice is shared; callers must not modify it.
+	if s, ok := p.schedules[pairID]; ok {
+		return s
+	}
+	s := p.schedule(pairID)
+	if p.schedules == nil {
+		p.schedules = make(map[string][]Session, len(p.Pairs))
+	}
+	p.schedules[pairID] = s
+	return s
+}
+
+func (p *Program) schedule(pairID string) []Session {
 	pair := p.Pairs[pairID]
 	slot := p.PairSlot(pairID)
 	loc := p.PairZone(pairID)

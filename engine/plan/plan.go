@@ -296,6 +296,9 @@ func matchAny(patterns []string, addr string) bool {
 // applyMoves returns state's entries keyed by their address after the
 // declared moves, and for each moved entry its old address.
 func applyMoves(st *state.State, moves []Moved) (map[string]*state.Entry, map[string]string) {
+	if len(moves) == 0 {
+		return st.Resources, nil // read only below: no copy needed
+	}
 	view := make(map[string]*state.Entry, len(st.Resources))
 	for addr, e := range st.Resources {
 		view[addr] = e
