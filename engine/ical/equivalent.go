@@ -3,6 +3,7 @@ package ical
 import (
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -169,4 +170,57 @@ func attendeeSet(c *goical.Component) []string {
 	}
 	slices.Sort(out)
 	return slices.Compact(out)
+}
+
+// Facts is what a calendar object means, read the way Equivalent compares
+// objects: text unescaped with CRLF as LF, times as UTC instants (a VTODO's
+// DUE as Start; a missing DTEND from DURATION), addresses lower case
+// without mailto:.
+type Facts struct {
+	Component   string // VEVENT or VTODO
+	UID         string
+	Address     string // PropAddress; "" when rmctl did not write it
+	Program     string // PropProgram
+	Summary     string
+	Description string
+	Location    string
+	URL         string
+	Start, End  time.Time
+	Status      string // upper case; "" when absent
+	Sequence    int
+	Organizer   string
+	Attendees   []string // sorted, without duplicates
+}
+
+// ReadFacts reads the VEVENT or VTODO of a calendar object. It never panics
+// on what a server returns.
+func ReadFacts(data []byte) (*Facts, error) {
+	c, err := mainComponent(data)
+	if err != nil {
+		return nil, fmt.Errorf("ical: %w", err)
+	}
+	f := &Facts{
+		Component:   c.Name,
+		UID:         valueOf(c, goical.PropUID),
+		Address:     textOf(c, PropAddress),
+		Program:     textOf(c, PropProgram),
+		Summary:     textOf(c, goical.PropSummary),
+		Description: textOf(c, goical.PropDescription),
+		Location:    textOf(c, goical.PropLocation),
+		URL:         valueOf(c, goical.PropURL),
+		Status:      strings.ToUpper(strings.TrimSpace(valueOf(c, goical.PropStatus))),
+		Organizer:   addressOf(c.Props.Get(goical.PropOrganizer)),
+		Attendees:   attendeeSet(c),
+	}
+	if s, err := strconv.Atoi(strings.TrimSpace(valueOf(c, goical.PropSequence))); err == nil {
+		f.Sequence = s
+	}
+	if c.Name == goical.CompToDo {
+		f.Start, _ = instant(c, goical.PropDue)
+	} else {
+		f.Start, _ = instant(c, goical.PropDateTimeStart)
+		f.End, _ = instant(c, goical.PropDateTimeEnd)
+	}
+	f.Start, f.End = f.Start.UTC(), f.End.UTC()
+	return f, nil
 }
