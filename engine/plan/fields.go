@@ -27,7 +27,9 @@ func diffSnapshots(a, b *resource.Snapshot) []FieldChange {
 	add("timezone", a.Timezone, b.Timezone)
 	add("language", a.Language, b.Language)
 	add("organizer", contact(a.Organizer), contact(b.Organizer))
-	add("attendees", attendees(a.Attendees), attendees(b.Attendees))
+	if left, joined := attendeeChange(a.Attendees, b.Attendees); left != "" || joined != "" {
+		out = append(out, FieldChange{Field: "attendees", Old: left, New: joined})
+	}
 	if a.DescriptionHash != b.DescriptionHash {
 		out = append(out, FieldChange{Field: "description", Old: "(previous text)", New: "(new text)"})
 	}
@@ -78,10 +80,34 @@ func contact(c resource.Contact) string {
 	return fmt.Sprintf("%s <%s>", c.Name, c.Email)
 }
 
-func attendees(as []resource.Attendee) string {
-	parts := make([]string, len(as))
+// attendeeChange names who is no longer invited (old) and who is newly
+// invited (new), by address: a group event lists everyone, so showing both
+// whole lists would bury the change.
+func attendeeChange(before, after []resource.Attendee) (left, joined string) {
+	was, is := emailSet(before), emailSet(after)
+	var gone, came []resource.Attendee
+	for _, a := range before {
+		if !is[strings.ToLower(a.Email)] {
+			gone = append(gone, a)
+		}
+	}
+	for _, a := range after {
+		if !was[strings.ToLower(a.Email)] {
+			came = append(came, a)
+		}
+	}
+	return attendeeList(gone), attendeeList(came)
+}
+
+func attendeeList(as []resource.Attendee) string {
+	const show = 5
+	parts := make([]string, 0, show+1)
 	for i, a := range as {
-		parts[i] = fmt.Sprintf("%s <%s>", a.Name, a.Email)
+		if i == show {
+			parts = append(parts, fmt.Sprintf("and %d more", len(as)-show))
+			break
+		}
+		parts = append(parts, fmt.Sprintf("%s <%s>", a.Name, a.Email))
 	}
 	return strings.Join(parts, ", ")
 }

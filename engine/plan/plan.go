@@ -347,8 +347,12 @@ func (p *Plan) summarize() {
 			}
 		case Update:
 			s.Update++
+			var before map[string]bool
+			if c.Before != nil {
+				before = emailSet(c.Before.Attendees)
+			}
 			for _, a := range c.After.Attendees {
-				if c.Before != nil && hasAttendee(c.Before.Attendees, a.Email) {
+				if before[strings.ToLower(a.Email)] {
 					touch(a).Update++
 				} else {
 					touch(a).Send++
@@ -381,19 +385,21 @@ func (p *Plan) summarize() {
 	})
 }
 
-func hasAttendee(as []resource.Attendee, email string) bool {
+// emailSet holds attendees' addresses, lower case. Group events invite
+// everyone in a program, so comparing lists pairwise would be quadratic.
+func emailSet(as []resource.Attendee) map[string]bool {
+	set := make(map[string]bool, len(as))
 	for _, a := range as {
-		if strings.EqualFold(a.Email, email) {
-			return true
-		}
+		set[strings.ToLower(a.Email)] = true
 	}
-	return false
+	return set
 }
 
 func removedAttendees(before, after *resource.Snapshot) []resource.Attendee {
 	var out []resource.Attendee
+	now := emailSet(after.Attendees)
 	for _, a := range before.Attendees {
-		if !hasAttendee(after.Attendees, a.Email) {
+		if !now[strings.ToLower(a.Email)] {
 			out = append(out, a)
 		}
 	}
