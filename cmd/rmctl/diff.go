@@ -12,6 +12,7 @@ import (
 
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/spf13/cobra"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/rmctl/rmctl/engine/diff"
 	"github.com/rmctl/rmctl/engine/gitrepo"
@@ -117,20 +118,24 @@ func runDiff(ctx context.Context, opts *diffOptions) error {
 		return err
 	}
 
-	loader, err := schema.NewLoader()
-	if err != nil {
-		return err
-	}
-	base, err := loadSide(ctx, loader, repo, baseRev, baseHash, patterns)
-	if err != nil {
-		return err
-	}
 	headLabel := opts.Head
 	if headLabel == "" {
 		headLabel = "working tree"
 	}
-	head, err := loadSide(ctx, loader, repo, headLabel, headHash, patterns)
-	if err != nil {
+	// Both sides load at once, each with its own loader (a CUE context is
+	// not shared between goroutines): a diff takes about one validate's
+	// time per core rather than two in a row.
+	var base, head *diff.Side
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() (err error) {
+		base, err = loadSide(gctx, repo, baseRev, baseHash, patterns)
+		return err
+	})
+	g.Go(func() (err error) {
+		head, err = loadSide(gctx, repo, headLabel, headHash, patterns)
+		return err
+	})
+	if err := g.Wait(); err != nil {
 		return err
 	}
 
@@ -157,7 +162,11 @@ func runDiff(ctx context.Context, opts *diffOptions) error {
 // hash). A pattern whose directory does not exist at that revision simply
 // contributes no programs: a program that is added or deleted is a change,
 // not an error.
-func loadSide(ctx context.Context, l *schema.Loader, repo *gitrepo.Repo, label string, h plumbing.Hash, patterns []string) (*diff.Side, error) {
+func loadSide(ctx context.Context, repo *gitrepo.Repo, label string, h plumbing.Hash, patterns []string) (*diff.Side, error) {
+	l, err := schema.NewLoader()
+	if err != nil {
+		return nil, err
+	}
 	side := &diff.Side{Label: label}
 	fsys := repo.WorkTree()
 	if !h.IsZero() {

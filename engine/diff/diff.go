@@ -8,6 +8,7 @@ package diff
 import (
 	"encoding/json"
 	"fmt"
+	"reflect"
 	"sort"
 	"strconv"
 	"strings"
@@ -87,7 +88,16 @@ func Compare(base, head *Side, now time.Time) *Report {
 		}
 	}
 	if base.Valid() && head.Valid() {
-		r.Plan = plan.Build(engine.Expand(head.Programs), AsState(engine.Expand(base.Programs)), plan.Options{Now: now, Prune: true})
+		// The two expansions are independent: run them side by side.
+		var before *state.State
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			before = AsState(engine.Expand(base.Programs))
+		}()
+		after := engine.Expand(head.Programs)
+		<-done
+		r.Plan = plan.Build(after, before, plan.Options{Now: now, Prune: true})
 		for _, c := range r.Plan.Changes {
 			if c.Kind == resource.Assignment {
 				continue // a due date follows its session; count the session once
@@ -166,6 +176,11 @@ func entities(b, h *schema.Program) []Change {
 			hv, inHead := hm[id]
 			switch {
 			case inBase && inHead:
+				// Most entities are untouched by a change; comparing values
+				// first keeps flattening to the few that differ.
+				if reflect.DeepEqual(bv, hv) {
+					continue
+				}
 				if fs := diffFields(Flatten(bv), Flatten(hv)); len(fs) > 0 {
 					out = append(out, Change{Kind: k.kind, ID: id, Change: "changed", Fields: fs})
 				}
