@@ -6,10 +6,12 @@ package engine
 
 import (
 	"fmt"
+	"runtime"
 	"slices"
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/rmctl/rmctl/engine/plan"
 	"github.com/rmctl/rmctl/engine/resource"
@@ -75,58 +77,85 @@ func expandProgram(out []resource.Resource, p *schema.Program) []resource.Resour
 		out = append(out, r)
 	}
 
-	for _, pairID := range p.PairIDs {
-		pair := p.Pairs[pairID]
-		if pair.Status != schema.StatusActive {
+	// Pairs are independent of each other: expand them on every core, each
+	// worker into its own slice, joined in pair order. Schedules are
+	// computed up front because Schedule caches them in a map.
+	for _, id := range p.PairIDs {
+		p.Schedule(id)
+	}
+	workers := min(runtime.GOMAXPROCS(0), max(1, len(p.PairIDs)/256))
+	parts := make([][]resource.Resource, workers)
+	var wg sync.WaitGroup
+	for w := range workers {
+		lo, hi := w*len(p.PairIDs)/workers, (w+1)*len(p.PairIDs)/workers
+		wg.Go(func() {
+			var part []resource.Resource
+			for _, pairID := range p.PairIDs[lo:hi] {
+				part = expandPair(part, p, pairID, t, organizer, bodies, attendee)
+			}
+			parts[w] = part
+		})
+	}
+	wg.Wait()
+	for _, part := range parts {
+		out = append(out, part...)
+	}
+	return out
+}
+
+// expandPair appends one pair's sessions and tutorial assignments.
+func expandPair(out []resource.Resource, p *schema.Program, pairID string, t *texts, organizer resource.Contact,
+	bodies []string, attendee func(string, resource.Role) resource.Attendee) []resource.Resource {
+	pair := p.Pairs[pairID]
+	if pair.Status != schema.StatusActive {
+		return out
+	}
+	zone := p.PairZone(pairID).String()
+	people := []resource.Attendee{attendee(pair.Mentor, resource.Mentor), attendee(pair.Mentee, resource.Mentee)}
+	handedOut := map[string]bool{}
+	sessions := p.Schedule(pairID)
+	for _, s := range sessions {
+		if s.Skipped {
 			continue
 		}
-		zone := p.PairZone(pairID).String()
-		people := []resource.Attendee{attendee(pair.Mentor, resource.Mentor), attendee(pair.Mentee, resource.Mentee)}
-		handedOut := map[string]bool{}
-		sessions := p.Schedule(pairID)
-		for _, s := range sessions {
-			if s.Skipped {
-				continue
-			}
-			r := resource.Resource{
-				Address: resource.Address(p.ID, "pair", pairID, "session", strconv.Itoa(s.Number)),
-				Kind:    resource.Session, Program: p.ID,
-				Title: t.sessionTitle(s.Entry.Title, people[0].Name, people[1].Name),
-				Start: s.Start.UTC(), End: s.End.UTC(), Timezone: zone, Language: p.Language,
-				Organizer: organizer, Attendees: people,
-				Description: t.sessionText(p, s, len(sessions), people, bodies[s.Number-1]),
-			}
-			r.UID = resource.UID(r.Address)
-			out = append(out, r)
+		r := resource.Resource{
+			Address: resource.Address(p.ID, "pair", pairID, "session", strconv.Itoa(s.Number)),
+			Kind:    resource.Session, Program: p.ID,
+			Title: t.sessionTitle(s.Entry.Title, people[0].Name, people[1].Name),
+			Start: s.Start.UTC(), End: s.End.UTC(), Timezone: zone, Language: p.Language,
+			Organizer: organizer, Attendees: people,
+			Description: t.sessionText(p, s, len(sessions), people, bodies[s.Number-1]),
+		}
+		r.UID = resource.UID(r.Address)
+		out = append(out, r)
 
-			for _, tutID := range s.Entry.Tutorials {
-				if handedOut[tutID] {
-					continue // a tutorial is handed out once, before its first session
+		for _, tutID := range s.Entry.Tutorials {
+			if handedOut[tutID] {
+				continue // a tutorial is handed out once, before its first session
+			}
+			handedOut[tutID] = true
+			tut := p.Tutorials[tutID]
+			for _, who := range people {
+				if tut.Audience != "both" && tut.Audience != string(who.Role) {
+					continue
 				}
-				handedOut[tutID] = true
-				tut := p.Tutorials[tutID]
-				for _, who := range people {
-					if tut.Audience != "both" && tut.Audience != string(who.Role) {
-						continue
-					}
-					lang := p.Language
-					if l := p.People[who.ID].Language; l != "" {
-						lang = l
-					}
-					tt := textsFor(lang)
-					due := s.Start.AddDate(0, 0, -int(tut.Due))
-					zone := p.PersonZone(who.ID)
-					a := resource.Resource{
-						Address: resource.Address(p.ID, "pair", pairID, "tutorial", tutID, who.ID),
-						Kind:    resource.Assignment, Program: p.ID,
-						Title: tt.assignmentTitle(tut.Title), URL: tut.URL,
-						Start: due.UTC(), Timezone: zone.String(), Language: lang,
-						Organizer: organizer, Attendees: []resource.Attendee{who},
-						Description: tt.assignmentText(tut, s, zone),
-					}
-					a.UID = resource.UID(a.Address)
-					out = append(out, a)
+				lang := p.Language
+				if l := p.People[who.ID].Language; l != "" {
+					lang = l
 				}
+				tt := textsFor(lang)
+				due := s.Start.AddDate(0, 0, -int(tut.Due))
+				zone := p.PersonZone(who.ID)
+				a := resource.Resource{
+					Address: resource.Address(p.ID, "pair", pairID, "tutorial", tutID, who.ID),
+					Kind:    resource.Assignment, Program: p.ID,
+					Title: tt.assignmentTitle(tut.Title), URL: tut.URL,
+					Start: due.UTC(), Timezone: zone.String(), Language: lang,
+					Organizer: organizer, Attendees: []resource.Attendee{who},
+					Description: tt.assignmentText(tut, s, zone),
+				}
+				a.UID = resource.UID(a.Address)
+				out = append(out, a)
 			}
 		}
 	}

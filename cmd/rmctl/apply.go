@@ -83,12 +83,9 @@ func runApply(cmd *cobra.Command, opts *applyOptions) error {
 	if opts.PlanFile == "" {
 		patterns = opts.Patterns
 	}
-	ws, err := a.openWorkspace(ctx, patterns)
-	if err != nil {
-		return err
-	}
 	lock := state.LockInfo{ID: newLockID(), Operation: "apply", Who: who(), PID: pid(), Created: a.now()}
-	if err := ws.store.Lock(ctx, lock); err != nil {
+	ws, st, err := a.openPlanning(ctx, patterns, &lock)
+	if err != nil {
 		return err
 	}
 	defer func() {
@@ -96,10 +93,6 @@ func runApply(cmd *cobra.Command, opts *applyOptions) error {
 			fmt.Fprintf(a.streams.ErrOut, "rmctl: releasing the state lock: %v\n", err)
 		}
 	}()
-	st, err := ws.store.Read(ctx)
-	if err != nil {
-		return err
-	}
 	if st.Replayed > 0 {
 		// An earlier apply was interrupted: fold its journal in first, so
 		// the serial moves on and a plan saved before it counts as stale.

@@ -120,11 +120,7 @@ func runPlan(cmd *cobra.Command, opts *planOptions) error {
 	if _, err := opts.planFlags.now(a); err != nil {
 		return err
 	}
-	ws, err := a.openWorkspace(ctx, opts.Patterns)
-	if err != nil {
-		return err
-	}
-	st, err := ws.store.Read(ctx)
+	ws, st, err := a.openPlanning(ctx, opts.Patterns, nil)
 	if err != nil {
 		return err
 	}

@@ -59,15 +59,24 @@ func (a *app) openWorkspace(ctx context.Context, patterns []string) (*workspace,
 	if patterns == nil {
 		return ws, nil
 	}
+	if err := ws.loadPrograms(ctx, a, loader, cwd, patterns); err != nil {
+		return nil, err
+	}
+	return ws, nil
+}
+
+// loadPrograms loads and validates the programs; invalid ones print their
+// diagnostics and fail the command.
+func (ws *workspace) loadPrograms(ctx context.Context, a *app, loader *schema.Loader, cwd string, patterns []string) error {
 	res, err := loader.Load(ctx, patterns...)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	if len(res.Diagnostics) > 0 {
 		view.Diagnostics(a.streams.ErrOut, res.Diagnostics, a.streams.Color())
 	}
 	if res.Diagnostics.HasErrors() {
-		return nil, fmt.Errorf("the programs are not valid (%s); nothing was planned", view.Count(res.Diagnostics.Errors(), "error"))
+		return fmt.Errorf("the programs are not valid (%s); nothing was planned", view.Count(res.Diagnostics.Errors(), "error"))
 	}
 	ws.programs = res.Programs
 	if repo, err := gitrepo.Open(cwd); err == nil {
@@ -75,6 +84,52 @@ func (a *app) openWorkspace(ctx context.Context, patterns []string) (*workspace,
 		if commit, dirty, err := repo.Head(ctx); err == nil {
 			ws.commit, ws.dirty = commit, dirty
 		}
+		repo.Close()
 	}
-	return ws, nil
+	return nil
+}
+
+// openPlanning is what plan and apply start with: settings, the lock (when
+// lock is not nil), state and programs. State is read while the programs
+// load: loading is CUE evaluation on one core, reading state is JSON
+// decoding on the others. On failure the lock is released again.
+func (a *app) openPlanning(ctx context.Context, patterns []string, lock *state.LockInfo) (ws *workspace, st *state.State, err error) {
+	cwd, err := os.Getwd()
+	if err != nil {
+		return nil, nil, fmt.Errorf("finding working directory: %w", err)
+	}
+	if ws, err = a.openWorkspace(ctx, nil); err != nil {
+		return nil, nil, err
+	}
+	if lock != nil {
+		if err := ws.store.Lock(ctx, *lock); err != nil {
+			return nil, nil, err
+		}
+		defer func() {
+			if err != nil {
+				ws.store.Unlock(context.WithoutCancel(ctx), lock.ID)
+			}
+		}()
+	}
+	var readErr error
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		st, readErr = ws.store.Read(ctx)
+	}()
+	if patterns != nil {
+		loader, lerr := schema.NewLoader()
+		if lerr == nil {
+			lerr = ws.loadPrograms(ctx, a, loader, cwd, patterns)
+		}
+		err = lerr
+	}
+	<-done
+	if err != nil {
+		return nil, nil, err
+	}
+	if readErr != nil {
+		return nil, nil, readErr
+	}
+	return ws, st, nil
 }

@@ -10,7 +10,7 @@ import (
 
 // diffSnapshots lists the fields that differ, formatted for people: times
 // in the resource's own zone, attendees as names with addresses.
-func diffSnapshots(a, b *resource.Snapshot) []FieldChange {
+func diffSnapshots(z *Zones, a, b *resource.Snapshot) []FieldChange {
 	var out []FieldChange
 	add := func(field, old, new string) {
 		if old != new {
@@ -18,7 +18,7 @@ func diffSnapshots(a, b *resource.Snapshot) []FieldChange {
 		}
 	}
 	add("title", a.Title, b.Title)
-	add("start", FormatTime(a.Start, a.Timezone), FormatTime(b.Start, b.Timezone))
+	add("start", z.Format(a.Start, a.Timezone), z.Format(b.Start, b.Timezone))
 	if !a.End.IsZero() || !b.End.IsZero() {
 		add("duration", formatDuration(a.End.Sub(a.Start)), formatDuration(b.End.Sub(b.Start)))
 	}
@@ -49,17 +49,35 @@ func updateReason(fields []FieldChange, movedFrom string) string {
 }
 
 // FormatTime shows an instant in the zone people read it in, e.g.
-// "Tue 2027-03-09 16:00 CET".
+// "Tue 2027-03-09 16:00 CET". Code formatting many times should keep a
+// Zones instead: loading a zone reads the time zone database.
 func FormatTime(t time.Time, zone string) string {
+	var z Zones
+	return z.Format(t, zone)
+}
+
+// Zones formats instants in named zones, loading each zone once.
+type Zones struct {
+	locs map[string]*time.Location
+}
+
+// Format is FormatTime with the zones cached.
+func (z *Zones) Format(t time.Time, zone string) string {
 	if t.IsZero() {
 		return ""
 	}
-	if loc, err := time.LoadLocation(zone); err == nil && zone != "" {
-		t = t.In(loc)
-	} else {
-		t = t.UTC()
+	loc, ok := z.locs[zone]
+	if !ok {
+		loc = time.UTC
+		if l, err := time.LoadLocation(zone); err == nil && zone != "" {
+			loc = l
+		}
+		if z.locs == nil {
+			z.locs = map[string]*time.Location{}
+		}
+		z.locs[zone] = loc
 	}
-	return t.Format("Mon 2006-01-02 15:04 MST")
+	return t.In(loc).Format("Mon 2006-01-02 15:04 MST")
 }
 
 func formatDuration(d time.Duration) string {

@@ -6,8 +6,10 @@ package plan
 
 import (
 	"fmt"
+	"runtime"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/rmctl/rmctl/engine/resource"
@@ -188,12 +190,14 @@ func Build(d *Desired, st *state.State, opts Options) *Plan {
 		return !matchAny(opts.Excludes, addr)
 	}
 	view, movedFrom := applyMoves(st, d.Moves)
+	zones := &Zones{}
 	drifted := driftIndex(opts.Observed)
 	loaded := map[string]bool{}
 	for _, prog := range d.Programs {
 		loaded[prog] = true
 	}
 
+	hashes := contentHashes(d.Resources, len(st.Resources) > 0)
 	seen := make(map[string]bool, len(d.Resources))
 	for i := range d.Resources {
 		r := &d.Resources[i]
@@ -217,7 +221,7 @@ func Build(d *Desired, st *state.State, opts Options) *Plan {
 		r.UID = entry.UID // identity survives moves
 		after := r.Snapshot()
 		old := movedFrom[r.Address]
-		if declaredHash(entry) == after.Hash() {
+		if declaredHash(entry) == hashes[i] {
 			if o := drifted[entry.UID]; o != nil && old == "" && !r.Start.Before(opts.Now) {
 				if c := p.foldDrift(o, entry, r, opts.Drift); c != nil {
 					p.Changes = append(p.Changes, *c)
@@ -234,7 +238,7 @@ func Build(d *Desired, st *state.State, opts Options) *Plan {
 		}
 		c := Change{Address: r.Address, Action: Update, Kind: r.Kind, UID: r.UID, MovedFrom: old,
 			Sequence: entry.Sequence + 1, Before: &entry.Snapshot, After: r,
-			Fields: diffSnapshots(&entry.Snapshot, &after), Removed: removedAttendees(&entry.Snapshot, &after)}
+			Fields: diffSnapshots(zones, &entry.Snapshot, &after), Removed: removedAttendees(&entry.Snapshot, &after)}
 		c.Reason = updateReason(c.Fields, old)
 		if entry.Snapshot.Start.Before(opts.Now) || r.Start.Before(opts.Now) {
 			c.Action = NoOp
@@ -282,6 +286,28 @@ func Build(d *Desired, st *state.State, opts Options) *Plan {
 	sortDrift(p.Drift)
 	p.summarize()
 	return p
+}
+
+// contentHashes hashes every declared resource, on every core: against a
+// full state, comparing hashes is most of a plan's work. Against empty state
+// nothing is compared, and nothing is hashed.
+func contentHashes(rs []resource.Resource, needed bool) []string {
+	hashes := make([]string, len(rs))
+	if !needed {
+		return hashes
+	}
+	workers := min(runtime.GOMAXPROCS(0), max(1, len(rs)/1024))
+	var wg sync.WaitGroup
+	for w := range workers {
+		lo, hi := w*len(rs)/workers, (w+1)*len(rs)/workers
+		wg.Go(func() {
+			for i := lo; i < hi; i++ {
+				hashes[i] = rs[i].Hash()
+			}
+		})
+	}
+	wg.Wait()
+	return hashes
 }
 
 func matchAny(patterns []string, addr string) bool {

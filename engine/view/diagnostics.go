@@ -4,6 +4,7 @@
 package view
 
 import (
+	"bufio"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -13,7 +14,9 @@ import (
 
 // Diagnostics writes one line per diagnostic, compiler style, so editors and
 // CI annotators can jump to file:line:col.
-func Diagnostics(w io.Writer, ds schema.Diagnostics, color bool) {
+func Diagnostics(out io.Writer, ds schema.Diagnostics, color bool) {
+	w := bufio.NewWriter(out)
+	defer w.Flush()
 	for _, d := range ds {
 		sev := string(d.Severity)
 		if color {

@@ -1,6 +1,7 @@
 package view
 
 import (
+	"bufio"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -32,7 +33,9 @@ func sideLabel(s *diff.Side) string {
 }
 
 // DiffText writes what a change means, for a reviewer at a terminal.
-func DiffText(w io.Writer, r *diff.Report, color bool) {
+func DiffText(out io.Writer, r *diff.Report, color bool) {
+	w := bufio.NewWriter(out)
+	defer w.Flush()
 	c := colorizer(color)
 	fmt.Fprintf(w, "Comparing %s → %s\n", sideLabel(r.Base), sideLabel(r.Head))
 	for _, s := range []*diff.Side{r.Base, r.Head} {

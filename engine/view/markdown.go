@@ -60,11 +60,12 @@ func PlanMarkdown(w io.Writer, p *plan.Plan) error {
 		title  string
 	}{{plan.Cancel, "To cancel"}, {plan.Update, "To update"}, {plan.Move, "To rename"}, {plan.Adopt, "To adopt from the calendar"}, {plan.Create, "To send"}}
 	truncated := 0
+	z := &plan.Zones{}
 	for _, s := range sections {
 		var rows []string
 		for i := range p.Changes {
 			if ch := &p.Changes[i]; ch.Action == s.action {
-				rows = append(rows, markdownRow(ch))
+				rows = append(rows, markdownRow(ch, z))
 			}
 		}
 		if len(rows) == 0 {
@@ -123,13 +124,13 @@ func impactNames(ims []plan.Impact) []string {
 	return names
 }
 
-func markdownRow(ch *plan.Change) string {
+func markdownRow(ch *plan.Change, z *plan.Zones) string {
 	what := ""
 	switch ch.Action {
 	case plan.Create, plan.Move, plan.Adopt:
-		what = describe(ch.After.Title, plan.FormatTime(ch.After.Start, ch.After.Timezone), ch.After.Attendees)
+		what = describe(ch.After.Title, z.Format(ch.After.Start, ch.After.Timezone), ch.After.Attendees)
 	case plan.Cancel:
-		what = describe(ch.Before.Title, plan.FormatTime(ch.Before.Start, ch.Before.Timezone), ch.Before.Attendees)
+		what = describe(ch.Before.Title, z.Format(ch.Before.Start, ch.Before.Timezone), ch.Before.Attendees)
 	case plan.Update:
 		var parts []string
 		for _, f := range ch.Fields {

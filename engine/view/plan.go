@@ -1,6 +1,7 @@
 package view
 
 import (
+	"bufio"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -36,7 +37,11 @@ func SummaryLine(p *plan.Plan) string {
 }
 
 // PlanText writes the plan for a person at a terminal or in a CI log.
-func PlanText(w io.Writer, p *plan.Plan, color bool) {
+func PlanText(out io.Writer, p *plan.Plan, color bool) {
+	// A plan can run to hundreds of thousands of lines: one write each
+	// would be one system call each.
+	w := bufio.NewWriterSize(out, 64<<10)
+	defer w.Flush()
 	c := colorizer(color)
 	if !p.HasChanges() {
 		fmt.Fprintf(w, "No changes. %d resources are up to date.\n", p.Summary.Unchanged)
@@ -47,8 +52,9 @@ func PlanText(w io.Writer, p *plan.Plan, color bool) {
 	}
 	fmt.Fprintln(w, "rmctl will carry out these changes:")
 	fmt.Fprintln(w)
+	z := &plan.Zones{}
 	for i := range p.Changes {
-		writeChange(w, &p.Changes[i], c)
+		writeChange(w, &p.Changes[i], c, z)
 	}
 	DriftText(w, p, color)
 	writeFrozen(w, p, c)
@@ -77,14 +83,14 @@ func PlanText(w io.Writer, p *plan.Plan, color bool) {
 	fmt.Fprintln(w, c(bold, SummaryLine(p)))
 }
 
-func writeChange(w io.Writer, ch *plan.Change, c func(string, string) string) {
+func writeChange(w io.Writer, ch *plan.Change, c func(string, string) string, z *plan.Zones) {
 	sym := ch.Action.Symbol()
 	colour := map[plan.Action]string{plan.Create: green, plan.Update: yellow, plan.Cancel: red, plan.Move: cyan, plan.Adopt: cyan}[ch.Action]
 	fmt.Fprintf(w, "  %s %s  %s\n", c(colour, sym), c(bold, ch.Address), c(dim, ch.Reason))
 	switch ch.Action {
 	case plan.Create:
 		r := ch.After
-		fmt.Fprintf(w, "      %q %s, to %s\n", r.Title, plan.FormatTime(r.Start, r.Timezone), names(r.Attendees))
+		fmt.Fprintf(w, "      %q %s, to %s\n", r.Title, z.Format(r.Start, r.Timezone), names(r.Attendees))
 	case plan.Update:
 		for _, f := range ch.Fields {
 			if f.Field == "description" {
@@ -98,11 +104,11 @@ func writeChange(w io.Writer, ch *plan.Change, c func(string, string) string) {
 		}
 	case plan.Cancel:
 		b := ch.Before
-		fmt.Fprintf(w, "      %q %s, for %s\n", b.Title, plan.FormatTime(b.Start, b.Timezone), names(b.Attendees))
+		fmt.Fprintf(w, "      %q %s, for %s\n", b.Title, z.Format(b.Start, b.Timezone), names(b.Attendees))
 	case plan.Adopt:
 		if ch.Observed != nil && ch.Before != nil {
 			fmt.Fprintf(w, "      start: %s → %s (kept as moved on the calendar; nothing is sent)\n",
-				plan.FormatTime(ch.Before.Start, ch.Before.Timezone), plan.FormatTime(ch.Observed.Start, ch.Before.Timezone))
+				z.Format(ch.Before.Start, ch.Before.Timezone), z.Format(ch.Observed.Start, ch.Before.Timezone))
 		}
 	}
 }
