@@ -246,7 +246,11 @@ func (pr *progress) report(ev apply.Progress) {
 
 func (pr *progress) wait() {
 	if pr.p != nil {
-		pr.bar.Abort(false)
+		// A run that stopped early (failures, interrupt) leaves the bar
+		// short of its total; without an abort, Wait would wait forever.
+		if !pr.bar.Completed() {
+			pr.bar.Abort(false)
+		}
 		pr.p.Wait()
 	}
 }
