@@ -10,6 +10,7 @@ import (
 	"os/user"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/spf13/cobra"
@@ -88,7 +89,9 @@ func runApply(cmd *cobra.Command, opts *applyOptions) error {
 	if err != nil {
 		return err
 	}
+	stopRenewing := keepLock(ctx, a, ws, lock.ID)
 	defer func() {
+		stopRenewing()
 		if err := ws.store.Unlock(context.WithoutCancel(ctx), lock.ID); err != nil {
 			fmt.Fprintf(a.streams.ErrOut, "rmctl: releasing the state lock: %v\n", err)
 		}
@@ -159,6 +162,35 @@ func runApply(cmd *cobra.Command, opts *applyOptions) error {
 	fmt.Fprintln(s.Out)
 	fmt.Fprintln(s.Out, view.ApplySummary(res))
 	return err
+}
+
+// keepLock renews the state lock every third of its lifetime while apply
+// runs: sending a large program to a slow calendar server can take longer
+// than the lock's TTL, and an expired lock may be taken over by another
+// apply. It returns a function that stops the renewal.
+func keepLock(ctx context.Context, a *app, ws *workspace, id string) (stop func()) {
+	every := ws.settings.State.LockTTL.Duration / 3
+	if every <= 0 {
+		every = 5 * time.Minute
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		t := time.NewTicker(every)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				if err := ws.store.RenewLock(ctx, id); err != nil && ctx.Err() == nil {
+					fmt.Fprintf(a.streams.ErrOut, "rmctl: renewing the state lock: %v\n", err)
+				}
+			}
+		}
+	}()
+	return func() { cancel(); <-done }
 }
 
 func lineageNote(planLineage, stateLineage string) string {
