@@ -355,7 +355,10 @@ func (c *checker) checkMoved() {
 		_, ok := p.Events[id]
 		return ok
 	}
-	from := map[string]bool{}
+	from, to := map[string]bool{}, map[string]bool{}
+	for _, m := range p.Moved {
+		to[m.To] = false
+	}
 	for i, m := range p.Moved {
 		where := at("moved", Index(i))
 		fk, _, _ := strings.Cut(m.From, "/")
@@ -369,8 +372,14 @@ func (c *checker) checkMoved() {
 			c.errorf(append(where, "to"), "%s is not declared", m.To)
 		case from[m.From]:
 			c.errorf(append(where, "from"), "%s is moved twice", m.From)
+		case to[m.To]:
+			c.errorf(append(where, "to"), "%s is the target of two moves: each renamed %s needs its own new id", m.To, fk)
+		default:
+			if _, chained := to[m.From]; chained {
+				c.errorf(append(where, "from"), "%s is also the target of a move: rename in one step, from the oldest id to the newest", m.From)
+			}
 		}
-		from[m.From] = true
+		from[m.From], to[m.To] = true, true
 	}
 }
 
@@ -501,8 +510,14 @@ func (c *checker) checkOverlaps() {
 			}
 			return bs[i].what() < bs[j].what()
 		})
+		// Compare each booking with the one ending last so far, not just its
+		// neighbour: a long session can overlap several that follow it.
+		latest := 0
 		for i := 1; i < len(bs); i++ {
-			blame, other := bs[i], bs[i-1]
+			blame, other := bs[i], bs[latest]
+			if bs[i].end.After(bs[latest].end) {
+				latest = i
+			}
 			if !blame.start.Before(other.end) {
 				continue
 			}

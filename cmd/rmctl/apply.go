@@ -89,7 +89,11 @@ func runApply(cmd *cobra.Command, opts *applyOptions) error {
 	if err != nil {
 		return err
 	}
-	stopRenewing := keepLock(ctx, a, ws, lock.ID)
+	// Losing the lock (renewal failed: another apply may have taken it over)
+	// stops this apply: two applies at once could send things twice.
+	ctx, lost := context.WithCancelCause(ctx)
+	defer lost(nil)
+	stopRenewing := keepLock(ctx, ws, lock.ID, lost)
 	defer func() {
 		stopRenewing()
 		if err := ws.store.Unlock(context.WithoutCancel(ctx), lock.ID); err != nil {
@@ -167,8 +171,9 @@ func runApply(cmd *cobra.Command, opts *applyOptions) error {
 // keepLock renews the state lock every third of its lifetime while apply
 // runs: sending a large program to a slow calendar server can take longer
 // than the lock's TTL, and an expired lock may be taken over by another
-// apply. It returns a function that stops the renewal.
-func keepLock(ctx context.Context, a *app, ws *workspace, id string) (stop func()) {
+// apply. When renewal fails it calls lost, which stops the apply. It
+// returns a function that stops the renewal.
+func keepLock(ctx context.Context, ws *workspace, id string, lost context.CancelCauseFunc) (stop func()) {
 	every := ws.settings.State.LockTTL.Duration / 3
 	if every <= 0 {
 		every = 5 * time.Minute
@@ -185,7 +190,8 @@ func keepLock(ctx context.Context, a *app, ws *workspace, id string) (stop func(
 				return
 			case <-t.C:
 				if err := ws.store.RenewLock(ctx, id); err != nil && ctx.Err() == nil {
-					fmt.Fprintf(a.streams.ErrOut, "rmctl: renewing the state lock: %v\n", err)
+					lost(fmt.Errorf("lost the state lock: %w", err))
+					return
 				}
 			}
 		}
@@ -211,6 +217,9 @@ func readPlan(file string) (*plan.Plan, error) {
 	}
 	if p.FormatVersion != plan.FormatVersion {
 		return nil, fmt.Errorf("reading plan %s: format version %q, this rmctl reads %q", file, p.FormatVersion, plan.FormatVersion)
+	}
+	if err := p.Check(); err != nil {
+		return nil, fmt.Errorf("reading plan %s: %w", file, err)
 	}
 	return &p, nil
 }

@@ -107,8 +107,10 @@ func Apply(ctx context.Context, p *plan.Plan, st *state.State, store Store, tgt 
 		g.Go(func() error {
 			ops, err := run(gctx, c, st, &mu, tgt, opts)
 			if err == nil {
+				// The action happened: record it even if the run is being
+				// interrupted, or the next run would do it again.
 				for _, op := range ops {
-					if err = store.Record(gctx, op); err != nil {
+					if err = store.Record(context.WithoutCancel(gctx), op); err != nil {
 						err = fmt.Errorf("recording state: %w", err)
 						break
 					}
@@ -147,8 +149,9 @@ func Apply(ctx context.Context, p *plan.Plan, st *state.State, store Store, tgt 
 			return res, fmt.Errorf("finishing target: %w", err)
 		}
 	}
-	if err := ctx.Err(); err != nil {
-		return res, fmt.Errorf("apply interrupted after %d of %d changes (all recorded; run apply again to finish): %w", done, len(p.Changes), err)
+	if ctx.Err() != nil {
+		err := context.Cause(ctx)
+		return res, fmt.Errorf("apply interrupted after %d of %d changes (what was done is recorded; run apply again to finish): %w", done, len(p.Changes), err)
 	}
 	return res, res.Err()
 }
@@ -200,12 +203,18 @@ func run(ctx context.Context, c *plan.Change, st *state.State, mu *sync.Mutex, t
 
 	switch c.Action {
 	case plan.Move:
+		if prev == nil {
+			return nil, fmt.Errorf("rename without a recorded resource at %s or %s", c.Address, c.MovedFrom)
+		}
 		e := *prev
 		e.Address = c.Address
 		return moved([]state.Op{{Address: c.Address, Entry: &e}}), nil
 	case plan.Adopt:
 		return adopt(c, prev, opts, now)
 	case plan.Create, plan.Update:
+		if c.After == nil {
+			return nil, fmt.Errorf("%s without the resource to send", c.Action)
+		}
 		r := *c.After
 		r.UID = c.UID
 		d := target.Delivery{Action: target.Create, Resource: r, Sequence: c.Sequence, Removed: c.Removed, Refs: refs, Stamp: now}
@@ -226,7 +235,7 @@ func run(ctx context.Context, c *plan.Change, st *state.State, mu *sync.Mutex, t
 		if _, err := tgt.Deliver(ctx, d); err != nil {
 			return nil, err
 		}
-		return []state.Op{{Address: c.Address}}, nil
+		return moved([]state.Op{{Address: c.Address}}), nil
 	}
 	return nil, fmt.Errorf("unknown action %q", c.Action)
 }

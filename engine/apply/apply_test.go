@@ -581,3 +581,66 @@ func outboxContents(t *testing.T, dir string) map[string]string {
 	}
 	return out
 }
+
+// TestApplyRenameWithCancelConverges renames a pair and, in the same
+// change, skips one of its sessions: the cancellation is planned at the new
+// address and must remove the entry recorded at the old one.
+func TestApplyRenameWithCancelConverges(t *testing.T) {
+	w := newWorkspace(t)
+	w.apply(t, base(), apply.Options{})
+
+	renamed := base().edit(t, "pairs.cue", `"klaus-anna": {mentor: "anna.schmidt", mentee: "klaus.mueller"}`,
+		`"klaus-and-anna": {mentor: "anna.schmidt", mentee: "klaus.mueller", sessions: "3": skip: true}`)
+	renamed = renamed.edit(t, "pairs.cue", "pairs: {", `moved: [{from: "pair/klaus-anna", to: "pair/klaus-and-anna"}]
+pairs: {`)
+	p, res := w.apply(t, renamed, apply.Options{})
+	if p.Summary.Cancel == 0 || res.Moved == 0 {
+		t.Fatalf("plan %+v, result %+v: want renames and a cancellation", p.Summary, res)
+	}
+	st := w.read(t)
+	for addr := range st.Resources {
+		if strings.Contains(addr, "/pair/klaus-anna/") {
+			t.Errorf("state still holds the old address %s", addr)
+		}
+	}
+	if again, _ := w.plan(t, renamed); again.HasChanges() {
+		t.Fatalf("plan after applying the rename has %d changes, want none: %+v", len(again.Changes), again.Changes[0])
+	}
+}
+
+// TestApplyRecordsWhatWasDoneWhenInterrupted cancels the run while a
+// delivery is in flight: the delivery that completed must be recorded, or
+// the next apply would send it again.
+func TestApplyRecordsWhatWasDoneWhenInterrupted(t *testing.T) {
+	w := newWorkspace(t)
+	p, st := w.plan(t, base())
+	ctx, cancel := context.WithCancel(context.Background())
+	slow := &cancelling{next: w.target(t), cancel: cancel}
+	_, err := apply.Apply(ctx, p, st, w.store, slow, apply.Options{Now: clock, Parallelism: 1})
+	if err == nil {
+		t.Fatal("apply: want an interruption error")
+	}
+	if got := len(w.read(t).Resources); got != slow.delivered {
+		t.Fatalf("state holds %d resources after the interruption, want the %d delivered", got, slow.delivered)
+	}
+	if slow.delivered == 0 {
+		t.Fatal("nothing was delivered before the interruption")
+	}
+}
+
+// cancelling delivers through next and cancels the run during its first
+// delivery, after the delivery has happened.
+type cancelling struct {
+	next      target.Target
+	cancel    context.CancelFunc
+	delivered int
+}
+
+func (c *cancelling) Deliver(ctx context.Context, d target.Delivery) ([]state.Ref, error) {
+	refs, err := c.next.Deliver(ctx, d)
+	if err == nil {
+		c.delivered++
+		c.cancel()
+	}
+	return refs, err
+}

@@ -310,6 +310,36 @@ func contentHashes(rs []resource.Resource, needed bool) []string {
 	return hashes
 }
 
+// Check verifies a plan read from a file before it is carried out: every
+// change names an address, a UID and a known action and carries the
+// resource that action needs, and the summary is recounted from the
+// changes (the cancel guard relies on it, and a file can be edited).
+func (p *Plan) Check() error {
+	for i, c := range p.Changes {
+		where := fmt.Sprintf("change %d (%s)", i+1, c.Address)
+		if c.Address == "" || c.UID == "" {
+			return fmt.Errorf("%s: no address or UID", where)
+		}
+		switch c.Action {
+		case Create, Update, Move, Adopt:
+			if c.After == nil {
+				return fmt.Errorf("%s: %s without \"after\"", where, c.Action)
+			}
+			if c.Action == Adopt && (c.Observed == nil || c.Before == nil) {
+				return fmt.Errorf("%s: adopt without \"before\" and \"observed\"", where)
+			}
+		case Cancel:
+			if c.Before == nil {
+				return fmt.Errorf("%s: cancel without \"before\"", where)
+			}
+		default:
+			return fmt.Errorf("%s: unknown action %q", where, c.Action)
+		}
+	}
+	p.summarize()
+	return nil
+}
+
 func matchAny(patterns []string, addr string) bool {
 	for _, pat := range patterns {
 		if resource.Match(pat, addr) {
@@ -337,6 +367,9 @@ func applyMoves(st *state.State, moves []Moved) (map[string]*state.Entry, map[st
 				continue
 			}
 			to := m.To + strings.TrimPrefix(addr, m.From)
+			if _, claimed := movedFrom[to]; claimed {
+				continue // another move already lands here; validation reports it
+			}
 			if cur, taken := st.Resources[to]; taken {
 				if cur.UID == e.UID {
 					// An apply died between recording the new address and
