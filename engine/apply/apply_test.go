@@ -11,7 +11,6 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
-	"testing/fstest"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
@@ -22,7 +21,7 @@ import (
 	"github.com/rmctl/rmctl/engine/state"
 	"github.com/rmctl/rmctl/engine/target"
 	"github.com/rmctl/rmctl/engine/target/outbox"
-	"github.com/rmctl/rmctl/schema"
+	"github.com/rmctl/rmctl/internal/testprog"
 )
 
 var now = time.Date(2027, time.January, 15, 9, 0, 0, 0, time.UTC)
@@ -31,96 +30,16 @@ func clock() time.Time { return now }
 
 const lineage = "00000000-0000-4000-8000-000000000002"
 
-// The fixture: two pairs, three sessions each (03-09, 04-13, 05-11 at 16:00
-// Berlin), two events and three tutorials: 16 resources, each sent as one
-// REQUEST message on create.
-const programCUE = `package demo
+// The fixture program is internal/testprog's: 16 resources.
+const total = testprog.Total
 
-program: {
-	id:        "demo-2027"
-	title:     "Demo Program 2027"
-	language:  "en"
-	timezone:  "Europe/Berlin"
-	start:     "2027-03-01"
-	end:       "2027-07-31"
-	organizer: {name: "People Development", email: "rm@example.com"}
-	events: {
-		kickoff: {title: "Kick-off", date: "2027-03-03", time: "09:30", duration: "2h", location: "HQ, Room 1"}
-		closing: {title: "Closing", date: "2027-07-21", time: "14:00", duration: "2h", location: "HQ, Room 1"}
-	}
-	sessions: {
-		slot: {week: 2, weekday: "tuesday", time: "16:00", duration: "60m"}
-		plan: [
-			{title: "Social media basics", topics: ["Terms", "Principles"], tutorials: ["basics", "guide"]},
-			{title: "Collaboration", topics: ["Communities"], tutorials: []},
-			{title: "Leading digitally", topics: ["Transparency"], tutorials: ["practice"]},
-		]
-	}
-	tutorials: {
-		basics: {title: "Social media in 20 minutes", url: "https://learn.example.com/basics", minutes: 20, audience: "mentee"}
-		guide: {title: "Mentor guide", url: "https://learn.example.com/guide", minutes: 25, audience: "mentor", due: "7d"}
-		practice: {title: "Working out loud", url: "https://learn.example.com/wol", minutes: 30}
-	}
-}
-`
+type files = testprog.Files
 
-const peopleCUE = `package demo
-
-people: {
-	"anna.schmidt": {name: "Anna Schmidt", email: "anna.schmidt@example.com", department: "Marketing"}
-	"klaus.mueller": {name: "Klaus Müller", email: "klaus.mueller@example.com", department: "Board"}
-	"ben.weber": {name: "Ben Weber", email: "ben.weber@example.com", department: "IT"}
-	"petra.lang": {name: "Petra Lang", email: "petra.lang@example.com", department: "Finance"}
-}
-`
-
-const pairsCUE = `package demo
-
-pairs: {
-	"klaus-anna": {mentor: "anna.schmidt", mentee: "klaus.mueller"}
-	"petra-ben": {mentor: "ben.weber", mentee: "petra.lang"}
-}
-`
-
-const total = 16
-
-type files map[string]string
-
-func base() files {
-	return files{"program.cue": programCUE, "people.cue": peopleCUE, "pairs.cue": pairsCUE}
-}
-
-func (f files) edit(t *testing.T, name, old, new string) files {
-	t.Helper()
-	if n := strings.Count(f[name], old); n != 1 {
-		t.Fatalf("fixture edit: %q occurs %d times in %s, want 1", old, n, name)
-	}
-	out := files{}
-	for k, v := range f {
-		out[k] = v
-	}
-	out[name] = strings.Replace(f[name], old, new, 1)
-	return out
-}
+func base() files { return testprog.Demo() }
 
 func desired(t *testing.T, f files) *plan.Desired {
 	t.Helper()
-	fsys := fstest.MapFS{}
-	for name, src := range f {
-		fsys["demo/"+name] = &fstest.MapFile{Data: []byte(src)}
-	}
-	l, err := schema.NewLoader()
-	if err != nil {
-		t.Fatal(err)
-	}
-	res, err := l.LoadFS(context.Background(), fsys, "demo")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(res.Diagnostics) > 0 {
-		t.Fatalf("fixture does not validate cleanly: %v", res.Diagnostics)
-	}
-	return engine.Expand(res.Programs)
+	return engine.Expand(f.Load(t))
 }
 
 // workspace is a state file and an outbox in a temporary directory.
@@ -241,7 +160,7 @@ func TestApplySendsOnlyTheDifference(t *testing.T) {
 	before := w.messages(t)
 
 	const addr = "demo-2027/pair/klaus-anna/session/2"
-	moved := base().edit(t, "pairs.cue",
+	moved := base().Edit(t, "pairs.cue",
 		`"klaus-anna": {mentor: "anna.schmidt", mentee: "klaus.mueller"}`,
 		`"klaus-anna": {mentor: "anna.schmidt", mentee: "klaus.mueller", sessions: "2": {date: "2027-04-15", time: "10:00"}}`)
 	p, res := w.apply(t, moved, apply.Options{})
@@ -277,7 +196,7 @@ func TestApplySendsOnlyTheDifference(t *testing.T) {
 	}
 
 	// A second move raises SEQUENCE again.
-	again := moved.edit(t, "pairs.cue", `time: "10:00"`, `time: "11:00"`)
+	again := moved.Edit(t, "pairs.cue", `time: "10:00"`, `time: "11:00"`)
 	p, _ = w.apply(t, again, apply.Options{})
 	if len(p.Changes) != 1 || p.Changes[0].Sequence != 2 {
 		t.Fatalf("second move: %+v", p.Changes)
@@ -297,7 +216,7 @@ func TestApplyCancelsForOldAddress(t *testing.T) {
 	w.apply(t, base(), apply.Options{})
 	before := len(w.messages(t))
 
-	changed := base().edit(t, "people.cue", `email: "anna.schmidt@example.com"`, `email: "anna.schmidt@newco.example.com"`)
+	changed := base().Edit(t, "people.cue", `email: "anna.schmidt@example.com"`, `email: "anna.schmidt@newco.example.com"`)
 	p, res := w.apply(t, changed, apply.Options{})
 	if res.Updated != 7 || len(p.Changes) != 7 {
 		t.Fatalf("result %+v for %d changes, want 7 updates", res, len(p.Changes))
@@ -481,9 +400,9 @@ func TestCancelGuard(t *testing.T) {
 	w.apply(t, base(), apply.Options{})
 
 	// Removing one of two pairs cancels 7 of 16 (44 %).
-	removed := base().edit(t, "pairs.cue", "\t\"petra-ben\": {mentor: \"ben.weber\", mentee: \"petra.lang\"}\n", "")
-	removed = removed.edit(t, "people.cue", "\t\"ben.weber\": {name: \"Ben Weber\", email: \"ben.weber@example.com\", department: \"IT\"}\n", "")
-	removed = removed.edit(t, "people.cue", "\t\"petra.lang\": {name: \"Petra Lang\", email: \"petra.lang@example.com\", department: \"Finance\"}\n", "")
+	removed := base().Edit(t, "pairs.cue", "\t\"petra-ben\": {mentor: \"ben.weber\", mentee: \"petra.lang\"}\n", "")
+	removed = removed.Edit(t, "people.cue", "\t\"ben.weber\": {name: \"Ben Weber\", email: \"ben.weber@example.com\", department: \"IT\"}\n", "")
+	removed = removed.Edit(t, "people.cue", "\t\"petra.lang\": {name: \"Petra Lang\", email: \"petra.lang@example.com\", department: \"Finance\"}\n", "")
 	p, st := w.plan(t, removed)
 	managed := len(st.Resources)
 	if p.Summary.Cancel != 7 || managed != total {
@@ -534,8 +453,8 @@ func TestApplyParallelismGivesSameState(t *testing.T) {
 	run := func(par int) (*state.State, map[string]string) {
 		w := newWorkspace(t)
 		w.apply(t, base(), apply.Options{Parallelism: par})
-		changed := base().edit(t, "program.cue", `{title: "Collaboration"`, `{title: "Social collaboration"`)
-		changed = changed.edit(t, "pairs.cue", "\t\"petra-ben\": {mentor: \"ben.weber\", mentee: \"petra.lang\"}\n", "")
+		changed := base().Edit(t, "program.cue", `{title: "Collaboration"`, `{title: "Social collaboration"`)
+		changed = changed.Edit(t, "pairs.cue", "\t\"petra-ben\": {mentor: \"ben.weber\", mentee: \"petra.lang\"}\n", "")
 		w.apply(t, changed, apply.Options{Parallelism: par})
 		return w.read(t), outboxContents(t, w.outbox)
 	}
@@ -589,9 +508,9 @@ func TestApplyRenameWithCancelConverges(t *testing.T) {
 	w := newWorkspace(t)
 	w.apply(t, base(), apply.Options{})
 
-	renamed := base().edit(t, "pairs.cue", `"klaus-anna": {mentor: "anna.schmidt", mentee: "klaus.mueller"}`,
+	renamed := base().Edit(t, "pairs.cue", `"klaus-anna": {mentor: "anna.schmidt", mentee: "klaus.mueller"}`,
 		`"klaus-and-anna": {mentor: "anna.schmidt", mentee: "klaus.mueller", sessions: "3": skip: true}`)
-	renamed = renamed.edit(t, "pairs.cue", "pairs: {", `moved: [{from: "pair/klaus-anna", to: "pair/klaus-and-anna"}]
+	renamed = renamed.Edit(t, "pairs.cue", "pairs: {", `moved: [{from: "pair/klaus-anna", to: "pair/klaus-and-anna"}]
 pairs: {`)
 	p, res := w.apply(t, renamed, apply.Options{})
 	if p.Summary.Cancel == 0 || res.Moved == 0 {

@@ -12,7 +12,6 @@ import (
 	"sort"
 	"strings"
 	"testing"
-	"testing/fstest"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
@@ -24,6 +23,7 @@ import (
 	"github.com/rmctl/rmctl/engine/state"
 	"github.com/rmctl/rmctl/engine/target/outbox"
 	"github.com/rmctl/rmctl/engine/view"
+	"github.com/rmctl/rmctl/internal/testprog"
 	"github.com/rmctl/rmctl/schema"
 )
 
@@ -35,110 +35,12 @@ var applyNow = time.Date(2027, time.January, 15, 9, 0, 0, 0, time.UTC)
 
 const lineage = "00000000-0000-4000-8000-000000000001"
 
-// The fixture program: two pairs, three sessions on the 2nd Tuesday at
-// 16:00 Berlin (03-09, 04-13, 05-11), two events, three tutorials: 16
-// resources.
-const programCUE = `package demo
+// The fixture program is internal/testprog's: 16 resources.
+type files = testprog.Files
 
-program: {
-	id:        "demo-2027"
-	title:     "Demo Program 2027"
-	language:  "en"
-	timezone:  "Europe/Berlin"
-	start:     "2027-03-01"
-	end:       "2027-07-31"
-	organizer: {name: "People Development", email: "rm@example.com"}
-	events: {
-		kickoff: {title: "Kick-off", date: "2027-03-03", time: "09:30", duration: "2h", location: "HQ, Room 1"}
-		closing: {title: "Closing", date: "2027-07-21", time: "14:00", duration: "2h", location: "HQ, Room 1"}
-	}
-	sessions: {
-		slot: {week: 2, weekday: "tuesday", time: "16:00", duration: "60m"}
-		plan: [
-			{title: "Social media basics", topics: ["Terms", "Principles"], tutorials: ["basics", "guide"]},
-			{title: "Collaboration", topics: ["Communities"], tutorials: []},
-			{title: "Leading digitally", topics: ["Transparency"], tutorials: ["practice"]},
-		]
-	}
-	tutorials: {
-		basics: {title: "Social media in 20 minutes", url: "https://learn.example.com/basics", minutes: 20, audience: "mentee"}
-		guide: {title: "Mentor guide", url: "https://learn.example.com/guide", minutes: 25, audience: "mentor", due: "7d"}
-		practice: {title: "Working out loud", url: "https://learn.example.com/wol", minutes: 30}
-	}
-}
-`
+func baseFiles() files { return testprog.Demo() }
 
-const peopleCUE = `package demo
-
-people: {
-	"anna.schmidt": {name: "Anna Schmidt", email: "anna.schmidt@example.com", department: "Marketing"}
-	"klaus.mueller": {name: "Klaus Müller", email: "klaus.mueller@example.com", department: "Board"}
-	"ben.weber": {name: "Ben Weber", email: "ben.weber@example.com", department: "IT"}
-	"petra.lang": {name: "Petra Lang", email: "petra.lang@example.com", department: "Finance"}
-}
-`
-
-const pairsCUE = `package demo
-
-pairs: {
-	"klaus-anna": {mentor: "anna.schmidt", mentee: "klaus.mueller"}
-	"petra-ben": {mentor: "ben.weber", mentee: "petra.lang"}
-}
-`
-
-type files map[string]string
-
-func baseFiles() files {
-	return files{"program.cue": programCUE, "people.cue": peopleCUE, "pairs.cue": pairsCUE}
-}
-
-// edit returns a copy of f with old replaced by new in file name; old must
-// occur exactly once, so a fixture change cannot silently do nothing.
-func (f files) edit(t *testing.T, name, old, new string) files {
-	t.Helper()
-	if n := strings.Count(f[name], old); n != 1 {
-		t.Fatalf("fixture edit: %q occurs %d times in %s, want 1", old, n, name)
-	}
-	out := files{}
-	for k, v := range f {
-		out[k] = v
-	}
-	out[name] = strings.Replace(f[name], old, new, 1)
-	return out
-}
-
-func (f files) with(name, src string) files {
-	out := files{}
-	for k, v := range f {
-		out[k] = v
-	}
-	out[name] = src
-	return out
-}
-
-func load(t *testing.T, f files) []*schema.Program {
-	t.Helper()
-	fsys := fstest.MapFS{}
-	for name, src := range f {
-		fsys["demo/"+name] = &fstest.MapFile{Data: []byte(src)}
-	}
-	l, err := schema.NewLoader()
-	if err != nil {
-		t.Fatal(err)
-	}
-	res, err := l.LoadFS(context.Background(), fsys, "demo")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(res.Diagnostics) > 0 {
-		var b strings.Builder
-		for _, d := range res.Diagnostics {
-			fmt.Fprintf(&b, "\n  %v", d)
-		}
-		t.Fatalf("fixture does not validate cleanly:%s", b.String())
-	}
-	return res.Programs
-}
+func load(t *testing.T, f files) []*schema.Program { return f.Load(t) }
 
 // applied is a workspace whose "before" version was applied for real.
 type applied struct {
@@ -234,7 +136,7 @@ var scenarios = []scenario{
 	{
 		name: "changed-template",
 		after: func(t *testing.T) files {
-			return baseFiles().edit(t, "program.cue",
+			return baseFiles().Edit(t, "program.cue",
 				`{title: "Collaboration", topics: ["Communities"]`,
 				`{title: "Social collaboration", topics: ["Communities", "Working out loud"]`)
 		},
@@ -257,7 +159,7 @@ var scenarios = []scenario{
 	{
 		name: "moved-session",
 		after: func(t *testing.T) files {
-			return baseFiles().edit(t, "pairs.cue",
+			return baseFiles().Edit(t, "pairs.cue",
 				`"klaus-anna": {mentor: "anna.schmidt", mentee: "klaus.mueller"}`,
 				`"klaus-anna": {mentor: "anna.schmidt", mentee: "klaus.mueller", sessions: "2": {date: "2027-04-15", time: "10:00"}}`)
 		},
@@ -282,9 +184,9 @@ var scenarios = []scenario{
 	{
 		name: "pair-removed",
 		after: func(t *testing.T) files {
-			f := baseFiles().edit(t, "pairs.cue", "\t\"petra-ben\": {mentor: \"ben.weber\", mentee: \"petra.lang\"}\n", "")
-			f = f.edit(t, "people.cue", "\t\"ben.weber\": {name: \"Ben Weber\", email: \"ben.weber@example.com\", department: \"IT\"}\n", "")
-			return f.edit(t, "people.cue", "\t\"petra.lang\": {name: \"Petra Lang\", email: \"petra.lang@example.com\", department: \"Finance\"}\n", "")
+			f := baseFiles().Edit(t, "pairs.cue", "\t\"petra-ben\": {mentor: \"ben.weber\", mentee: \"petra.lang\"}\n", "")
+			f = f.Edit(t, "people.cue", "\t\"ben.weber\": {name: \"Ben Weber\", email: \"ben.weber@example.com\", department: \"IT\"}\n", "")
+			return f.Edit(t, "people.cue", "\t\"petra.lang\": {name: \"Petra Lang\", email: \"petra.lang@example.com\", department: \"Finance\"}\n", "")
 		},
 		check: func(t *testing.T, p *plan.Plan, a *applied) {
 			wantSummary(t, p, plan.Summary{Update: 2, Cancel: 7, Unchanged: 7})
@@ -324,7 +226,7 @@ var scenarios = []scenario{
 	{
 		name: "email-changed",
 		after: func(t *testing.T) files {
-			return baseFiles().edit(t, "people.cue", `email: "anna.schmidt@example.com"`, `email: "anna.schmidt@newco.example.com"`)
+			return baseFiles().Edit(t, "people.cue", `email: "anna.schmidt@example.com"`, `email: "anna.schmidt@newco.example.com"`)
 		},
 		check: func(t *testing.T, p *plan.Plan, a *applied) {
 			want := []string{
@@ -358,18 +260,18 @@ var scenarios = []scenario{
 		name: "past-sessions",
 		now:  time.Date(2027, time.April, 20, 12, 0, 0, 0, time.UTC),
 		after: func(t *testing.T) files {
-			f := baseFiles().edit(t, "program.cue", `time: "16:00"`, `time: "15:00"`)
-			f = f.edit(t, "program.cue", `location: "HQ, Room 1"}
+			f := baseFiles().Edit(t, "program.cue", `time: "16:00"`, `time: "15:00"`)
+			f = f.Edit(t, "program.cue", `location: "HQ, Room 1"}
 		closing`, `location: "HQ, Room 2"}
 		closing`)
-			f = f.edit(t, "program.cue", `duration: "2h", location: "HQ, Room 1"}
+			f = f.Edit(t, "program.cue", `duration: "2h", location: "HQ, Room 1"}
 	}`, `duration: "2h", location: "HQ, Room 2"}
 	}`)
-			f = f.edit(t, "pairs.cue",
+			f = f.Edit(t, "pairs.cue",
 				`"petra-ben": {mentor: "ben.weber", mentee: "petra.lang"}`,
 				`"petra-ben": {mentor: "ben.weber", mentee: "petra.lang", sessions: "1": skip: true}
 	"tom-lea": {mentor: "lea.koch", mentee: "tom.braun"}`)
-			return f.edit(t, "people.cue", "department: \"Finance\"}\n}\n", `department: "Finance"}
+			return f.Edit(t, "people.cue", "department: \"Finance\"}\n}\n", `department: "Finance"}
 	"lea.koch": {name: "Lea Koch", email: "lea.koch@example.com", department: "Design"}
 	"tom.braun": {name: "Tom Braun", email: "tom.braun@example.com", department: "Sales"}
 }
@@ -489,8 +391,8 @@ var scenarios = []scenario{
 }
 
 func renamedFiles(t *testing.T) files {
-	f := baseFiles().edit(t, "pairs.cue", `"klaus-anna": {`, `"anna-klaus": {`)
-	return f.with("moved.cue", "package demo\n\nmoved: [{from: \"pair/klaus-anna\", to: \"pair/anna-klaus\"}]\n")
+	f := baseFiles().Edit(t, "pairs.cue", `"klaus-anna": {`, `"anna-klaus": {`)
+	return f.With("moved.cue", "package demo\n\nmoved: [{from: \"pair/klaus-anna\", to: \"pair/anna-klaus\"}]\n")
 }
 
 func scenarioByName(name string) scenario {
