@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"sort"
@@ -41,11 +42,7 @@ func newStateListCmd(a *app) *cobra.Command {
 			if err := outputFormat(output, "text", "json"); err != nil {
 				return err
 			}
-			ws, err := a.openWorkspace(cmd.Context(), nil)
-			if err != nil {
-				return err
-			}
-			st, err := ws.store.Read(cmd.Context())
+			_, st, err := a.openPlanning(cmd.Context(), nil, nil)
 			if err != nil {
 				return err
 			}
@@ -88,11 +85,7 @@ func newStateShowCmd(a *app) *cobra.Command {
 			if err := outputFormat(output, "text", "json"); err != nil {
 				return err
 			}
-			ws, err := a.openWorkspace(cmd.Context(), nil)
-			if err != nil {
-				return err
-			}
-			st, err := ws.store.Read(cmd.Context())
+			_, st, err := a.openPlanning(cmd.Context(), nil, nil)
 			if err != nil {
 				return err
 			}
@@ -165,19 +158,12 @@ are still declared.`,
 		Args:    usageArgs(cobra.MinimumNArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			ws, err := a.openWorkspace(ctx, nil)
-			if err != nil {
-				return err
-			}
 			lock := state.LockInfo{ID: newLockID(), Operation: "state rm", Who: who(), PID: pid(), Created: a.now()}
-			if err := ws.store.Lock(ctx, lock); err != nil {
-				return err
-			}
-			defer ws.store.Unlock(ctx, lock.ID)
-			st, err := ws.store.Read(ctx)
+			ws, st, err := a.openPlanning(ctx, nil, &lock)
 			if err != nil {
 				return err
 			}
+			defer ws.store.Unlock(context.WithoutCancel(ctx), lock.ID)
 			for _, addr := range args {
 				if st.Resources[addr] == nil {
 					return fmt.Errorf("no resource %q in state; nothing was removed", addr)
