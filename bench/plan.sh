@@ -6,6 +6,9 @@
 #
 #   PAIRS=10000 RUNS=3 bash bench/plan.sh
 set -euo pipefail
+for tool in /usr/bin/time bc; do
+  command -v "$tool" >/dev/null || { echo "needs $tool: apt-get install -y time bc" >&2; exit 1; }
+done
 cd "$(dirname "$0")/.."
 PAIRS=${PAIRS:-10000}
 RUNS=${RUNS:-3}

@@ -6,6 +6,9 @@
 #
 #   bash bench/validate.sh            # RUNS=3 SIZES="100 1000 10000"
 set -euo pipefail
+for tool in /usr/bin/time bc; do
+  command -v "$tool" >/dev/null || { echo "needs $tool: apt-get install -y time bc" >&2; exit 1; }
+done
 cd "$(dirname "$0")/.."
 RUNS=${RUNS:-3}
 SIZES=${SIZES:-100 1000 10000}
