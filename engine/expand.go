@@ -18,9 +18,11 @@ import (
 	"github.com/rmctl/rmctl/schema"
 )
 
-// Expand returns every resource the programs declare: one session per
-// active pair and plan entry (skipped ones left out), one event per program
-// event for all active participants, and one assignment per tutorial of a
+// Expand returns every resource the programs declare: one session per pair
+// and plan entry that takes place (schema.Session.Held: not skipped, not
+// stopped by the pair's status or end, not past the program's end for a
+// late pair), one event per program event for the people it invites
+// (schema.Program.EventPeople), and one assignment per tutorial of a held
 // session per participant it is meant for. The result is sorted by address.
 func Expand(progs []*schema.Program) *plan.Desired {
 	d := &plan.Desired{}
@@ -54,12 +56,17 @@ func expandProgram(out []resource.Resource, p *schema.Program) []resource.Resour
 		return resource.Attendee{ID: id, Name: person.Name, Email: person.Email, Role: role}
 	}
 
-	bodies := make([]string, len(p.Sessions.Plan))
-	for i, e := range p.Sessions.Plan {
-		bodies[i] = t.sessionBody(p, e)
+	// A pair's sessions are in its own language (PairLanguage), so the
+	// shared part of each session's text is built once per language.
+	bodies := map[string][]string{}
+	for _, lang := range languages {
+		tl := textsFor(lang)
+		bodies[lang] = make([]string, len(p.Sessions.Plan))
+		for i, e := range p.Sessions.Plan {
+			bodies[lang][i] = tl.sessionBody(p, e)
+		}
 	}
 
-	active := p.ActivePeople()
 	for _, id := range p.EventIDs {
 		ev := p.Events[id]
 		start, end := p.EventTimes(id)
@@ -69,8 +76,9 @@ func expandProgram(out []resource.Resource, p *schema.Program) []resource.Resour
 			Start: start.UTC(), End: end.UTC(), Timezone: p.Timezone, Language: p.Language,
 			Organizer: organizer, Description: t.eventText(p, ev),
 		}
-		r.Attendees = make([]resource.Attendee, 0, len(active))
-		for _, who := range active {
+		invited := p.EventPeople(id)
+		r.Attendees = make([]resource.Attendee, 0, len(invited))
+		for _, who := range invited {
 			r.Attendees = append(r.Attendees, attendee(who, resource.Participant))
 		}
 		r.UID = resource.UID(r.Address)
@@ -91,7 +99,7 @@ func expandProgram(out []resource.Resource, p *schema.Program) []resource.Resour
 		wg.Go(func() {
 			var part []resource.Resource
 			for _, pairID := range p.PairIDs[lo:hi] {
-				part = expandPair(part, p, pairID, t, organizer, bodies, attendee)
+				part = expandPair(part, p, pairID, organizer, bodies, attendee)
 			}
 			parts[w] = part
 		})
@@ -104,27 +112,26 @@ func expandProgram(out []resource.Resource, p *schema.Program) []resource.Resour
 }
 
 // expandPair appends one pair's sessions and tutorial assignments.
-func expandPair(out []resource.Resource, p *schema.Program, pairID string, t *texts, organizer resource.Contact,
-	bodies []string, attendee func(string, resource.Role) resource.Attendee) []resource.Resource {
+func expandPair(out []resource.Resource, p *schema.Program, pairID string, organizer resource.Contact,
+	bodies map[string][]string, attendee func(string, resource.Role) resource.Attendee) []resource.Resource {
 	pair := p.Pairs[pairID]
-	if pair.Status != schema.StatusActive {
-		return out
-	}
+	lang := p.PairLanguage(pairID)
+	t := textsFor(lang)
 	zone := p.PairZone(pairID).String()
 	people := []resource.Attendee{attendee(pair.Mentor, resource.Mentor), attendee(pair.Mentee, resource.Mentee)}
 	handedOut := map[string]bool{}
 	sessions := p.Schedule(pairID)
 	for _, s := range sessions {
-		if s.Skipped {
+		if !s.Held() {
 			continue
 		}
 		r := resource.Resource{
 			Address: resource.Address(p.ID, "pair", pairID, "session", strconv.Itoa(s.Number)),
 			Kind:    resource.Session, Program: p.ID,
 			Title: t.sessionTitle(s.Entry.Title, people[0].Name, people[1].Name),
-			Start: s.Start.UTC(), End: s.End.UTC(), Timezone: zone, Language: p.Language,
+			Start: s.Start.UTC(), End: s.End.UTC(), Timezone: zone, Language: t.lang,
 			Organizer: organizer, Attendees: people,
-			Description: t.sessionText(p, s, len(sessions), people, bodies[s.Number-1]),
+			Description: t.sessionText(p, s, len(sessions), people, bodies[t.lang][s.Number-1]),
 		}
 		r.UID = resource.UID(r.Address)
 		out = append(out, r)
@@ -139,18 +146,14 @@ func expandPair(out []resource.Resource, p *schema.Program, pairID string, t *te
 				if tut.Audience != "both" && tut.Audience != string(who.Role) {
 					continue
 				}
-				lang := p.Language
-				if l := p.People[who.ID].Language; l != "" {
-					lang = l
-				}
-				tt := textsFor(lang)
+				tt := textsFor(p.PersonLanguage(who.ID))
 				due := s.Start.AddDate(0, 0, -int(tut.Due))
 				zone := p.PersonZone(who.ID)
 				a := resource.Resource{
 					Address: resource.Address(p.ID, "pair", pairID, "tutorial", tutID, who.ID),
 					Kind:    resource.Assignment, Program: p.ID,
 					Title: tt.assignmentTitle(tut.Title), URL: tut.URL,
-					Start: due.UTC(), Timezone: zone.String(), Language: lang,
+					Start: due.UTC(), Timezone: zone.String(), Language: tt.lang,
 					Organizer: organizer, Attendees: []resource.Attendee{who},
 					Description: tt.assignmentText(tut, s, zone),
 				}
@@ -210,23 +213,40 @@ func (e explainer) gone(addr string) string {
 		return "no longer declared"
 	}
 	pairID := segs[2]
-	pair, ok := p.Pairs[pairID]
-	switch {
-	case !ok:
+	if _, ok := p.Pairs[pairID]; !ok {
 		return "pair " + pairID + " was removed"
-	case pair.Status != schema.StatusActive:
-		return "pair " + pairID + " is " + pair.Status
 	}
+	// The schedule knows why a session does not take place (skipped, the
+	// pair's status or end, a late pair's plan past the program's end).
+	sessions := p.Schedule(pairID)
 	if segs[3] == "session" {
 		n, _ := strconv.Atoi(segs[4])
-		if n > len(p.Sessions.Plan) {
+		if n < 1 || n > len(sessions) {
 			return fmt.Sprintf("the session plan now has %d sessions", len(p.Sessions.Plan))
 		}
-		if o, ok := pair.Sessions[segs[4]]; ok && o.Skip {
-			return "session " + segs[4] + " is skipped"
+		if s := sessions[n-1]; s.Why != "" {
+			return s.Why
 		}
 	}
 	if segs[3] == "tutorial" {
+		// A tutorial goes out before the first held session listing it;
+		// when none is held, the first one's reason is the tutorial's.
+		why := ""
+		for _, s := range sessions {
+			if !slices.Contains(s.Entry.Tutorials, segs[4]) {
+				continue
+			}
+			if s.Held() {
+				why = ""
+				break
+			}
+			if why == "" {
+				why = s.Why
+			}
+		}
+		if why != "" {
+			return why
+		}
 		return "tutorial " + segs[4] + " is no longer handed to " + segs[len(segs)-1]
 	}
 	return "no longer declared"

@@ -15,6 +15,7 @@ import (
 	"github.com/rmctl/rmctl/engine"
 	"github.com/rmctl/rmctl/engine/plan"
 	"github.com/rmctl/rmctl/engine/resource"
+	"github.com/rmctl/rmctl/internal/testprog"
 	"github.com/rmctl/rmctl/schema"
 )
 
@@ -264,10 +265,14 @@ func TestExpandSessionOverrides(t *testing.T) {
 				t.Errorf("resource %s of a paused or ended pair", r.Address)
 			}
 		}
+		// A paused pair's people stay in the joint events; an ended
+		// pair's (without an end date) are in nothing.
 		for _, a := range r.Attendees {
-			switch a.ID {
-			case "pia", "paul", "eva", "emil":
-				t.Errorf("%s invites %s, who is only in a paused or ended pair", r.Address, a.ID)
+			switch {
+			case a.ID == "eva" || a.ID == "emil":
+				t.Errorf("%s invites %s, who is only in an ended pair", r.Address, a.ID)
+			case (a.ID == "pia" || a.ID == "paul") && r.Kind != resource.Event:
+				t.Errorf("%s invites %s, who is only in a paused pair", r.Address, a.ID)
 			}
 		}
 	}
@@ -349,6 +354,9 @@ func TestExpandEventAttendees(t *testing.T) {
 		{ID: "mo", Name: "Mo Klein", Email: "mo@example.com", Role: resource.Participant},
 		{ID: "ned", Name: "Ned Stone", Email: "ned@example.com", Role: resource.Participant},
 		{ID: "nora", Name: "Nora Hill", Email: "nora@example.com", Role: resource.Participant},
+		// Pair paused: its people are still in the program.
+		{ID: "paul", Name: "Paul Kurz", Email: "paul@example.com", Role: resource.Participant},
+		{ID: "pia", Name: "Pia Lang", Email: "pia@example.com", Role: resource.Participant},
 	}
 	for _, addr := range []string{"dst-2027/event/kickoff", "dst-2027/event/closing"} {
 		r := mustGet(t, res, addr)
@@ -466,5 +474,39 @@ func TestExpandUIDs(t *testing.T) {
 	}
 	if !old.Start.Equal(cur.Start) || old.Title != cur.Title {
 		t.Errorf("renaming the pair changed the session's content")
+	}
+}
+
+// TestExpandLanguages: a 1:1 session is in the pair's language (else the
+// mentee's, else the program's), all of its text; what goes to one person
+// alone (a tutorial assignment) is in that person's language.
+func TestExpandLanguages(t *testing.T) {
+	f := testprog.Demo().Edit(t, "pairs.cue", `mentee: "klaus.mueller"}`, `mentee: "klaus.mueller", language: "de"}`)
+	f = f.Edit(t, "people.cue", `department: "Finance"}`, `department: "Finance", language: "de"}`)
+	res := byAddress(engine.Expand(f.Load(t)))
+	for _, c := range []struct {
+		addr, lang string
+		says       []string
+	}{
+		// The pair's language.
+		{"demo-2027/pair/klaus-anna/session/1", "de", []string{"Reverse-Mentoring-Session 1 von 3", "Themen:", "Tutorials zur Vorbereitung:", "Diese Einladung verwaltet rmctl"}},
+		// No pair language: the mentee's.
+		{"demo-2027/pair/petra-ben/session/1", "de", []string{"Reverse-Mentoring-Session 1 von 3", "Themen:", "Diese Einladung verwaltet rmctl"}},
+		// Assignments: the person's own, else the program's, whatever the pair's.
+		{"demo-2027/pair/klaus-anna/tutorial/guide/anna.schmidt", "en", []string{"Please work through this before the session", "Reverse mentoring session 1:", "Tue 2027-03-09"}},
+		{"demo-2027/pair/petra-ben/tutorial/basics/petra.lang", "de", []string{"Bitte vor der Session durcharbeiten", "Reverse-Mentoring-Session 1:", "Di 2027-03-09"}},
+		{"demo-2027/pair/petra-ben/tutorial/guide/ben.weber", "en", []string{"Please work through this before the session"}},
+		// Joint events: the program's.
+		{"demo-2027/event/kickoff", "en", []string{"This invitation is managed by rmctl"}},
+	} {
+		r := mustGet(t, res, c.addr)
+		if r.Language != c.lang {
+			t.Errorf("%s: language %q, want %q", c.addr, r.Language, c.lang)
+		}
+		for _, s := range c.says {
+			if !strings.Contains(r.Description, s) {
+				t.Errorf("%s: description lacks %q:\n%s", c.addr, s, r.Description)
+			}
+		}
 	}
 }

@@ -35,6 +35,9 @@ var english = texts{
 	weekdays: [7]string{"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"},
 }
 
+// languages are the languages texts exist in (schema's #Language).
+var languages = []string{german.lang, english.lang}
+
 func textsFor(lang string) *texts {
 	if lang == "en" {
 		return &english

@@ -53,6 +53,7 @@ func (l *Loader) check(p *Program) Diagnostics {
 	c.checkProgramDates()
 	c.checkTutorials()
 	c.checkMoved()
+	c.checkPairDates()
 	// Calendar checks build on valid references and zones; on a program
 	// with broken references they would only repeat those errors.
 	if !c.diags.HasErrors() {
@@ -391,13 +392,13 @@ func (c *checker) checkSessions() {
 	reportedPlan := map[int]bool{}
 	for _, id := range p.PairIDs {
 		pair := p.Pairs[id]
-		if pair.Status != StatusActive {
-			continue
-		}
-		var offHours []string
+		var offHours, unfit []string
 		firstOff := ""
 		for _, s := range p.Schedule(id) {
-			if s.Skipped {
+			if s.Unfit {
+				unfit = append(unfit, fmt.Sprintf("%d (%s)", s.Number, s.Entry.Title))
+			}
+			if !s.Held() {
 				continue
 			}
 			day := DateOf(s.Start)
@@ -443,6 +444,30 @@ func (c *checker) checkSessions() {
 			}
 			c.errorf(where, "%s; set a pair slot or time zone that suits both", msg)
 		}
+		if len(unfit) > 0 {
+			c.warnf(at("pairs", id, "start"), "the pair joins on %s and gets its whole plan from session 1, but it does not fit before the program ends (%s): session %s will not take place",
+				pair.Start, p.End, strings.Join(unfit, ", "))
+		}
+	}
+}
+
+// checkPairDates checks a pair's start and end: inside the program, and
+// the end after the start.
+func (c *checker) checkPairDates() {
+	p := c.p
+	for _, id := range p.PairIDs {
+		pair := p.Pairs[id]
+		for _, f := range []struct {
+			name string
+			day  *Date
+		}{{"start", pair.Start}, {"end", pair.End}} {
+			if f.day != nil && (f.day.Before(p.Start) || f.day.After(p.End)) {
+				c.errorf(at("pairs", id, f.name), "%s is outside the program (%s to %s)", *f.day, p.Start, p.End)
+			}
+		}
+		if pair.Start != nil && pair.End != nil && !pair.Start.Before(*pair.End) {
+			c.errorf(at("pairs", id, "end"), "the pair's end (%s) must come after its start (%s)", *pair.End, *pair.Start)
+		}
 	}
 }
 
@@ -480,11 +505,8 @@ func (c *checker) checkOverlaps() {
 	byPerson := make(map[string][]booking, len(p.People))
 	for _, id := range p.PairIDs {
 		pair := p.Pairs[id]
-		if pair.Status != StatusActive {
-			continue
-		}
 		for _, s := range p.Schedule(id) {
-			if s.Skipped {
+			if !s.Held() {
 				continue
 			}
 			b := booking{start: s.Start, end: s.End, pair: id, number: s.Number, moved: s.Moved}
@@ -492,11 +514,10 @@ func (c *checker) checkOverlaps() {
 			byPerson[pair.Mentee] = append(byPerson[pair.Mentee], b)
 		}
 	}
-	active := p.ActivePeople()
 	for _, id := range p.EventIDs {
 		start, end := p.EventTimes(id)
 		b := booking{start: start, end: end, event: id}
-		for _, who := range active {
+		for _, who := range p.EventPeople(id) {
 			byPerson[who] = append(byPerson[who], b)
 		}
 	}

@@ -31,7 +31,7 @@ people: {
 }
 pairs: "bob-anna": mentor: "anna.s"
 pairs: "bob-anna": {mentee: "bob", slot: {week: -1, weekday: "friday"}, sessions: "2": skip: true}
-pairs: "x": {mentor: "anna.s", mentee: "bob", status: "paused"}
+pairs: "x": {mentor: "anna.s", mentee: "bob", status: "paused", start: "2027-03-01", end: "2027-05-15", language: "en"}
 `), 0o644); err != nil {
 		t.Fatal(err)
 	}

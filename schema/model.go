@@ -131,6 +131,9 @@ type Pair struct {
 	Mentor   string                     `json:"mentor"`
 	Mentee   string                     `json:"mentee"`
 	Status   string                     `json:"status"`
+	Start    *Date                      `json:"start,omitempty"` // joined late: first slot on or after
+	End      *Date                      `json:"end,omitempty"`   // ended or paused from this day
+	Language string                     `json:"language,omitempty"`
 	Timezone string                     `json:"timezone,omitempty"`
 	Slot     *SlotOverride              `json:"slot,omitempty"`
 	Sessions map[string]SessionOverride `json:"sessions,omitempty"`

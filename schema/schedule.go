@@ -15,7 +15,20 @@ type Session struct {
 	End     time.Time
 	Moved   bool // a per-pair override set its date or time
 	Skipped bool // a per-pair override skips it
+	// Stopped: the pair's status or end stops the session. A paused or
+	// ended pair without an end date holds no sessions; with one, none on
+	// or after that day.
+	Stopped bool
+	// Unfit: the pair joined late (start) and the session falls after the
+	// program's end, so it does not take place.
+	Unfit bool
+	// Why says, when the session does not take place, why not: plans show
+	// it beside a cancellation.
+	Why string
 }
+
+// Held reports whether the session takes place.
+func (s Session) Held() bool { return !s.Skipped && !s.Stopped && !s.Unfit }
 
 // Location returns the time zone named name, falling back to the program's
 // zone and then UTC for names that did not resolve (those were reported as
@@ -69,10 +82,12 @@ func (p *Program) PairSlot(pairID string) Slot {
 	return s
 }
 
-// Schedule returns every session of a pair in plan order, skipped ones
-// included (marked Skipped). Session n falls in the n-th month counted from
-// the first month whose slot day is not before the program's start, so a
-// program starting mid-month does not get a session before it begins.
+// Schedule returns every session of a pair in plan order, those that do
+// not take place included (see Held and Why). Session n falls in the n-th
+// month counted from the first month whose slot day is not before the
+// program's start, or the pair's start when it joined later, so neither
+// gets a session before it begins. A late pair gets its whole plan from
+// session 1; the sessions that fall after the program's end are Unfit.
 func (p *Program) Schedule(pairID string) []Session {
 	// Validation and expansion both walk every pair's sessions: compute
 	// them once. The slice is shared; callers must not modify it.
@@ -92,8 +107,13 @@ func (p *Program) schedule(pairID string) []Session {
 	slot := p.PairSlot(pairID)
 	loc := p.PairZone(pairID)
 
-	year, month := p.Start.Year, p.Start.Month
-	if SlotDay(year, month, slot).Before(p.Start) {
+	from := p.Start
+	late := pair.Start != nil && pair.Start.After(p.Start)
+	if late {
+		from = *pair.Start
+	}
+	year, month := from.Year, from.Month
+	if SlotDay(year, month, slot).Before(from) {
 		year, month = addMonth(year, month, 1)
 	}
 	out := make([]Session, 0, len(p.Sessions.Plan))
@@ -112,6 +132,23 @@ func (p *Program) schedule(pairID string) []Session {
 		}
 		s.Start = day.In(clock, loc)
 		s.End = s.Start.Add(slot.Duration.Duration)
+		switch {
+		case s.Skipped:
+			s.Why = "session " + strconv.Itoa(s.Number) + " is skipped"
+		case pair.End != nil && !day.Before(*pair.End):
+			s.Stopped = true
+			s.Why = "pair " + pairID + " stops its sessions on " + pair.End.String()
+			if pair.Status != StatusActive {
+				s.Why = "pair " + pairID + " is " + pair.Status + " from " + pair.End.String()
+			}
+		case pair.End == nil && pair.Status != StatusActive:
+			s.Stopped = true
+			s.Why = "pair " + pairID + " is " + pair.Status
+		case late && day.After(p.End):
+			s.Unfit = true
+			s.Why = "session " + strconv.Itoa(s.Number) + " of pair " + pairID + " would fall on " + day.String() +
+				", after the program ends (" + p.End.String() + "): the pair joined on " + pair.Start.String()
+		}
 		out = append(out, s)
 	}
 	return out
@@ -124,7 +161,35 @@ func (p *Program) EventTimes(id string) (start, end time.Time) {
 	return start, start.Add(e.Duration.Duration)
 }
 
-// ActivePeople returns the ids of everyone in an active pair, sorted.
+// EventPeople returns the ids of the people a program event invites,
+// sorted: everyone in a pair that takes part in it. A pair takes part in
+// the events on or after its start. A paused pair keeps its events (its
+// people are still in the program); an ended pair keeps only those before
+// its end, or none without an end date (the plan leaves the ones already
+// past as they were sent).
+func (p *Program) EventPeople(eventID string) []string {
+	day := p.Events[eventID].Date
+	seen := map[string]bool{}
+	for _, id := range p.PairIDs {
+		pair := p.Pairs[id]
+		if pair.Start != nil && day.Before(*pair.Start) {
+			continue
+		}
+		if pair.Status == StatusEnded && (pair.End == nil || !day.Before(*pair.End)) {
+			continue
+		}
+		seen[pair.Mentor], seen[pair.Mentee] = true, true
+	}
+	out := make([]string, 0, len(seen))
+	for id := range seen {
+		out = append(out, id)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// ActivePeople returns the ids of everyone in an active pair, sorted. Who is
+// invited to a joint event is EventPeople's to say.
 func (p *Program) ActivePeople() []string {
 	seen := map[string]bool{}
 	for _, id := range p.PairIDs {
@@ -140,6 +205,24 @@ func (p *Program) ActivePeople() []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// PersonLanguage returns the language of what is addressed to one person
+// alone (tutorial assignments): their own, else the program's.
+func (p *Program) PersonLanguage(id string) string {
+	if l := p.People[id].Language; l != "" {
+		return l
+	}
+	return p.Language
+}
+
+// PairLanguage returns the language of a pair's 1:1 sessions: the pair's,
+// else the mentee's, else the program's.
+func (p *Program) PairLanguage(pairID string) string {
+	if l := p.Pairs[pairID].Language; l != "" {
+		return l
+	}
+	return p.PersonLanguage(p.Pairs[pairID].Mentee)
 }
 
 // SlotDay returns the day the slot falls on in the given month.
