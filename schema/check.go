@@ -445,8 +445,12 @@ func (c *checker) checkSessions() {
 			c.errorf(where, "%s; set a pair slot or time zone that suits both", msg)
 		}
 		if len(unfit) > 0 {
-			c.warnf(at("pairs", id, "start"), "the pair joins on %s and gets its whole plan from session 1, but it does not fit before the program ends (%s): session %s will not take place",
-				pair.Start, p.End, strings.Join(unfit, ", "))
+			which := "session " + unfit[0]
+			if n := len(unfit); n > 1 {
+				which = "sessions " + strings.Join(unfit[:n-1], ", ") + " and " + unfit[n-1]
+			}
+			c.warnf(at("pairs", id, "start"), "the pair joins on %s and gets its whole plan from session 1, but it does not fit before the program ends (%s): %s will not take place",
+				pair.Start, p.End, which)
 		}
 	}
 }
