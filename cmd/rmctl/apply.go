@@ -64,6 +64,9 @@ that plan, and refuses it if state has changed since it was made.`,
 			if opts.MaxCancel < 0 || opts.MaxCancel > 100 {
 				return usageErrorf("--max-cancel is a percentage from 0 to 100")
 			}
+			if _, err := opts.planFlags.view(false); err != nil {
+				return err
+			}
 			if runF != nil {
 				return runF(opts)
 			}
@@ -80,6 +83,10 @@ that plan, and refuses it if state has changed since it was made.`,
 func runApply(cmd *cobra.Command, opts *applyOptions) error {
 	a := opts.app
 	ctx := cmd.Context()
+	vopts, err := opts.planFlags.view(a.streams.Color())
+	if err != nil {
+		return err
+	}
 	var patterns []string
 	if opts.PlanFile == "" {
 		patterns = opts.Patterns
@@ -129,14 +136,14 @@ func runApply(cmd *cobra.Command, opts *applyOptions) error {
 		}
 	}
 	if !p.HasChanges() {
-		view.PlanText(s.Out, p, s.Color())
+		view.PlanText(s.Out, p, vopts)
 		// Still give the target its chance to repair what an interrupted
 		// earlier run left (feeds, for the outbox).
 		_, err := apply.Apply(ctx, p, st, ws.store, tgt, apply.Options{Now: a.now})
 		return err
 	}
 	if opts.PlanFile == "" {
-		view.PlanText(s.Out, p, s.Color())
+		view.PlanText(s.Out, p, vopts)
 	}
 	if err := apply.CancelGuard(p, len(st.Resources), opts.MaxCancel); err != nil {
 		return err

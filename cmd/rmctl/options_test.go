@@ -56,29 +56,29 @@ func TestPlanOptions(t *testing.T) {
 		{
 			name: "defaults",
 			args: nil,
-			want: planOptions{Patterns: []string{"."}, Output: "text"},
+			want: planOptions{Patterns: []string{"."}, Output: "text", planFlags: planFlags{Sort: "time"}},
 		},
 		{
 			name: "all flags",
 			args: []string{"-o", "json", "--out", "plan.json", "--detailed-exitcode",
 				"--target", "p/pair/**", "--target", "p/event", "--exclude", "**/tutorial/**",
-				"--now", "2027-03-01", "--prune", "progs/a", "progs/b/..."},
+				"--now", "2027-03-01", "--prune", "--sort", "address", "--verbose", "progs/a", "progs/b/..."},
 			want: planOptions{
 				Patterns: []string{"progs/a", "progs/b/..."}, Output: "json", Out: "plan.json", DetailedExitCode: true,
-				planFlags: planFlags{Targets: []string{"p/pair/**", "p/event"}, Excludes: []string{"**/tutorial/**"}, Now: "2027-03-01", Prune: true},
+				planFlags: planFlags{Targets: []string{"p/pair/**", "p/event"}, Excludes: []string{"**/tutorial/**"}, Now: "2027-03-01", Prune: true, Sort: "address", Verbose: true},
 			},
 		},
 		{
 			name: "long output flag",
 			args: []string{"--output=markdown", "dir"},
-			want: planOptions{Patterns: []string{"dir"}, Output: "markdown"},
+			want: planOptions{Patterns: []string{"dir"}, Output: "markdown", planFlags: planFlags{Sort: "time"}},
 		},
 		{
 			// A glob given once with a comma stays one glob: --target is a
 			// StringArray, not a StringSlice.
 			name: "comma in target",
 			args: []string{"--target", "a/{b,c}", "dir"},
-			want: planOptions{Patterns: []string{"dir"}, Output: "text", planFlags: planFlags{Targets: []string{"a/{b,c}"}}},
+			want: planOptions{Patterns: []string{"dir"}, Output: "text", planFlags: planFlags{Targets: []string{"a/{b,c}"}, Sort: "time"}},
 		},
 	}
 	for _, tt := range tests {
@@ -128,6 +128,7 @@ func TestPlanOptionsUsageErrors(t *testing.T) {
 		{"--bogus"},
 		{"--detailed-exitcode=maybe"},
 		{"-o"},
+		{"--sort", "date"},
 	} {
 		t.Run(strings.Join(args, " "), func(t *testing.T) {
 			a, _, _ := testApp()
@@ -195,29 +196,29 @@ func TestApplyOptions(t *testing.T) {
 	}{
 		{
 			name: "defaults",
-			want: applyOptions{Patterns: []string{"."}, Parallelism: 8, MaxCancel: 25},
+			want: applyOptions{Patterns: []string{"."}, Parallelism: 8, MaxCancel: 25, planFlags: planFlags{Sort: "time"}},
 		},
 		{
 			name: "plan file",
 			args: []string{"plan.json"},
-			want: applyOptions{PlanFile: "plan.json", Parallelism: 8, MaxCancel: 25},
+			want: applyOptions{PlanFile: "plan.json", Parallelism: 8, MaxCancel: 25, planFlags: planFlags{Sort: "time"}},
 		},
 		{
 			name: "directory",
 			args: []string{"--auto-approve", "--parallelism", "2", "--max-cancel", "100", "--now", "2027-01-01T00:00:00Z", "prog"},
 			want: applyOptions{Patterns: []string{"prog"}, AutoApprove: true, Parallelism: 2, MaxCancel: 100,
-				planFlags: planFlags{Now: "2027-01-01T00:00:00Z"}},
+				planFlags: planFlags{Now: "2027-01-01T00:00:00Z", Sort: "time"}},
 		},
 		{
 			name: "missing path is a pattern",
 			args: []string{"nowhere.json"},
-			want: applyOptions{Patterns: []string{"nowhere.json"}, Parallelism: 8, MaxCancel: 25},
+			want: applyOptions{Patterns: []string{"nowhere.json"}, Parallelism: 8, MaxCancel: 25, planFlags: planFlags{Sort: "time"}},
 		},
 		{
 			name: "selection",
-			args: []string{"--target", "p/**", "--exclude", "p/event", "--prune", "--max-cancel", "0", "prog"},
+			args: []string{"--target", "p/**", "--exclude", "p/event", "--prune", "--max-cancel", "0", "--sort", "address", "--verbose", "prog"},
 			want: applyOptions{Patterns: []string{"prog"}, Parallelism: 8, MaxCancel: 0,
-				planFlags: planFlags{Targets: []string{"p/**"}, Excludes: []string{"p/event"}, Prune: true}},
+				planFlags: planFlags{Targets: []string{"p/**"}, Excludes: []string{"p/event"}, Prune: true, Sort: "address", Verbose: true}},
 		},
 	}
 	for _, tt := range tests {

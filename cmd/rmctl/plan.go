@@ -22,6 +22,8 @@ type planFlags struct {
 	Now      string
 	Prune    bool
 	Refresh  bool
+	Sort     string
+	Verbose  bool
 }
 
 func (f *planFlags) register(cmd *cobra.Command) {
@@ -30,6 +32,17 @@ func (f *planFlags) register(cmd *cobra.Command) {
 	cmd.Flags().StringVar(&f.Now, "now", "", "plan as if it were this time (RFC 3339 or YYYY-MM-DD); resources before it are frozen")
 	cmd.Flags().BoolVar(&f.Prune, "prune", false, "also cancel resources of programs in state that were not loaded")
 	cmd.Flags().BoolVar(&f.Refresh, "refresh", false, "read back what the target holds and show drift (someone moved, deleted or edited an event)")
+	cmd.Flags().StringVar(&f.Sort, "sort", string(plan.ByTime), "order of the changes shown: time (a timeline within each program) or address; JSON is always by address")
+	cmd.Flags().BoolVar(&f.Verbose, "verbose", false, "list past resources that differ from the declarations, not just their number")
+}
+
+// view returns how to render the plan for people.
+func (f *planFlags) view(color bool) (view.PlanOptions, error) {
+	order, err := plan.ParseOrder(f.Sort)
+	if err != nil {
+		return view.PlanOptions{}, usageErrorf("--sort: %v", err)
+	}
+	return view.PlanOptions{Color: color, Order: order, Verbose: f.Verbose}, nil
 }
 
 // build makes the plan: expansion against state, after reading the target
@@ -101,6 +114,9 @@ Exit status: 0 success; with --detailed-exitcode 0 no changes, 1 error,
 			if err := outputFormat(opts.Output, "text", "json", "markdown"); err != nil {
 				return err
 			}
+			if _, err := opts.planFlags.view(false); err != nil {
+				return err
+			}
 			if runF != nil {
 				return runF(opts)
 			}
@@ -118,6 +134,10 @@ func runPlan(cmd *cobra.Command, opts *planOptions) error {
 	a := opts.app
 	ctx := cmd.Context()
 	if _, err := opts.planFlags.now(a); err != nil {
+		return err
+	}
+	vopts, err := opts.planFlags.view(a.streams.Color())
+	if err != nil {
 		return err
 	}
 	ws, st, err := a.openPlanning(ctx, opts.Patterns, nil)
@@ -144,9 +164,9 @@ func runPlan(cmd *cobra.Command, opts *planOptions) error {
 	case "json":
 		err = view.PlanJSON(s.Out, p)
 	case "markdown":
-		err = view.PlanMarkdown(s.Out, p)
+		err = view.PlanMarkdown(s.Out, p, vopts)
 	default:
-		view.PlanText(s.Out, p, s.Color())
+		view.PlanText(s.Out, p, vopts)
 		if opts.Out != "" {
 			fmt.Fprintf(s.Out, "\nSaved the plan to %s. To carry it out exactly: rmctl apply %s\n", opts.Out, opts.Out)
 		}

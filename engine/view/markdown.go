@@ -16,7 +16,7 @@ const MarkdownLimit = 65000
 // PlanMarkdown writes the plan as a pull-request comment: the summary up
 // front, details collapsed, cut at MarkdownLimit with a pointer to the full
 // plan.
-func PlanMarkdown(w io.Writer, p *plan.Plan) error {
+func PlanMarkdown(w io.Writer, p *plan.Plan, opts PlanOptions) error {
 	var b strings.Builder
 	b.WriteString("### rmctl plan\n\n")
 	fmt.Fprintf(&b, "**%s**", SummaryLine(p))
@@ -42,7 +42,7 @@ func PlanMarkdown(w io.Writer, p *plan.Plan) error {
 		// The per-person table gets at most a quarter of the comment, so
 		// the changes themselves always have room.
 		budget := b.Len() + MarkdownLimit/4
-		b.WriteString("<details><summary>Per person</summary>\n\n| Person | Send | Update | Cancel |\n|---|---:|---:|---:|\n")
+		b.WriteString("<details><summary>Messages per person</summary>\n\n| Person | New | Updated | Cancelled |\n|---|---:|---:|---:|\n")
 		names := impactNames(p.Impact)
 		for i, im := range p.Impact {
 			row := fmt.Sprintf("| %s | %d | %d | %d |\n", mdEscape(names[i]), im.Send, im.Update, im.Cancel)
@@ -63,8 +63,8 @@ func PlanMarkdown(w io.Writer, p *plan.Plan) error {
 	z := &plan.Zones{}
 	for _, s := range sections {
 		var rows []string
-		for i := range p.Changes {
-			if ch := &p.Changes[i]; ch.Action == s.action {
+		for _, ch := range plan.Ordered(p.Changes, opts.Order) {
+			if ch.Action == s.action {
 				rows = append(rows, markdownRow(ch, z))
 			}
 		}
@@ -87,9 +87,12 @@ func PlanMarkdown(w io.Writer, p *plan.Plan) error {
 		}
 		b.WriteString(closing)
 	}
-	if len(p.Frozen) > 0 && b.Len() < MarkdownLimit-2000 {
+	if len(p.Frozen) > 0 && !opts.Verbose {
+		fmt.Fprintf(&b, "_%s; `rmctl plan --verbose` lists them._\n\n", frozenLine(p.Frozen))
+	}
+	if len(p.Frozen) > 0 && opts.Verbose && b.Len() < MarkdownLimit-2000 {
 		fmt.Fprintf(&b, "<details><summary>In the past, left as sent (%d)</summary>\n\n", len(p.Frozen))
-		for i, f := range p.Frozen {
+		for i, f := range plan.Ordered(p.Frozen, opts.Order) {
 			line := fmt.Sprintf("- `%s`: %s\n", f.Address, mdEscape(f.Reason))
 			if b.Len()+len(line) > MarkdownLimit-1000 {
 				fmt.Fprintf(&b, "- _and %d more_\n", len(p.Frozen)-i)

@@ -5,10 +5,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 
 	"github.com/rmctl/rmctl/engine/apply"
 	"github.com/rmctl/rmctl/engine/plan"
+	"github.com/rmctl/rmctl/engine/resource"
 )
 
 // PlanJSON writes the plan's versioned JSON form, the same bytes `--out`
@@ -36,31 +38,42 @@ func SummaryLine(p *plan.Plan) string {
 	return line
 }
 
+// PlanOptions steer the renderings of a plan for people (text and
+// markdown); the JSON form is the plan value itself and ignores them.
+type PlanOptions struct {
+	Color bool
+	// Order of the changes; the zero value is plan.ByTime.
+	Order plan.Order
+	// Verbose lists past resources that differ from the declarations one
+	// by one instead of counting them in one line.
+	Verbose bool
+}
+
 // PlanText writes the plan for a person at a terminal or in a CI log.
-func PlanText(out io.Writer, p *plan.Plan, color bool) {
+func PlanText(out io.Writer, p *plan.Plan, opts PlanOptions) {
 	// A plan can run to hundreds of thousands of lines: one write each
 	// would be one system call each.
 	w := bufio.NewWriterSize(out, 64<<10)
 	defer w.Flush()
-	c := colorizer(color)
+	c := colorizer(opts.Color)
+	z := &plan.Zones{}
 	if !p.HasChanges() {
 		fmt.Fprintf(w, "No changes. %d resources are up to date.\n", p.Summary.Unchanged)
-		DriftText(w, p, color)
-		writeFrozen(w, p, c)
+		DriftText(w, p, opts.Color)
+		writeFrozen(w, p, opts, c, z)
 		writeNotes(w, p)
 		return
 	}
 	fmt.Fprintln(w, "rmctl will carry out these changes:")
 	fmt.Fprintln(w)
-	z := &plan.Zones{}
-	for i := range p.Changes {
-		writeChange(w, &p.Changes[i], c, z)
+	for _, ch := range plan.Ordered(p.Changes, opts.Order) {
+		writeChange(w, ch, c, z)
 	}
-	DriftText(w, p, color)
-	writeFrozen(w, p, c)
+	DriftText(w, p, opts.Color)
+	writeFrozen(w, p, opts, c, z)
 	if len(p.Impact) > 0 {
 		fmt.Fprintln(w)
-		fmt.Fprintln(w, "Per person:")
+		fmt.Fprintln(w, "Messages per person (someone added to an updated invitation receives it as new):")
 		count := map[string]int{}
 		for _, im := range p.Impact {
 			count[im.Person]++
@@ -75,7 +88,7 @@ func PlanText(out io.Writer, p *plan.Plan, color bool) {
 			width = max(width, len(labels[i]))
 		}
 		for i, im := range p.Impact {
-			fmt.Fprintf(w, "  %-*s  %s\n", width, labels[i], impactText(im))
+			fmt.Fprintf(w, "  %-*s  %s\n", width, labels[i], messagesText(im))
 		}
 	}
 	writeNotes(w, p)
@@ -92,6 +105,10 @@ func writeChange(w io.Writer, ch *plan.Change, c func(string, string) string, z 
 		r := ch.After
 		fmt.Fprintf(w, "      %q %s, to %s\n", r.Title, z.Format(r.Start, r.Timezone), names(r.Attendees))
 	case plan.Update:
+		// Say what is updated and when, unless the fields below say it.
+		if r := ch.After; !slices.ContainsFunc(ch.Fields, func(f plan.FieldChange) bool { return f.Field == "start" }) {
+			fmt.Fprintf(w, "      %q %s\n", r.Title, z.Format(r.Start, r.Timezone))
+		}
 		for _, f := range ch.Fields {
 			if f.Field == "description" {
 				fmt.Fprintf(w, "      description changed\n")
@@ -113,20 +130,82 @@ func writeChange(w io.Writer, ch *plan.Change, c func(string, string) string, z 
 	}
 }
 
-func writeFrozen(w io.Writer, p *plan.Plan, c func(string, string) string) {
+// writeFrozen counts past resources that differ from the declarations in
+// one line; they are never changed, so listing them on every plan would
+// bury what will change. --verbose lists them.
+func writeFrozen(w io.Writer, p *plan.Plan, opts PlanOptions, c func(string, string) string, z *plan.Zones) {
 	if len(p.Frozen) == 0 {
 		return
 	}
-	fmt.Fprintf(w, "\n%d resources in the past differ from the declaration and are left as sent:\n", len(p.Frozen))
-	for _, f := range p.Frozen {
-		fmt.Fprintf(w, "    %s  %s\n", f.Address, c(dim, f.Reason))
+	fmt.Fprintf(w, "\n%s", frozenLine(p.Frozen))
+	if !opts.Verbose {
+		fmt.Fprintln(w, "; --verbose lists them.")
+		return
 	}
+	fmt.Fprintln(w, ":")
+	for _, f := range plan.Ordered(p.Frozen, opts.Order) {
+		fmt.Fprintf(w, "    %s  %s  %s\n", f.Address, frozenWhen(f, z), c(dim, f.Reason))
+	}
+}
+
+// frozenLine is "15 past invitations differ from the declarations and are
+// left as sent", naming what they are.
+func frozenLine(fs []plan.Change) string {
+	assignments := 0
+	for _, f := range fs {
+		if f.Kind == resource.Assignment {
+			assignments++
+		}
+	}
+	n := len(fs)
+	what := "invitations"
+	switch {
+	case assignments == n && n == 1:
+		what = "tutorial assignment"
+	case assignments == n:
+		what = "tutorial assignments"
+	case assignments > 0:
+		what = "invitations and tutorial assignments"
+	case n == 1:
+		what = "invitation"
+	}
+	if n == 1 {
+		return fmt.Sprintf("1 past %s differs from the declarations and is left as sent", what)
+	}
+	return fmt.Sprintf("%d past %s differ from the declarations and are left as sent", n, what)
+}
+
+// frozenWhen is when a past resource took place as it was sent.
+func frozenWhen(f *plan.Change, z *plan.Zones) string {
+	if f.Before != nil {
+		return z.Format(f.Before.Start, f.Before.Timezone)
+	}
+	if f.After != nil {
+		return z.Format(f.After.Start, f.After.Timezone)
+	}
+	return ""
 }
 
 func writeNotes(w io.Writer, p *plan.Plan) {
 	for _, n := range p.Notes {
 		fmt.Fprintf(w, "\nNote: %s\n", n)
 	}
+}
+
+// messagesText says how many messages a plan sends one person: new
+// invitations and assignments, updates, cancellations.
+func messagesText(im plan.Impact) string {
+	var parts []string
+	if im.Send > 0 {
+		parts = append(parts, fmt.Sprintf("%d new", im.Send))
+	}
+	if im.Update > 0 {
+		parts = append(parts, fmt.Sprintf("%d updated", im.Update))
+	}
+	if im.Cancel > 0 {
+		parts = append(parts, fmt.Sprintf("%d cancelled", im.Cancel))
+	}
+	return strings.Join(parts, ", ")
 }
 
 func impactText(im plan.Impact) string {

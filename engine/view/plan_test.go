@@ -327,6 +327,82 @@ var scenarios = []scenario{
 		},
 	},
 	{
+		// Planned on 2027-04-20, after session 2 (04-13): klaus-anna is
+		// paused, petra-ben ended from that day. Both lose their future
+		// sessions; only the ended pair's people leave the closing. The
+		// paused pair without an end date no longer declares its past
+		// sessions, which stay as sent; the ended pair's end keeps its past
+		// declared as it was.
+		name: "paused-vs-ended",
+		now:  time.Date(2027, time.April, 20, 12, 0, 0, 0, time.UTC),
+		after: func(t *testing.T) files {
+			f := baseFiles().Edit(t, "pairs.cue", `mentee: "klaus.mueller"}`, `mentee: "klaus.mueller", status: "paused"}`)
+			return f.Edit(t, "pairs.cue", `mentee: "petra.lang"}`, `mentee: "petra.lang", status: "ended", end: "2027-04-20"}`)
+		},
+		check: func(t *testing.T, p *plan.Plan, a *applied) {
+			wantChanges(t, p, plan.Cancel,
+				"demo-2027/pair/klaus-anna/session/3",
+				"demo-2027/pair/klaus-anna/tutorial/practice/anna.schmidt", "demo-2027/pair/klaus-anna/tutorial/practice/klaus.mueller",
+				"demo-2027/pair/petra-ben/session/3",
+				"demo-2027/pair/petra-ben/tutorial/practice/ben.weber", "demo-2027/pair/petra-ben/tutorial/practice/petra.lang")
+			wantChanges(t, p, plan.Update, "demo-2027/event/closing")
+			wantChanges(t, p, plan.Create)
+			for _, c := range p.Changes {
+				want := map[string]string{
+					"klaus-anna": "pair klaus-anna is paused",
+					"petra-ben":  "pair petra-ben is ended from 2027-04-20",
+				}[strings.Split(c.Address, "/")[2]]
+				if c.Action == plan.Cancel && c.Reason != want {
+					t.Errorf("%s: reason %q, want %q", c.Address, c.Reason, want)
+				}
+			}
+			wantRemoved(t, change(t, p, "demo-2027/event/closing"), "ben.weber@example.com", "petra.lang@example.com")
+			var frozen []string
+			for _, c := range p.Frozen {
+				frozen = append(frozen, c.Address)
+			}
+			wantFrozen := []string{
+				"demo-2027/pair/klaus-anna/session/1", "demo-2027/pair/klaus-anna/session/2",
+				"demo-2027/pair/klaus-anna/tutorial/basics/klaus.mueller", "demo-2027/pair/klaus-anna/tutorial/guide/anna.schmidt",
+			}
+			if diff := cmp.Diff(wantFrozen, frozen); diff != "" {
+				t.Errorf("frozen (-want +got):\n%s", diff)
+			}
+		},
+	},
+	{
+		// A pair joins on 2027-04-20: it gets the whole plan from session
+		// 1 on its first slot after that day (05-11), its tutorials before
+		// it, and the closing but not the kick-off.
+		name: "late-joiner",
+		after: func(t *testing.T) files {
+			f := baseFiles().Edit(t, "pairs.cue", `mentee: "petra.lang"}`, `mentee: "petra.lang"}
+	"tom-lea": {mentor: "lea.koch", mentee: "tom.braun", start: "2027-04-20"}`)
+			return f.Edit(t, "people.cue", "department: \"Finance\"}\n}\n", `department: "Finance"}
+	"lea.koch": {name: "Lea Koch", email: "lea.koch@example.com", department: "Design"}
+	"tom.braun": {name: "Tom Braun", email: "tom.braun@example.com", department: "Sales"}
+}
+`)
+		},
+		check: func(t *testing.T, p *plan.Plan, a *applied) {
+			wantSummary(t, p, plan.Summary{Create: 7, Update: 1, Unchanged: 15})
+			wantChanges(t, p, plan.Create,
+				"demo-2027/pair/tom-lea/session/1", "demo-2027/pair/tom-lea/session/2", "demo-2027/pair/tom-lea/session/3",
+				"demo-2027/pair/tom-lea/tutorial/basics/tom.braun", "demo-2027/pair/tom-lea/tutorial/guide/lea.koch",
+				"demo-2027/pair/tom-lea/tutorial/practice/lea.koch", "demo-2027/pair/tom-lea/tutorial/practice/tom.braun")
+			wantChanges(t, p, plan.Update, "demo-2027/event/closing")
+			for n, day := range []string{"Tue 2027-05-11 16:00 CEST", "Tue 2027-06-08 16:00 CEST", "Tue 2027-07-13 16:00 CEST"} {
+				s := change(t, p, fmt.Sprintf("demo-2027/pair/tom-lea/session/%d", n+1))
+				if got := plan.FormatTime(s.After.Start, s.After.Timezone); got != day {
+					t.Errorf("session %d at %s, want %s", n+1, got, day)
+				}
+			}
+			if !strings.Contains(change(t, p, "demo-2027/pair/tom-lea/session/1").After.Title, "Social media basics") {
+				t.Errorf("the late pair does not start with the first plan entry")
+			}
+		},
+	},
+	{
 		name:  "renamed-pair",
 		after: renamedFiles,
 		check: func(t *testing.T, p *plan.Plan, a *applied) {
@@ -422,11 +498,11 @@ func TestPlanScenarios(t *testing.T) {
 
 			// The goldens are compared last: a failing fact above says more.
 			var txt, js, md bytes.Buffer
-			view.PlanText(&txt, p, false)
+			view.PlanText(&txt, p, view.PlanOptions{})
 			if err := view.PlanJSON(&js, p); err != nil {
 				t.Fatal(err)
 			}
-			if err := view.PlanMarkdown(&md, p); err != nil {
+			if err := view.PlanMarkdown(&md, p, view.PlanOptions{}); err != nil {
 				t.Fatal(err)
 			}
 			if strings.Contains(txt.String(), "\x1b[") {
@@ -607,11 +683,11 @@ func TestPlanDeterministic(t *testing.T) {
 		a := applyBefore(t, baseFiles())
 		p := plan.Build(engine.Expand(load(t, scenarioByName("pair-removed").after(t))), a.state, plan.Options{Now: applyNow})
 		var b bytes.Buffer
-		view.PlanText(&b, p, false)
+		view.PlanText(&b, p, view.PlanOptions{})
 		if err := view.PlanJSON(&b, p); err != nil {
 			t.Fatal(err)
 		}
-		if err := view.PlanMarkdown(&b, p); err != nil {
+		if err := view.PlanMarkdown(&b, p, view.PlanOptions{}); err != nil {
 			t.Fatal(err)
 		}
 		return b.String()
@@ -650,7 +726,7 @@ func TestPlanMarkdownLarge(t *testing.T) {
 		t.Fatalf("only %d creates for 2,000 pairs", p.Summary.Create)
 	}
 	var md bytes.Buffer
-	if err := view.PlanMarkdown(&md, p); err != nil {
+	if err := view.PlanMarkdown(&md, p, view.PlanOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	if n := len(md.String()); n >= 65000 {
@@ -676,7 +752,7 @@ func TestPlanMarkdownLarge(t *testing.T) {
 		t.Fatalf("%d updates, want %d", p.Summary.Update, len(d.Resources))
 	}
 	md.Reset()
-	if err := view.PlanMarkdown(&md, p); err != nil {
+	if err := view.PlanMarkdown(&md, p, view.PlanOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	if n := len(md.String()); n >= 65000 {
@@ -700,4 +776,75 @@ func moduleRoot(t *testing.T) string {
 		}
 		dir = parent
 	}
+}
+
+// TestPlanRenderOptions: text and markdown list changes as a timeline by
+// default and by address with plan.ByAddress; past resources that differ
+// are one counted line unless Verbose lists them. JSON keeps the address
+// order either way (checkInvariants).
+func TestPlanRenderOptions(t *testing.T) {
+	sc := scenarioByName("past-sessions")
+	a := applyBefore(t, baseFiles())
+	p := plan.Build(engine.Expand(load(t, sc.after(t))), a.state, plan.Options{Now: sc.now})
+
+	render := func(opts view.PlanOptions) (string, string) {
+		var txt, md bytes.Buffer
+		view.PlanText(&txt, p, opts)
+		if err := view.PlanMarkdown(&md, p, opts); err != nil {
+			t.Fatal(err)
+		}
+		return txt.String(), md.String()
+	}
+	// changeOrder returns the addresses of the changes in the order a
+	// rendering shows them.
+	changeOrder := func(out string) []string {
+		var got []string
+		for _, line := range strings.Split(out, "\n") {
+			f := strings.Fields(line)
+			if len(f) >= 2 && (f[0] == "+" || f[0] == "~" || f[0] == "-") {
+				got = append(got, f[1])
+			}
+		}
+		return got
+	}
+
+	txt, md := render(view.PlanOptions{})
+	var byTime []string
+	last := time.Time{}
+	for _, addr := range changeOrder(txt) {
+		c := change(t, p, addr)
+		if c.When().Before(last) {
+			t.Errorf("%s (%v) listed after a later change", addr, c.When())
+		}
+		last = c.When()
+		byTime = append(byTime, addr)
+	}
+	if len(byTime) != len(p.Changes) {
+		t.Fatalf("text lists %d changes, plan has %d", len(byTime), len(p.Changes))
+	}
+	const oneLine = "9 past invitations and tutorial assignments differ from the declarations and are left as sent"
+	if !strings.Contains(txt, oneLine+"; --verbose lists them.\n") || !strings.Contains(md, oneLine+"; `rmctl plan --verbose` lists them.") {
+		t.Errorf("no one-line count of the past resources:\n%s\n%s", txt, md)
+	}
+	for _, f := range p.Frozen {
+		if strings.Contains(txt, f.Address) || strings.Contains(md, f.Address) {
+			t.Errorf("past %s listed without --verbose", f.Address)
+		}
+	}
+
+	txt, md = render(view.PlanOptions{Order: plan.ByAddress, Verbose: true})
+	var addrs []string
+	for _, c := range p.Changes {
+		addrs = append(addrs, c.Address)
+	}
+	if diff := cmp.Diff(addrs, changeOrder(txt)); diff != "" {
+		t.Errorf("--sort address (-want +got):\n%s", diff)
+	}
+	for _, f := range p.Frozen {
+		if !strings.Contains(txt, f.Address) || !strings.Contains(md, f.Address) {
+			t.Errorf("past %s not listed with --verbose", f.Address)
+		}
+	}
+	golden(t, "past-sessions.address-verbose.txt", []byte(txt))
+	golden(t, "past-sessions.address-verbose.md", []byte(md))
 }
