@@ -472,6 +472,14 @@ func (c *checker) checkPairDates() {
 		if pair.Start != nil && pair.End != nil && !pair.Start.Before(*pair.End) {
 			c.errorf(at("pairs", id, "end"), "the pair's end (%s) must come after its start (%s)", *pair.End, *pair.Start)
 		}
+		if pair.Start == nil {
+			continue
+		}
+		for _, n := range sortedKeys(pair.Sessions) {
+			if o := pair.Sessions[n]; o.Date != nil && o.Date.Before(*pair.Start) {
+				c.errorf(at("pairs", id, "sessions", n, "date"), "session %s is moved to %s, before the pair joins (start %s)", n, *o.Date, *pair.Start)
+			}
+		}
 	}
 }
 

@@ -163,3 +163,35 @@ func TestPairLanguage(t *testing.T) {
 		t.Errorf("ben's language %q, want %q", got, want)
 	}
 }
+
+func TestPairDatesChecked(t *testing.T) {
+	fsys := fstest.MapFS{}
+	for name, src := range testprog.Demo().With("pairs.cue", `package demo
+
+pairs: {
+	"klaus-anna": {mentor: "anna.schmidt", mentee: "klaus.mueller", start: "2027-04-01", sessions: "1": date: "2027-03-30"}
+	"petra-ben": {mentor: "ben.weber", mentee: "petra.lang", status: "paused", end: "2027-09-01"}
+}
+`) {
+		fsys["demo/"+name] = &fstest.MapFile{Data: []byte(src)}
+	}
+	l, err := schema.NewLoader()
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := l.LoadFS(context.Background(), fsys, "demo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, d := range res.Diagnostics {
+		got = append(got, string(d.Severity)+" "+d.Path+": "+d.Message)
+	}
+	want := []string{
+		"error pairs.klaus-anna.sessions.1.date: session 1 is moved to 2027-03-30, before the pair joins (start 2027-04-01)",
+		"error pairs.petra-ben.end: 2027-09-01 is outside the program (2027-03-01 to 2027-07-31)",
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("diagnostics (-want +got):\n%s", diff)
+	}
+}
