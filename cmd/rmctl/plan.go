@@ -99,8 +99,11 @@ func newPlanCmd(a *app, runF func(*planOptions) error) *cobra.Command {
 		Short: "Show which invitations would be sent, updated or cancelled",
 		Long: `Plan expands the programs into calendar invitations and tutorial
 assignments, compares them with the state of what was applied, and shows
-the difference: + to send, ~ to update, - to cancel, with the reason and a
-summary per person. Resources that lie in the past are never changed.
+the difference: + to send, ~ to update, - to cancel, with the reason, in
+time order within each program (--sort address for address order), and the
+messages each person receives. Resources that lie in the past are never
+changed; those that differ from the declarations are counted in one line
+(--verbose lists them).
 
 Exit status: 0 success; with --detailed-exitcode 0 no changes, 1 error,
 2 changes present.`,
