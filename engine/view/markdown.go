@@ -61,9 +61,10 @@ func PlanMarkdown(w io.Writer, p *plan.Plan, opts PlanOptions) error {
 	}{{plan.Cancel, "To cancel"}, {plan.Update, "To update"}, {plan.Move, "To rename"}, {plan.Adopt, "To adopt from the calendar"}, {plan.Create, "To send"}}
 	truncated := 0
 	z := &plan.Zones{}
+	ordered := plan.Ordered(p.Changes, opts.Order)
 	for _, s := range sections {
 		var rows []string
-		for _, ch := range plan.Ordered(p.Changes, opts.Order) {
+		for _, ch := range ordered {
 			if ch.Action == s.action {
 				rows = append(rows, markdownRow(ch, z))
 			}
