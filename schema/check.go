@@ -335,11 +335,20 @@ func (t *orgTree) above(a, b string) bool {
 	return okA && okB && a != b && ia < ib && t.out[b] < t.out[a]
 }
 
-// chain returns from, their manager, ... up to to, which must be above from.
+// maxChain is how many people of a long chain a message names before it
+// skips to the top: deep hierarchies would otherwise make every message,
+// and the check, as long as the hierarchy.
+const maxChain = 4
+
+// chain returns from, their manager, ... up to to, which must be above
+// from, shortened to "a → b → c → … → to" when it is long.
 func (t *orgTree) chain(from, to string) []string {
 	out := []string{from}
 	for id := from; id != to && id != ""; {
 		id = t.manager(id)
+		if len(out) == maxChain && id != to {
+			return append(out, "…", to)
+		}
 		out = append(out, id)
 	}
 	return out
