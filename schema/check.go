@@ -22,6 +22,7 @@ type checker struct {
 	p     *Program
 	diags Diagnostics
 	shape *shapeErrors // nil when the package passed the schema
+	ready map[string]bool // pairReady's answers, by pair
 }
 
 func (c *checker) errorf(path []string, format string, args ...any) {

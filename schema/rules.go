@@ -27,6 +27,19 @@ func (c *checker) calendarReady() bool {
 // repeating an error reported elsewhere: both people declared, distinct,
 // with valid zones, and no shape error in the pair or its people.
 func (c *checker) pairReady(id string) bool {
+	// Three checks ask for every pair: answer each once.
+	if ok, done := c.ready[id]; done {
+		return ok
+	}
+	if c.ready == nil {
+		c.ready = make(map[string]bool, len(c.p.Pairs))
+	}
+	ok := c.pairSound(id)
+	c.ready[id] = ok
+	return ok
+}
+
+func (c *checker) pairSound(id string) bool {
 	p := c.p
 	pair := p.Pairs[id]
 	if pair.Mentor == pair.Mentee || c.shape.within("pairs", id) {
@@ -60,26 +73,25 @@ func (c *checker) checkSessionDays() {
 		if pair.Status != StatusActive || !c.pairReady(id) {
 			continue
 		}
-		var live []Session
-		for _, s := range p.Schedule(id) {
-			if !s.Skipped {
-				live = append(live, s)
-			}
-		}
+		ss := p.Schedule(id)
 		first, count := "", 0
 		var numbers []string
-		for i, s := range live {
-			n := strconv.Itoa(s.Number)
-			if o := pair.Sessions[n]; o.Date != nil {
-				c.checkMovedSession(id, pair, live, i)
+		for i, s := range ss {
+			if s.Skipped {
 				continue
+			}
+			if len(pair.Sessions) > 0 {
+				if o := pair.Sessions[strconv.Itoa(s.Number)]; o.Date != nil {
+					c.checkMovedSession(id, pair, ss, i)
+					continue
+				}
 			}
 			why := p.pairDayOff(pair, s.Start)
 			if why == "" || p.Policy.OnHoliday == "off" {
 				continue
 			}
 			count++
-			numbers = append(numbers, n)
+			numbers = append(numbers, strconv.Itoa(s.Number))
 			if first == "" {
 				first = fmt.Sprintf("session %d on %s %s falls on a day off: %s", s.Number, s.Start.Weekday(), DateOf(s.Start), why)
 				if p.Policy.OnHoliday == "shift" {
@@ -106,21 +118,31 @@ func (c *checker) checkSessionDays() {
 	}
 }
 
-// checkMovedSession checks the session live[i], dated by hand: it must stay
-// between the sessions before and after it, and should be on a working day.
-func (c *checker) checkMovedSession(id string, pair Pair, live []Session, i int) {
+// checkMovedSession checks the session ss[i], dated by hand: it must stay
+// between the sessions before and after it (skipped ones aside), and
+// should be on a working day.
+func (c *checker) checkMovedSession(id string, pair Pair, ss []Session, i int) {
 	p := c.p
-	s := live[i]
+	s := &ss[i]
 	where := at("pairs", id, "sessions", strconv.Itoa(s.Number), "date")
 	day := DateOf(s.Start)
+	var prev, next *Session
+	for j := i - 1; j >= 0 && prev == nil; j-- {
+		if !ss[j].Skipped {
+			prev = &ss[j]
+		}
+	}
+	for j := i + 1; j < len(ss) && next == nil; j++ {
+		if !ss[j].Skipped {
+			next = &ss[j]
+		}
+	}
 	switch {
-	case i > 0 && day.Before(DateOf(live[i-1].Start)):
-		prev := live[i-1]
+	case prev != nil && day.Before(DateOf(prev.Start)):
 		c.errorf(where, "session %d moved to %s comes before session %d (%s): sessions follow the order of the plan",
 			s.Number, day, prev.Number, DateOf(prev.Start))
 		return
-	case i+1 < len(live) && day.After(DateOf(live[i+1].Start)):
-		next := live[i+1]
+	case next != nil && day.After(DateOf(next.Start)):
 		c.errorf(where, "session %d moved to %s comes after session %d (%s): sessions follow the order of the plan",
 			s.Number, day, next.Number, DateOf(next.Start))
 		return

@@ -148,7 +148,7 @@ const maxShift = 14
 func (p *Program) shiftOffDays(pair Pair, ss []Session) {
 	for i := range ss {
 		s := &ss[i]
-		if s.Skipped || pair.Sessions[strconv.Itoa(s.Number)].Date != nil {
+		if s.Skipped || (len(pair.Sessions) > 0 && pair.Sessions[strconv.Itoa(s.Number)].Date != nil) {
 			continue
 		}
 		why := p.pairDayOff(pair, s.Start)
