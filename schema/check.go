@@ -21,7 +21,7 @@ var idRe = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]*$`)
 type checker struct {
 	p     *Program
 	diags Diagnostics
-	shape *shapeErrors // nil when the package passed the schema
+	shape *shapeErrors    // nil when the package passed the schema
 	ready map[string]bool // pairReady's answers, by pair
 }
 
