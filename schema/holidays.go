@@ -1,6 +1,7 @@
 package schema
 
 import (
+	"fmt"
 	"strings"
 	"time"
 
@@ -153,17 +154,25 @@ func (p *Program) resolveHolidays() {
 func (c *checker) checkHolidayRegions() {
 	p := c.p
 	known := holidayRegions()
-	list := func() string { return strings.Join(KnownHolidayRegions(), ", ") }
-	for i, r := range p.Policy.Holidays {
-		if _, ok := known[r]; !ok {
-			c.errorf(at("program", "policy", "holidays", Index(i)), "unknown holiday region %q: known regions are %s", r, list())
+	check := func(r string, where []string) {
+		if _, ok := known[r]; ok {
+			return
 		}
+		names := KnownHolidayRegions()
+		// Codes are too short for edit-distance guesses ("FR" is one letter
+		// from "AT"); only a difference in case is worth a hint.
+		hint := ""
+		if _, ok := known[strings.ToUpper(r)]; ok {
+			hint = fmt.Sprintf(" (did you mean %q?)", strings.ToUpper(r))
+		}
+		c.errorf(where, "unknown holiday region %q%s: known regions are %s", r, hint, strings.Join(names, ", "))
+	}
+	for i, r := range p.Policy.Holidays {
+		check(r, at("program", "policy", "holidays", Index(i)))
 	}
 	for _, id := range p.PersonIDs {
 		if r := p.People[id].Holidays; r != "" {
-			if _, ok := known[r]; !ok {
-				c.errorf(at("people", id, "holidays"), "unknown holiday region %q: known regions are %s", r, list())
-			}
+			check(r, at("people", id, "holidays"))
 		}
 	}
 }

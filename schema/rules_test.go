@@ -170,3 +170,21 @@ func TestEventHoursAggregated(t *testing.T) {
 		}
 	}
 }
+
+// TestUnknownHolidayRegion: an unknown region is an error at the field that
+// lists the known regions, with a hint only when the case is wrong.
+func TestUnknownHolidayRegion(t *testing.T) {
+	p := programOf(map[string]Person{"a": {Holidays: "de-by"}, "b": {Holidays: "FR"}}, map[string]Pair{}, Policy{Holidays: []string{"DE-BY"}})
+	c := &checker{p: p}
+	c.checkHolidayRegions()
+	if len(c.diags) != 2 {
+		t.Fatalf("got %v, want two errors", c.diags)
+	}
+	a, b := c.diags[0], c.diags[1]
+	if a.Path != "people.a.holidays" || !strings.Contains(a.Message, `(did you mean "DE-BY"?)`) || !strings.Contains(a.Message, "known regions are AT, CH,") {
+		t.Errorf("people.a: %v", a)
+	}
+	if b.Path != "people.b.holidays" || strings.Contains(b.Message, "did you mean") || !strings.Contains(b.Message, "US-NY") {
+		t.Errorf("people.b: %v", b)
+	}
+}
