@@ -45,6 +45,7 @@ func Expand(progs []*schema.Program) *plan.Desired {
 	e := explainer{programs: byID}
 	d.Explain = e.gone
 	d.Created = e.created
+	d.Note = e.note
 	return d
 }
 
@@ -147,7 +148,7 @@ func expandPair(out []resource.Resource, p *schema.Program, pairID string, organ
 					continue
 				}
 				tt := textsFor(p.PersonLanguage(who.ID))
-				due := s.Start.AddDate(0, 0, -int(tut.Due))
+				due, _ := p.DueTime(who.ID, s.Start, tut.Due) // off a weekend or holiday
 				zone := p.PersonZone(who.ID)
 				a := resource.Resource{
 					Address: resource.Address(p.ID, "pair", pairID, "tutorial", tutID, who.ID),
@@ -198,6 +199,23 @@ func (e explainer) created(addr string) string {
 		return "tutorial " + segs[4] + " for " + segs[5]
 	}
 	return "new"
+}
+
+// note says why a session is not at its slot: it was moved off a day off.
+func (e explainer) note(addr string) string {
+	segs := strings.Split(addr, "/")
+	if len(segs) != 5 || segs[1] != "pair" || segs[3] != "session" {
+		return ""
+	}
+	p := e.programs[segs[0]]
+	n, err := strconv.Atoi(segs[4])
+	if p == nil || err != nil {
+		return ""
+	}
+	if ss := p.Schedule(segs[2]); n >= 1 && n <= len(ss) {
+		return ss[n-1].Shift()
+	}
+	return ""
 }
 
 func (e explainer) gone(addr string) string {

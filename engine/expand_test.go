@@ -36,8 +36,8 @@ program: {
 	end:       "2027-12-31"
 	organizer: {name: "People Development", email: "rm@example.com"}
 	events: {
-		kickoff: {title: "Kick-off", date: "2027-01-06", time: "09:30", duration: "3h", location: "HQ"}
-		closing: {title: "Closing", date: "2027-12-15", time: "10:00", duration: "2h", location: "HQ"}
+		kickoff: {title: "Kick-off", date: "2027-01-06", time: "14:30", duration: "3h", location: "HQ"}
+		closing: {title: "Closing", date: "2027-12-15", time: "15:00", duration: "2h", location: "HQ"}
 	}
 	sessions: {
 		slot: {week: 2, weekday: "tuesday", time: "16:00", duration: "60m"}
@@ -228,8 +228,8 @@ func TestExpandKeepsLocalTimeAcrossDST(t *testing.T) {
 
 	// Group events are in the program's zone.
 	kick := mustGet(t, res, "dst-2027/event/kickoff")
-	if got := kick.Start.In(berlin).Format("2006-01-02 15:04"); got != "2027-01-06 09:30" {
-		t.Errorf("kickoff starts %s Berlin, want 2027-01-06 09:30", got)
+	if got := kick.Start.In(berlin).Format("2006-01-02 15:04"); got != "2027-01-06 14:30" {
+		t.Errorf("kickoff starts %s Berlin, want 2027-01-06 14:30", got)
 	}
 	if got := kick.End.Sub(kick.Start); got != 3*time.Hour {
 		t.Errorf("kickoff lasts %v, want 3h", got)
@@ -293,8 +293,8 @@ func TestExpandAssignments(t *testing.T) {
 		{"berlin", "t-mentee", "max", resource.Mentee, 1, 2, berlin},
 		{"berlin", "t-both", "mia", resource.Mentor, 3, 3, berlin},
 		{"berlin", "t-both", "max", resource.Mentee, 3, 3, berlin},
-		// 17 days before 04-13 is 03-27, before the switch on 03-28: the
-		// assignment keeps the local time, so its UTC hour differs from
+		// 17 days before 04-13 is Saturday 03-27, so it is due Friday
+		// 03-26, before the switch on 03-28: its UTC offset differs from
 		// the session's.
 		{"berlin", "t-long", "max", resource.Mentee, 4, 17, berlin},
 		{"newyork", "t-mentor", "nora", resource.Mentor, 1, 7, newYork},
@@ -316,12 +316,24 @@ func TestExpandAssignments(t *testing.T) {
 		wantAddrs[addr] = true
 		a := mustGet(t, res, addr)
 		s := mustGet(t, res, fmt.Sprintf("dst-2027/pair/%s/session/%d", w.pair, w.session))
+		// Due days before the session at its local time; a due date on a
+		// weekend moves to the Friday before at 08:00 (the start of the
+		// default working hours; the fixture declares no holidays).
 		due := s.Start.In(w.zone).AddDate(0, 0, -w.days)
-		if !a.Start.Equal(due) {
-			t.Errorf("%s due %v, want %v (%d days before session %d at %v)", addr, a.Start.In(w.zone), due, w.days, w.session, s.Start.In(w.zone))
+		wantClock := s.Start.In(w.zone).Format("15:04")
+		if wd := due.Weekday(); wd == time.Saturday || wd == time.Sunday {
+			back := 1
+			if wd == time.Sunday {
+				back = 2
+			}
+			y, m, dd := due.AddDate(0, 0, -back).Date()
+			due, wantClock = time.Date(y, m, dd, 8, 0, 0, 0, w.zone), "08:00"
 		}
-		if got := a.Start.In(w.zone).Format("15:04"); got != s.Start.In(w.zone).Format("15:04") {
-			t.Errorf("%s due at %s local, want the session's local time %s", addr, got, s.Start.In(w.zone).Format("15:04"))
+		if !a.Start.Equal(due) {
+			t.Errorf("%s due %v, want %v (%d days before session %d at %v, off the weekend)", addr, a.Start.In(w.zone), due, w.days, w.session, s.Start.In(w.zone))
+		}
+		if got := a.Start.In(w.zone).Format("15:04"); got != wantClock {
+			t.Errorf("%s due at %s local, want %s", addr, got, wantClock)
 		}
 		if a.Kind != resource.Assignment || !a.End.IsZero() {
 			t.Errorf("%s: kind %q, end %v; want an assignment without end", addr, a.Kind, a.End)

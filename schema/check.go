@@ -21,6 +21,8 @@ var idRe = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]*$`)
 type checker struct {
 	p     *Program
 	diags Diagnostics
+	shape *shapeErrors    // nil when the package passed the schema
+	ready map[string]bool // pairReady's answers, by pair
 }
 
 func (c *checker) errorf(path []string, format string, args ...any) {
@@ -32,6 +34,9 @@ func (c *checker) warnf(path []string, format string, args ...any) {
 }
 
 func (c *checker) add(sev Severity, path []string, format string, args ...any) {
+	if c.shape.covers(path) {
+		return // the schema already reported this field
+	}
 	c.diags = append(c.diags, Diagnostic{
 		Severity: sev,
 		Pos:      c.p.pos(path...),
@@ -43,10 +48,14 @@ func (c *checker) add(sev Severity, path []string, format string, args ...any) {
 func at(segs ...string) []string { return segs }
 
 // check runs the semantic checks of one decoded program.
-func (l *Loader) check(p *Program) Diagnostics {
-	c := &checker{p: p}
+// shape lists the fields the schema rejected (nil when none): the checks
+// then run on the rest (see partial.go).
+func (l *Loader) check(p *Program, shape *shapeErrors) Diagnostics {
+	c := &checker{p: p, shape: shape}
 	c.checkIDs()
 	c.checkZones(l.LoadLocation)
+	c.checkHolidayRegions()
+	p.resolveHolidays()
 	c.checkPeople()
 	c.checkPairs()
 	c.checkReportingLines()
@@ -54,11 +63,13 @@ func (l *Loader) check(p *Program) Diagnostics {
 	c.checkTutorials()
 	c.checkMoved()
 	c.checkPairDates()
-	// Calendar checks build on valid references and zones; on a program
-	// with broken references they would only repeat those errors.
-	if !c.diags.HasErrors() {
+	// Calendar checks run on the pairs whose people, zones and shape are
+	// sound; on the others they would only repeat those errors.
+	if c.calendarReady() {
 		c.checkSessions()
+		c.checkSessionDays()
 		c.checkOverlaps()
+		c.checkEventHours()
 	}
 	return c.diags
 }
@@ -203,14 +214,17 @@ func (c *checker) checkPairs() {
 	}
 }
 
-// checkReportingLines reports cycles in manager chains and mentors who sit
-// in their mentee's chain: a mentee's boss cannot be the junior mentor the
-// program relies on.
+// checkReportingLines reports cycles in manager chains and pairs whose
+// mentor and mentee share a reporting line, in either direction: above all
+// the mentee (the executive) anywhere above the mentor, who would then be
+// mentoring their own boss, and a mentor above their mentee.
 func (c *checker) checkReportingLines() {
 	p := c.p
 	// 0 = unvisited, 1 = on the current walk, 2 = done. Each person is
-	// walked once, so a cycle is found and reported once.
+	// walked once, so a cycle is found and reported once; the edge that
+	// closes it is cut, which leaves a forest for the checks below.
 	state := make(map[string]int, len(p.People))
+	cut := map[string]bool{}
 	for _, start := range p.PersonIDs {
 		var walk []string
 		id := start
@@ -225,6 +239,7 @@ func (c *checker) checkReportingLines() {
 				i := indexOf(walk, next)
 				cycle := append(walk[i:len(walk):len(walk)], next)
 				c.errorf(at("people", id, "manager"), "manager chain loops: %s", strings.Join(cycle, " → "))
+				cut[id] = true
 				break
 			}
 			id = next
@@ -236,26 +251,109 @@ func (c *checker) checkReportingLines() {
 	if p.Policy.ReportingLine == "off" {
 		return
 	}
+	tree := newOrgTree(p, cut)
 	for _, id := range p.PairIDs {
 		pair := p.Pairs[id]
-		if pair.Status != StatusActive {
+		if pair.Status != StatusActive || pair.Mentor == pair.Mentee {
 			continue
 		}
-		seen := map[string]bool{}
-		for m := p.People[pair.Mentee].Manager; m != "" && !seen[m]; m = p.People[m].Manager {
-			seen[m] = true
-			if m != pair.Mentor {
-				continue
-			}
-			msg := "%s is in the reporting line of their mentee %s; pick a mentor outside the mentee's management chain"
-			if p.Policy.ReportingLine == "forbid" {
-				c.errorf(at("pairs", id, "mentor"), msg, pair.Mentor, pair.Mentee)
-			} else {
-				c.warnf(at("pairs", id, "mentor"), msg, pair.Mentor, pair.Mentee)
-			}
-			break
+		var msg string
+		switch {
+		case tree.above(pair.Mentee, pair.Mentor):
+			msg = fmt.Sprintf("mentee %s is above mentor %s in the reporting line (%s): a mentor cannot mentor their own manager or anyone above them; pick a mentor from another reporting line",
+				pair.Mentee, pair.Mentor, strings.Join(tree.chain(pair.Mentor, pair.Mentee), " → "))
+		case tree.above(pair.Mentor, pair.Mentee):
+			msg = fmt.Sprintf("mentor %s is above mentee %s in the reporting line (%s): pick a mentor outside the mentee's management chain",
+				pair.Mentor, pair.Mentee, strings.Join(tree.chain(pair.Mentee, pair.Mentor), " → "))
+		default:
+			continue
+		}
+		if p.Policy.ReportingLine == "forbid" {
+			c.errorf(at("pairs", id, "mentor"), "%s", msg)
+		} else {
+			c.warnf(at("pairs", id, "mentor"), "%s", msg)
 		}
 	}
+}
+
+// orgTree answers "is a above b in the reporting line" in constant time:
+// one depth-first walk numbers every person on entry and exit, and a is
+// above b when b's interval lies inside a's. That keeps the check linear
+// in people and pairs however deep the hierarchy is.
+type orgTree struct {
+	manager func(string) string
+	in, out map[string]int
+}
+
+func newOrgTree(p *Program, cut map[string]bool) *orgTree {
+	t := &orgTree{in: make(map[string]int, len(p.People)), out: make(map[string]int, len(p.People))}
+	t.manager = func(id string) string {
+		m := p.People[id].Manager
+		if _, ok := p.People[m]; !ok || m == id || cut[id] {
+			return ""
+		}
+		return m
+	}
+	children := map[string][]string{}
+	var roots []string
+	for _, id := range p.PersonIDs {
+		if m := t.manager(id); m != "" {
+			children[m] = append(children[m], id)
+		} else {
+			roots = append(roots, id)
+		}
+	}
+	type frame struct {
+		id   string
+		next int
+	}
+	n := 0
+	for _, r := range roots {
+		t.in[r] = n
+		n++
+		stack := []frame{{id: r}}
+		for len(stack) > 0 {
+			top := &stack[len(stack)-1]
+			if kids := children[top.id]; top.next < len(kids) {
+				kid := kids[top.next]
+				top.next++
+				t.in[kid] = n
+				n++
+				stack = append(stack, frame{id: kid})
+				continue
+			}
+			t.out[top.id] = n
+			n++
+			stack = stack[:len(stack)-1]
+		}
+	}
+	return t
+}
+
+// above reports whether a is b's manager, or their manager's manager, and so on.
+func (t *orgTree) above(a, b string) bool {
+	ia, okA := t.in[a]
+	ib, okB := t.in[b]
+	return okA && okB && a != b && ia < ib && t.out[b] < t.out[a]
+}
+
+// maxChain is how many people of a long chain a message names before it
+// skips to the top: deep hierarchies would otherwise make every message,
+// and the check, as long as the hierarchy.
+const maxChain = 4
+
+// chain returns from, their manager, ... up to to, which must be above
+// from, shortened to "a → b → c → … → to" when it is long.
+func (t *orgTree) chain(from, to string) []string {
+	out := []string{from}
+	for id := from; id != to && id != ""; {
+		id = t.manager(id)
+		if len(out) == maxChain && id != to {
+			return append(out, "…", to)
+		}
+		out = append(out, id)
+	}
+	return out
 }
 
 func indexOf(s []string, x string) int {
@@ -269,6 +367,9 @@ func indexOf(s []string, x string) int {
 
 func (c *checker) checkProgramDates() {
 	p := c.p
+	if c.shape.within("program", "start") || c.shape.within("program", "end") || c.shape.within("program", "policy", "duration") {
+		return // the length and everything dated against it need both ends
+	}
 	if p.End.Before(p.Start) {
 		c.errorf(at("program", "end"), "the program ends (%s) before it starts (%s)", p.End, p.Start)
 		return
@@ -392,6 +493,9 @@ func (c *checker) checkSessions() {
 	reportedPlan := map[int]bool{}
 	for _, id := range p.PairIDs {
 		pair := p.Pairs[id]
+		if !c.pairReady(id) {
+			continue
+		}
 		var offHours, unfit []string
 		firstOff := ""
 		for _, s := range p.Schedule(id) {
@@ -423,6 +527,15 @@ func (c *checker) checkSessions() {
 				startMin := from.Hour()*60 + from.Minute()
 				endMin := startMin + int(s.End.Sub(s.Start).Minutes())
 				if startMin < wh.From.Minutes() || endMin > wh.To.Minutes() {
+					if s.Moved {
+						// A session the user moved by hand is reported at
+						// its override, on its own.
+						c.errorf(at("pairs", id, "sessions", strconv.Itoa(s.Number)),
+							"session %d on %s at %s–%s is %s–%s for %s (%s), outside working hours %s–%s; choose another time",
+							s.Number, DateOf(from), s.Start.Format("15:04"), s.End.Format("15:04"),
+							from.Format("15:04"), to.Format("15:04"), who, loc, wh.From, wh.To)
+						break
+					}
 					if firstOff == "" {
 						firstOff = fmt.Sprintf("session %d on %s at %s–%s is %s–%s for %s (%s), outside working hours %s–%s",
 							s.Number, DateOf(from), s.Start.Format("15:04"), s.End.Format("15:04"),
@@ -517,6 +630,9 @@ func (c *checker) checkOverlaps() {
 	byPerson := make(map[string][]booking, len(p.People))
 	for _, id := range p.PairIDs {
 		pair := p.Pairs[id]
+		if !c.pairReady(id) {
+			continue
+		}
 		for _, s := range p.Schedule(id) {
 			if !s.Held() {
 				continue
@@ -527,6 +643,9 @@ func (c *checker) checkOverlaps() {
 		}
 	}
 	for _, id := range p.EventIDs {
+		if c.shape.within("program", "events", id) {
+			continue
+		}
 		start, end := p.EventTimes(id)
 		b := booking{start: start, end: end, event: id}
 		for _, who := range p.EventPeople(id) {

@@ -336,18 +336,33 @@ func (l *Loader) loadDir(fsys fs.FS, dir string, display func(string) string) (*
 		// the others are fixed. Descending into the failing parts finds all.
 		var errs []cueerrors.Error
 		collectErrors(v, &errs)
-		return nil, append(diags, fromCUEList(errs, src.user(), l.schema)...)
+		diags = append(diags, fromCUEList(errs, src.user(), l.schema)...)
+		// Check what did decode, so one run shows every problem (partial.go);
+		// the program itself is not returned: it is incomplete.
+		raw := decodePartial(v)
+		p := raw.program(dir, src)
+		return nil, append(diags, l.check(p, newShapeErrors(errs))...)
 	}
 
-	var raw struct {
-		Program Program           `json:"program"`
-		People  map[string]Person `json:"people"`
-		Pairs   map[string]Pair   `json:"pairs"`
-		Moved   []Moved           `json:"moved"`
-	}
+	var raw rawModel
 	if err := decodeModel(v, userFiles, &raw.Program, &raw.People, &raw.Pairs, &raw.Moved); err != nil {
 		return nil, append(diags, fromCUE(err, src.user(), l.schema)...)
 	}
+	p := raw.program(dir, src)
+	diags = append(diags, l.check(p, nil)...)
+	return p, diags
+}
+
+// rawModel is a package's top-level fields as decoded.
+type rawModel struct {
+	Program Program           `json:"program"`
+	People  map[string]Person `json:"people"`
+	Pairs   map[string]Pair   `json:"pairs"`
+	Moved   []Moved           `json:"moved"`
+}
+
+// program assembles the decoded parts into one Program.
+func (raw *rawModel) program(dir string, src *source) *Program {
 	p := &raw.Program
 	p.Dir = dir
 	p.People, p.Pairs, p.Moved = raw.People, raw.Pairs, raw.Moved
@@ -362,9 +377,7 @@ func (l *Loader) loadDir(fsys fs.FS, dir string, display func(string) string) (*
 	p.PersonIDs = sortedKeys(p.People)
 	p.PairIDs = sortedKeys(p.Pairs)
 	p.src = src
-
-	diags = append(diags, l.check(p)...)
-	return p, diags
+	return p
 }
 
 // decodeModel decodes a validated package. People and pairs come from the

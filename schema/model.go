@@ -42,6 +42,7 @@ type Program struct {
 
 	src       *source
 	schedules map[string][]Session // Schedule's results, by pair
+	holidays  *holidays            // public holidays of the regions in use
 }
 
 // Contact is a name with an e-mail address, such as the organizer.
@@ -101,7 +102,9 @@ type Policy struct {
 		From Clock `json:"from"`
 		To   Clock `json:"to"`
 	} `json:"workingHours"`
-	Duration struct {
+	Holidays  []string `json:"holidays"`  // public-holiday regions, see holidays.go
+	OnHoliday string   `json:"onHoliday"` // "warn" | "shift" | "off"
+	Duration  struct {
 		MinMonths int `json:"minMonths"`
 		MaxMonths int `json:"maxMonths"`
 	} `json:"duration"`
@@ -117,6 +120,7 @@ type Person struct {
 	Language    string `json:"language,omitempty"`
 	Manager     string `json:"manager,omitempty"`
 	Description string `json:"description,omitempty"`
+	Holidays    string `json:"holidays,omitempty"` // region; "" = policy.holidays
 }
 
 // Pair statuses.

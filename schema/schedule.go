@@ -1,6 +1,7 @@
 package schema
 
 import (
+	"fmt"
 	"sort"
 	"strconv"
 	"time"
@@ -25,6 +26,21 @@ type Session struct {
 	// Why says, when the session does not take place, why not: plans show
 	// it beside a cancellation.
 	Why string
+
+	// ShiftedFrom is the slot day the session was moved away from under
+	// policy.onHoliday "shift", and ShiftWhy says what made that day a day
+	// off ("Whit Monday in DE-BY for klaus.mueller"); both zero otherwise.
+	ShiftedFrom Date
+	ShiftWhy    string
+}
+
+// Shift describes a session moved off a day off, for plans and invitations:
+// "moved from 2027-05-17 (Whit Monday in DE-BY for klaus.mueller)", or "".
+func (s Session) Shift() string {
+	if s.ShiftedFrom.IsZero() {
+		return ""
+	}
+	return fmt.Sprintf("moved from %s (%s)", s.ShiftedFrom, s.ShiftWhy)
 }
 
 // Held reports whether the session takes place.
@@ -151,7 +167,89 @@ func (p *Program) schedule(pairID string) []Session {
 		}
 		out = append(out, s)
 	}
+	if p.Policy.OnHoliday == "shift" {
+		p.shiftOffDays(pair, out)
+	}
 	return out
+}
+
+// maxShift bounds the search for a working day: no run of days off is
+// longer, and a monthly session must not drift into the next month.
+const maxShift = 14
+
+// shiftOffDays moves sessions that fall on a day off of either participant
+// to the same local time on the next working day of both, as long as that
+// day comes before the pair's next session and within the program. A
+// session the user dated by hand stays where it was put; one that cannot be
+// moved stays too, and the checks warn about it.
+func (p *Program) shiftOffDays(pair Pair, ss []Session) {
+	for i := range ss {
+		s := &ss[i]
+		if !s.Held() || (len(pair.Sessions) > 0 && pair.Sessions[strconv.Itoa(s.Number)].Date != nil) {
+			continue
+		}
+		why := p.pairDayOff(pair, s.Start)
+		if why == "" {
+			continue
+		}
+		limit := p.End.AddDays(1)
+		if pair.End != nil && pair.End.Before(limit) {
+			limit = *pair.End
+		}
+		for _, next := range ss[i+1:] {
+			if next.Held() {
+				limit = DateOf(next.Start)
+				break
+			}
+		}
+		day := DateOf(s.Start)
+		clock := Clock{s.Start.Hour(), s.Start.Minute()}
+		length := s.End.Sub(s.Start)
+		for k := 1; k <= maxShift; k++ {
+			d := day.AddDays(k)
+			if !d.Before(limit) {
+				break
+			}
+			t := d.In(clock, s.Start.Location())
+			if p.pairDayOff(pair, t) == "" {
+				s.ShiftedFrom, s.ShiftWhy = day, why
+				s.Start, s.End = t, t.Add(length)
+				break
+			}
+		}
+	}
+}
+
+// pairDayOff says why the local day of instant t is a day off for the
+// mentor or the mentee ("Saturday for anna.schmidt"), or "".
+func (p *Program) pairDayOff(pair Pair, t time.Time) string {
+	for _, who := range []string{pair.Mentor, pair.Mentee} {
+		if why := p.dayOffAt(who, t); why != "" {
+			return why + " for " + who
+		}
+	}
+	return ""
+}
+
+// DueTime returns when a tutorial is due for a person: days before the
+// session starts, or, when that falls on the person's weekend or public
+// holiday, the start of working hours on the working day before, in the
+// person's zone. why names the day off ("Saturday"), or is "".
+func (p *Program) DueTime(person string, session time.Time, days Days) (due time.Time, why string) {
+	due = session.AddDate(0, 0, -int(days))
+	why = p.dayOffAt(person, due)
+	if why == "" {
+		return due, ""
+	}
+	loc := p.PersonZone(person)
+	day := DateOf(due.In(loc))
+	for k := 1; k <= maxShift; k++ {
+		d := day.AddDays(-k)
+		if p.DayOff(person, d) == "" {
+			return d.In(p.Policy.WorkingHours.From, loc), why
+		}
+	}
+	return due, why
 }
 
 // EventTimes returns the start and end of a program event, in the program's zone.
@@ -176,25 +274,6 @@ func (p *Program) EventPeople(eventID string) []string {
 			continue
 		}
 		if pair.Status == StatusEnded && (pair.End == nil || !day.Before(*pair.End)) {
-			continue
-		}
-		seen[pair.Mentor], seen[pair.Mentee] = true, true
-	}
-	out := make([]string, 0, len(seen))
-	for id := range seen {
-		out = append(out, id)
-	}
-	sort.Strings(out)
-	return out
-}
-
-// ActivePeople returns the ids of everyone in an active pair, sorted. Who is
-// invited to a joint event is EventPeople's to say.
-func (p *Program) ActivePeople() []string {
-	seen := map[string]bool{}
-	for _, id := range p.PairIDs {
-		pair := p.Pairs[id]
-		if pair.Status != StatusActive {
 			continue
 		}
 		seen[pair.Mentor], seen[pair.Mentee] = true, true

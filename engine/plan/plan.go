@@ -153,6 +153,21 @@ type Desired struct {
 	Explain func(address string) string
 	// Created says why a resource is new (e.g. "new pair").
 	Created func(address string) string
+	// Note says why a resource is where it is when a rule placed it (a
+	// session moved off a public holiday), or ""; it joins the reason of a
+	// create or update.
+	Note func(address string) string
+}
+
+// withNote appends the desired state's note about addr to reason.
+func (d *Desired) withNote(reason, addr string) string {
+	if d.Note == nil {
+		return reason
+	}
+	if n := d.Note(addr); n != "" {
+		return reason + "; " + n
+	}
+	return reason
 }
 
 // Options steer Build.
@@ -215,6 +230,7 @@ func Build(d *Desired, st *state.State, opts Options) *Plan {
 			if d.Created != nil {
 				reason = d.Created(r.Address)
 			}
+			reason = d.withNote(reason, r.Address)
 			p.Changes = append(p.Changes, Change{Address: r.Address, Action: Create, Kind: r.Kind, UID: r.UID, Reason: reason, After: r})
 			continue
 		}
@@ -239,7 +255,7 @@ func Build(d *Desired, st *state.State, opts Options) *Plan {
 		c := Change{Address: r.Address, Action: Update, Kind: r.Kind, UID: r.UID, MovedFrom: old,
 			Sequence: entry.Sequence + 1, Before: &entry.Snapshot, After: r,
 			Fields: diffSnapshots(zones, &entry.Snapshot, &after), Removed: removedAttendees(&entry.Snapshot, &after)}
-		c.Reason = updateReason(c.Fields, old)
+		c.Reason = d.withNote(updateReason(c.Fields, old), r.Address)
 		if entry.Snapshot.Start.Before(opts.Now) || r.Start.Before(opts.Now) {
 			c.Action = NoOp
 			c.Reason = "in the past: left as it was sent (" + c.Reason + ")"
