@@ -87,6 +87,7 @@ applied idempotently.`,
 		newForceUnlockCmd(a),
 		newDiffCmd(a, nil),
 		newExportCmd(a),
+		newTimelineCmd(a, nil),
 		newVersionCmd(a),
 	)
 	return root
