@@ -293,6 +293,7 @@ func writeRowMarks(b *strings.Builder, ax axis, r *timeline.Pair, y int) {
 func writeLegend(b *strings.Builder, y int) {
 	items := []struct{ cls, shape, label string }{
 		{"session sent past", "circle", "took place"},
+		{"session planned past", "circle", "took place, never sent"},
 		{"session sent future", "circle", "sent, upcoming"},
 		{"session planned future", "circle", "not sent yet"},
 		{"session pending future", "circle", "changed, not re-sent"},

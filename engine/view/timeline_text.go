@@ -139,6 +139,9 @@ func writeTextProgram(w io.Writer, tl *timeline.Timeline, p *timeline.Program, c
 		fmt.Fprintf(w, "%s:", r.ID)
 		for _, s := range r.Sessions {
 			fmt.Fprintf(w, " %d %c %s", s.Number, sessionMark(s), s.Start.Format("01-02"))
+			if s.Moved {
+				fmt.Fprint(w, " (moved)")
+			}
 		}
 		if n := len(r.Tutorials); n > 0 {
 			fmt.Fprintf(w, "; %s", Count(n, "tutorial"))
