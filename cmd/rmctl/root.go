@@ -88,6 +88,7 @@ applied idempotently.`,
 		newDiffCmd(a, nil),
 		newExportCmd(a),
 		newTimelineCmd(a, nil),
+		newReportCmd(a, nil),
 		newVersionCmd(a),
 	)
 	return root
