@@ -32,7 +32,6 @@ const (
 	markSent      = '○'
 	markPlanned   = '◌'
 	markPending   = '◐'
-	markMoved     = '◇'
 	markSkipped   = '×'
 	markPaused    = '‖'
 	markCancelled = '∅'
@@ -53,8 +52,8 @@ func TimelineText(out io.Writer, tl *timeline.Timeline, color bool) {
 		}
 		writeTextProgram(w, tl, &tl.Programs[i], c)
 	}
-	fmt.Fprintf(w, "\n%c took place  %c sent  %c not sent yet  %c changed, not re-sent  %c moved  %c skipped  %c paused  %c cancelled  %c event  %c tutorial due  %c today\n",
-		markTaken, markSent, markPlanned, markPending, markMoved, markSkipped, markPaused, markCancelled, markEvent, markTutorial, markToday)
+	fmt.Fprintf(w, "\n%c took place  %c sent  %c not sent yet  %c changed, not re-sent  %c skipped  %c paused  %c cancelled  %c event  %c tutorial due  %c today\n",
+		markTaken, markSent, markPlanned, markPending, markSkipped, markPaused, markCancelled, markEvent, markTutorial, markToday)
 }
 
 func writeTextProgram(w io.Writer, tl *timeline.Timeline, p *timeline.Program, c func(string, string) string) {
@@ -173,8 +172,6 @@ func sessionMark(s timeline.Session) rune {
 	switch {
 	case s.Past:
 		return markTaken
-	case s.Moved:
-		return markMoved
 	case s.Status == timeline.Pending:
 		return markPending
 	case s.Status == timeline.Sent:
