@@ -89,6 +89,7 @@ applied idempotently.`,
 		newExportCmd(a),
 		newTimelineCmd(a, nil),
 		newReportCmd(a, nil),
+		newImportCmd(a),
 		newVersionCmd(a),
 	)
 	return root
