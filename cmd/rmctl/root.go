@@ -90,6 +90,7 @@ applied idempotently.`,
 		newTimelineCmd(a, nil),
 		newReportCmd(a, nil),
 		newImportCmd(a),
+		newPublishCmd(a, nil),
 		newVersionCmd(a),
 	)
 	return root
