@@ -6,9 +6,12 @@ import (
 
 	"image"
 	"image/png"
+	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"testing"
 	"time"
 
@@ -95,6 +98,19 @@ func TestTimelineInBrowser(t *testing.T) {
 	if err != nil {
 		t.Fatalf("chromium: %v", err)
 	}
+	pdf, err := chromedp.Run(ctx, chromedp.PrintToPDF(chromedp.PDFPreferCSSPageSize()))
+	if err != nil {
+		t.Fatalf("chromium: printing: %v", err)
+	}
+	// Printed, the page's own @page rule applies: one A4 landscape sheet
+	// (842 × 595 points) for the example's seven pairs.
+	box := regexp.MustCompile(`/MediaBox \[0 0 ([0-9.]+) ([0-9.]+)\]`).FindAllSubmatch(pdf, -1)
+	pages := len(regexp.MustCompile(`/Type /Page[^s]`).FindAll(pdf, -1))
+	if len(box) != 1 || pages != 1 {
+		t.Errorf("printed to %d pages (%d media boxes), want 1", pages, len(box))
+	} else if w, h := atof(box[0][1]), atof(box[0][2]); math.Abs(w-842) > 2 || math.Abs(h-595) > 2 {
+		t.Errorf("printed on %.0f × %.0f points, want A4 landscape (842 × 595)", w, h)
+	}
 
 	p := tl.Programs[0]
 	if len(rows) != len(p.Pairs) {
@@ -144,6 +160,11 @@ func TestTimelineInBrowser(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+}
+
+func atof(b []byte) float64 {
+	f, _ := strconv.ParseFloat(string(b), 64)
+	return f
 }
 
 // lumaStats returns the variance of the image's brightness (0–255) and the
