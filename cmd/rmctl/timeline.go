@@ -62,6 +62,7 @@ func runTimeline(cmd *cobra.Command, opts *timelineOptions) error {
 		return err
 	}
 	tl := timeline.Build(ws.programs, st, engine.Expand(ws.programs), now)
+	timeline.Warn(tl, ws.programs, ws.diags)
 	s := a.streams
 	switch opts.Output {
 	case "html":

@@ -110,6 +110,8 @@ type Pair struct {
 	Status           string       `json:"status"` // active, paused, ended
 	Sessions         []Session    `json:"sessions"`
 	Tutorials        []Assignment `json:"tutorials"`
+	// Warnings validate gave about the pair as a whole (see Warn).
+	Warnings []string `json:"warnings,omitempty"`
 }
 
 // Session is one 1:1 session of a pair.
@@ -126,6 +128,9 @@ type Session struct {
 	// InState: an invitation was sent (it may since have been superseded).
 	InState bool    `json:"inState"`
 	Replies []Reply `json:"replies"`
+	// Warnings validate gave about this session, such as a public holiday
+	// (see Warn).
+	Warnings []string `json:"warnings,omitempty"`
 }
 
 // Taken reports whether the session has taken place: it is over and was

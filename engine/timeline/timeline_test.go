@@ -129,3 +129,27 @@ func TestStateWins(t *testing.T) {
 		t.Errorf("%d paused tutorials of petra-ben, want 2: %+v", pausedTutorials, pb.Tutorials)
 	}
 }
+
+// Warnings land on the session or pair their path names, in the program
+// whose directory holds the file.
+func TestWarn(t *testing.T) {
+	progs := testprog.Demo().Load(t)
+	tl := timeline.Build(progs, nil, engine.Expand(progs), now)
+	timeline.Warn(tl, progs, schema.Diagnostics{
+		{Severity: schema.Warning, Pos: schema.Pos{Filename: "demo/pairs.cue", Line: 4}, Path: "pairs.klaus-anna.sessions.2.date", Message: "session 2 falls on a public holiday"},
+		{Severity: schema.Warning, Pos: schema.Pos{Filename: "demo/pairs.cue", Line: 5}, Path: `pairs."petra-ben".mentor`, Message: "same department"},
+		{Severity: schema.Warning, Pos: schema.Pos{Filename: "demo/pairs.cue"}, Path: "pairs.nobody.mentor", Message: "a pair not drawn"},
+		{Severity: schema.Error, Pos: schema.Pos{Filename: "demo/pairs.cue"}, Path: "pairs.klaus-anna", Message: "an error"},
+		{Severity: schema.Warning, Pos: schema.Pos{Filename: "demo/program.cue"}, Path: "program.tutorials.guide", Message: "unused"},
+	})
+	ka, pb := pair(t, tl, "klaus-anna"), pair(t, tl, "petra-ben")
+	if got := ka.Sessions[1].Warnings; len(got) != 1 || got[0] != "session 2 falls on a public holiday" {
+		t.Errorf("klaus-anna session 2 warnings %q", got)
+	}
+	if len(ka.Sessions[0].Warnings)+len(ka.Sessions[2].Warnings) != 0 || len(ka.Warnings) != 0 {
+		t.Errorf("warnings where none belong: %q %q %q", ka.Sessions[0].Warnings, ka.Sessions[2].Warnings, ka.Warnings)
+	}
+	if len(pb.Warnings) != 1 || pb.Warnings[0] != "same department" {
+		t.Errorf("petra-ben warnings %q", pb.Warnings)
+	}
+}

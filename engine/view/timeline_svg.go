@@ -19,7 +19,7 @@ const (
 	plotRight  = svgWidth - 16
 	headHeight = 58 // month names and event titles
 	rowHeight  = 34
-	legendH    = 44
+	legendH    = 62 // two lines of legend
 )
 
 // TimelineHTML writes the timeline as one self-contained HTML page: inline
@@ -110,6 +110,7 @@ svg.timeline .session.cancelled line { stroke: #cf222e; }
 svg.timeline .session.paused rect { fill: #fff; stroke: #9a6700; stroke-width: 2; }
 svg.timeline g.session.moved circle.moved { fill: none; stroke: #bc4c00; stroke-width: 1.5; stroke-dasharray: none; }
 svg.timeline .session text { font-size: 9px; fill: #57606a; }
+svg.timeline .session path.warn { fill: #bf8700; stroke: #fff; stroke-width: 0.8; }
 svg.timeline .tutorial path { fill: #8250df; }
 svg.timeline .tutorial.future path { fill: #fff; stroke: #8250df; stroke-width: 1; }
 svg.timeline .tutorial.cancelled path { fill: #8c959f; stroke: none; }
@@ -229,8 +230,13 @@ func writeRowLabel(b *strings.Builder, r *timeline.Pair, y int) {
 	if r.Status != "active" {
 		label += " (" + r.Status + ")"
 	}
-	fmt.Fprintf(b, "<text x=\"6\" y=\"%d\"><title>pair %s: mentor %s (%s), mentee %s (%s), %s, %s</title>%s</text>\n",
-		mid-2, esc(r.ID), esc(r.Mentor), esc(r.MentorDepartment), esc(r.Mentee), esc(r.MenteeDepartment), esc(r.Timezone), esc(r.Status), esc(label))
+	warn := ""
+	if len(r.Warnings) > 0 {
+		label = "⚠ " + label
+		warn = "\nwarning: " + strings.Join(r.Warnings, "\nwarning: ")
+	}
+	fmt.Fprintf(b, "<text x=\"6\" y=\"%d\"><title>pair %s: mentor %s (%s), mentee %s (%s), %s, %s%s</title>%s</text>\n",
+		mid-2, esc(r.ID), esc(r.Mentor), esc(r.MentorDepartment), esc(r.Mentee), esc(r.MenteeDepartment), esc(r.Timezone), esc(r.Status), esc(warn), esc(label))
 	fmt.Fprintf(b, "<text class=\"sub\" x=\"6\" y=\"%d\">%s → %s · %s</text>\n",
 		mid+11, esc(r.MentorDepartment), esc(r.MenteeDepartment), esc(r.Timezone))
 	b.WriteString("</g>\n")
@@ -267,6 +273,9 @@ func writeRowMarks(b *strings.Builder, ax axis, r *timeline.Pair, y int) {
 		if s.Moved {
 			cls += " moved"
 		}
+		if len(s.Warnings) > 0 {
+			cls += " warning"
+		}
 		fmt.Fprintf(b, "<g class=\"%s\" data-pair=\"%s\" data-session=\"%d\" data-start=\"%s\"><title>%s</title>",
 			cls, esc(r.ID), s.Number, s.Start.UTC().Format(time.RFC3339), esc(sessionTitle(r, s)))
 		cy := mid - 3
@@ -285,6 +294,9 @@ func writeRowMarks(b *strings.Builder, ax axis, r *timeline.Pair, y int) {
 		if s.Moved {
 			fmt.Fprintf(b, "<circle class=\"moved\" cx=\"%.1f\" cy=\"%d\" r=\"10\"/>", x, cy)
 		}
+		if len(s.Warnings) > 0 {
+			fmt.Fprintf(b, "<path class=\"warn\" d=\"M%.1f %d l5 -9 l5 9 z\"/>", x+5, cy-3)
+		}
 		fmt.Fprintf(b, "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">%d</text></g>\n", x, mid+14, s.Number)
 	}
 	b.WriteString("</g>\n")
@@ -298,15 +310,22 @@ func writeLegend(b *strings.Builder, y int) {
 		{"session planned future", "circle", "not sent yet"},
 		{"session pending future", "circle", "changed, not re-sent"},
 		{"session sent future moved", "moved", "moved"},
+		{"session sent future warning", "warn", "warning"},
 		{"session skipped", "cross", "skipped"},
 		{"session paused", "square", "paused"},
 		{"session cancelled", "x", "cancelled"},
 		{"tutorial past", "tri", "tutorial due"},
 	}
 	b.WriteString("<g class=\"legend\">\n")
+	// Label widths are estimated (the browser picks the font), generously,
+	// and the legend wraps rather than run off the page.
 	x := 6.0
 	for _, it := range items {
 		fmt.Fprintf(b, "<g class=\"%s\">", it.cls)
+		w := 40 + float64(utf8.RuneCountInString(it.label))*6.8
+		if x+w > svgWidth {
+			x, y = 6, y+20
+		}
 		cy := y + 8
 		switch it.shape {
 		case "circle":
@@ -319,13 +338,15 @@ func writeLegend(b *strings.Builder, y int) {
 		case "x":
 			fmt.Fprintf(b, "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\"/><line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\"/>",
 				x+2, cy-4, x+10, cy+4, x+2, cy+4, x+10, cy-4)
+		case "warn":
+			fmt.Fprintf(b, "<circle cx=\"%.1f\" cy=\"%d\" r=\"6\"/><path class=\"warn\" d=\"M%.1f %d l5 -9 l5 9 z\"/>", x+6, cy, x+10, cy)
 		case "square":
 			fmt.Fprintf(b, "<rect x=\"%.1f\" y=\"%d\" width=\"11\" height=\"11\"/>", x+1, cy-5)
 		case "tri":
 			fmt.Fprintf(b, "<path d=\"M%.1f %d l4 7 h-8 z\"/>", x+6, cy-4)
 		}
 		fmt.Fprintf(b, "</g><text x=\"%.1f\" y=\"%d\">%s</text>\n", x+18, cy+4, esc(it.label))
-		x += 34 + float64(utf8.RuneCountInString(it.label))*6.8
+		x += w
 	}
 	b.WriteString("</g>\n")
 }
@@ -335,6 +356,9 @@ func sessionTitle(r *timeline.Pair, s timeline.Session) string {
 	fmt.Fprintf(&b, "%s, session %d: %s\n%s – %s", r.ID, s.Number, s.Title,
 		s.Start.Format("Mon 2006-01-02 15:04"), s.End.Format("15:04 MST"))
 	fmt.Fprintf(&b, "\n%s", describeSession(s))
+	for _, w := range s.Warnings {
+		fmt.Fprintf(&b, "\nwarning: %s", w)
+	}
 	for _, rp := range s.Replies {
 		fmt.Fprintf(&b, "\n%s %s: %s", rp.Role, rp.Person, rp.PartStat)
 	}

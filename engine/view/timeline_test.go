@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -100,4 +101,30 @@ func TestTimelineGoldens(t *testing.T) {
 	golden(t, "timeline.html", html.Bytes())
 	golden(t, "timeline.svg", svg.Bytes())
 	golden(t, "timeline.json", js.Bytes())
+}
+
+// A warning shows on its session: a badge and the message in the title in
+// the picture, a line under the pair in the text.
+func TestTimelineWarnings(t *testing.T) {
+	progs := loadExample(t)
+	tl := timeline.Build(progs, nil, engine.Expand(progs), exampleNow)
+	timeline.Warn(tl, progs, schema.Diagnostics{{
+		Severity: schema.Warning, Pos: schema.Pos{Filename: exampleDir + "/pairs.cue", Line: 22},
+		Path: "pairs.jonas-thomas.sessions.3.date", Message: "session 3 on 2027-04-15 is a public holiday for thomas.keller (DE-BY)",
+	}})
+	var svg, txt bytes.Buffer
+	if err := view.TimelineSVG(&svg, tl); err != nil {
+		t.Fatal(err)
+	}
+	view.TimelineText(&txt, tl, false)
+	if !regexp.MustCompile(`<g class="session [a-z ]*warning" data-pair="jonas-thomas" data-session="3"[^>]*><title>[^<]*warning: session 3 on 2027-04-15 is a public holiday`).Match(svg.Bytes()) {
+		t.Error("the SVG does not mark jonas-thomas session 3 with its warning")
+	}
+	if n := strings.Count(svg.String(), `<path class="warn"`); n != 2 { // the session and the legend
+		t.Errorf("%d warning badges, want 2", n)
+	}
+	if !strings.Contains(txt.String(), "jonas-thomas: 1 ● 02-09 2 ● 03-09 3 ● 04-15 (moved) (!) ") ||
+		!strings.Contains(txt.String(), "\n  ! session 3: session 3 on 2027-04-15 is a public holiday for thomas.keller (DE-BY)\n") {
+		t.Errorf("the text does not show the warning:\n%s", txt.String())
+	}
 }

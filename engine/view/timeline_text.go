@@ -141,11 +141,22 @@ func writeTextProgram(w io.Writer, tl *timeline.Timeline, p *timeline.Program, c
 			if s.Moved {
 				fmt.Fprint(w, " (moved)")
 			}
+			if len(s.Warnings) > 0 {
+				fmt.Fprint(w, " (!)")
+			}
 		}
 		if n := len(r.Tutorials); n > 0 {
 			fmt.Fprintf(w, "; %s", Count(n, "tutorial"))
 		}
 		fmt.Fprintln(w)
+		for _, m := range r.Warnings {
+			fmt.Fprintf(w, "  ! %s\n", m)
+		}
+		for _, s := range r.Sessions {
+			for _, m := range s.Warnings {
+				fmt.Fprintf(w, "  ! session %d: %s\n", s.Number, m)
+			}
+		}
 	}
 }
 
