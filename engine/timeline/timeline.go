@@ -159,16 +159,35 @@ func Build(progs []*schema.Program, st *state.State, desired *plan.Desired, now 
 	if st != nil {
 		sent = st.Resources
 	}
+	// Tutorial assignments by pair, declared or sent, so each pair finds
+	// its own without scanning every address.
+	tutorials := map[string][]string{}
+	index := func(addr string) {
+		// program/pair/<id>/tutorial/<tutorial>/<person>
+		segs := strings.SplitN(addr, "/", 5)
+		if len(segs) == 5 && segs[1] == "pair" && segs[3] == "tutorial" {
+			key := resource.Address(segs[0], segs[1], segs[2])
+			tutorials[key] = append(tutorials[key], addr)
+		}
+	}
+	for addr := range want {
+		index(addr)
+	}
+	for addr := range sent {
+		if want[addr] == nil {
+			index(addr)
+		}
+	}
 	tl := &Timeline{Now: now}
 	sorted := append([]*schema.Program(nil), progs...)
 	sort.Slice(sorted, func(i, j int) bool { return sorted[i].ID < sorted[j].ID })
 	for _, p := range sorted {
-		tl.Programs = append(tl.Programs, buildProgram(p, want, sent, now))
+		tl.Programs = append(tl.Programs, buildProgram(p, want, sent, tutorials, now))
 	}
 	return tl
 }
 
-func buildProgram(p *schema.Program, want map[string]*resource.Resource, sent map[string]*state.Entry, now time.Time) Program {
+func buildProgram(p *schema.Program, want map[string]*resource.Resource, sent map[string]*state.Entry, tutorials map[string][]string, now time.Time) Program {
 	out := Program{
 		ID: p.ID, Title: p.Title, Timezone: p.Timezone, Start: p.Start, End: p.End,
 		location: p.Location, Events: []Event{}, Pairs: []Pair{},
@@ -184,12 +203,12 @@ func buildProgram(p *schema.Program, want map[string]*resource.Resource, sent ma
 	}
 	sort.SliceStable(out.Events, func(i, j int) bool { return out.Events[i].Start.Before(out.Events[j].Start) })
 	for _, id := range p.PairIDs {
-		out.Pairs = append(out.Pairs, buildPair(p, id, want, sent, now))
+		out.Pairs = append(out.Pairs, buildPair(p, id, want, sent, tutorials[resource.Address(p.ID, "pair", id)], now))
 	}
 	return out
 }
 
-func buildPair(p *schema.Program, id string, want map[string]*resource.Resource, sent map[string]*state.Entry, now time.Time) Pair {
+func buildPair(p *schema.Program, id string, want map[string]*resource.Resource, sent map[string]*state.Entry, tutorials []string, now time.Time) Pair {
 	pair := p.Pairs[id]
 	loc := p.PairZone(id)
 	row := Pair{
@@ -222,15 +241,17 @@ func buildPair(p *schema.Program, id string, want map[string]*resource.Resource,
 	// Assignments: what is declared, and what state holds for this pair
 	// that is no longer declared (it was sent, then cancelled).
 	prefix := resource.Address(p.ID, "pair", id, "tutorial") + "/"
-	seen := map[string]bool{}
-	add := func(addr string, r resource.Resource) {
-		if seen[addr] {
-			return
+	for _, addr := range tutorials {
+		var r resource.Resource
+		if w := want[addr]; w != nil {
+			r = *w
+		} else {
+			e := sent[addr]
+			r = resource.FromSnapshot(addr, e.UID, e.Snapshot)
 		}
-		seen[addr] = true
 		rest := strings.Split(strings.TrimPrefix(addr, prefix), "/")
 		if len(rest) != 2 {
-			return
+			continue
 		}
 		a := Assignment{Tutorial: rest[0], Person: rest[1], Title: p.Tutorials[rest[0]].Title}
 		if a.Title == "" {
@@ -240,16 +261,6 @@ func buildPair(p *schema.Program, id string, want map[string]*resource.Resource,
 		a.Due = a.Due.In(p.PersonZone(a.Person))
 		a.Past = !a.Due.After(now)
 		row.Tutorials = append(row.Tutorials, a)
-	}
-	for addr, r := range want {
-		if strings.HasPrefix(addr, prefix) {
-			add(addr, *r)
-		}
-	}
-	for addr, e := range sent {
-		if strings.HasPrefix(addr, prefix) {
-			add(addr, resource.FromSnapshot(addr, e.UID, e.Snapshot))
-		}
 	}
 	sort.Slice(row.Tutorials, func(i, j int) bool {
 		a, b := row.Tutorials[i], row.Tutorials[j]
