@@ -128,3 +128,37 @@ func TestTimelineWarnings(t *testing.T) {
 		t.Errorf("the text does not show the warning:\n%s", txt.String())
 	}
 }
+
+// The states the example does not have: a session moved but not re-sent
+// (pending), a session skipped after it was sent, a paused pair and an
+// ended one, each in text and SVG.
+func TestTimelineStates(t *testing.T) {
+	base := baseFiles()
+	sent := sentBefore(load(t, base), "")
+	edited := base.Edit(t, "pairs.cue",
+		`"klaus-anna": {mentor: "anna.schmidt", mentee: "klaus.mueller"}`,
+		`"klaus-anna": {mentor: "anna.schmidt", mentee: "klaus.mueller", status: "paused"}`).
+		Edit(t, "pairs.cue",
+			`"petra-ben": {mentor: "ben.weber", mentee: "petra.lang"}`,
+			`"petra-ben": {mentor: "ben.weber", mentee: "petra.lang", sessions: {"2": {date: "2027-04-15"}, "3": skip: true}}`)
+	progs := load(t, edited)
+	tl := timeline.Build(progs, sent, engine.Expand(progs), time.Date(2027, time.April, 1, 9, 0, 0, 0, time.UTC))
+	var txt, svg bytes.Buffer
+	view.TimelineText(&txt, tl, false)
+	if err := view.TimelineSVG(&svg, tl); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		`class="session pending future moved" data-pair="petra-ben" data-session="2"`,
+		`class="session skipped future" data-pair="petra-ben" data-session="3"`,
+		`class="session paused future" data-pair="klaus-anna" data-session="2"`,
+		`class="session sent past" data-pair="klaus-anna" data-session="1"`,
+		`<g class="row paused" data-pair-label="klaus-anna">`,
+	} {
+		if !strings.Contains(svg.String(), want) {
+			t.Errorf("the SVG lacks %s", want)
+		}
+	}
+	golden(t, "timeline-states.txt", txt.Bytes())
+	golden(t, "timeline-states.svg", svg.Bytes())
+}

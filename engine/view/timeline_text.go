@@ -162,8 +162,11 @@ func writeTextProgram(w io.Writer, tl *timeline.Timeline, p *timeline.Program, c
 
 func eventState(e timeline.Event) string {
 	s := string(e.Status)
-	if e.Status == timeline.Planned {
+	switch e.Status {
+	case timeline.Planned:
 		s = "not sent yet"
+	case timeline.Pending:
+		s = "sent, changed since"
 	}
 	if e.Past {
 		s += ", past"
