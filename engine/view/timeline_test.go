@@ -86,6 +86,13 @@ func TestTimelineGoldens(t *testing.T) {
 			t.Errorf("the HTML page contains %q", bad)
 		}
 	}
+	// People are named by id: no e-mail address in any rendering.
+	email := regexp.MustCompile(`[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}`)
+	for name, out := range map[string]string{"text": txt.String(), "html": html.String(), "svg": svg.String(), "json": js.String()} {
+		if email.MatchString(out) {
+			t.Errorf("the %s timeline contains an e-mail address", name)
+		}
+	}
 	if !strings.Contains(page, "@page { size: A4 landscape") {
 		t.Error("the HTML page sets no A4 landscape page size")
 	}
