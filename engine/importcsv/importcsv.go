@@ -244,10 +244,13 @@ func Resolve(t *Table, existing []Existing) *Result {
 		inExport[p.ID] = true
 		good = append(good, p)
 	}
-	ids := map[string]bool{}
-	for id := range taken {
-		ids[id] = true
+	// People who will be in the file: everyone already there and every
+	// new row with the fields a person needs.
+	valid := map[string]bool{}
+	for _, e := range existing {
+		valid[e.ID] = true
 	}
+	var kept []Person
 	for _, p := range good {
 		var missing []string
 		for _, f := range []string{"name", "department"} {
@@ -259,22 +262,56 @@ func Resolve(t *Table, existing []Existing) *Result {
 			res.Problems = append(res.Problems, Problem{p.Line, "no " + strings.Join(missing, " and ") + " (people.cue needs them for a new person)"})
 			continue
 		}
-		if m := p.Fields["manager"]; m != "" {
+		valid[p.ID] = true
+		kept = append(kept, p)
+	}
+	// Managers must be people who will be in the file. Dropping a row can
+	// leave another row's manager unknown, so repeat until nothing changes:
+	// --force then never writes a manager that is not there.
+	manager := make([]string, len(kept))
+	rejected := make([]bool, len(kept))
+	for changed := true; changed; {
+		changed = false
+		for i, p := range kept {
+			m := p.Fields["manager"]
+			if rejected[i] || m == "" || manager[i] != "" && valid[manager[i]] {
+				continue
+			}
 			var id string
 			if strings.Contains(m, "@") {
 				id = byEmail[strings.ToLower(m)]
-			} else if ids[m] {
+			} else {
 				id = m
 			}
-			if id == "" {
-				res.Problems = append(res.Problems, Problem{p.Line, fmt.Sprintf("unknown manager in column %s: not in the export nor in people.cue", t.Columns["manager"])})
+			msg := ""
+			switch {
+			case id == "" || !valid[id] && !taken[id]:
+				msg = fmt.Sprintf("unknown manager in column %s: not in the export nor in people.cue", t.Columns["manager"])
+			case !valid[id]:
+				msg = fmt.Sprintf("the manager in column %s is on a row that cannot be imported", t.Columns["manager"])
+			case id == p.ID:
+				msg = "the person is their own manager"
+			}
+			if msg != "" {
+				res.Problems = append(res.Problems, Problem{p.Line, msg})
+				rejected[i] = true
+				// Someone already in people.cue stays there (unchanged),
+				// so others may still name them as manager.
+				if p.New {
+					delete(valid, p.ID)
+				}
+				changed = true
 				continue
 			}
-			if id == p.ID {
-				res.Problems = append(res.Problems, Problem{p.Line, "the person is their own manager"})
-				continue
-			}
-			p.Fields["manager"] = id
+			manager[i] = id
+		}
+	}
+	for i, p := range kept {
+		if rejected[i] {
+			continue
+		}
+		if manager[i] != "" {
+			p.Fields["manager"] = manager[i]
 		}
 		res.People = append(res.People, p)
 	}

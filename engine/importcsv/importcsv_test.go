@@ -117,3 +117,31 @@ func TestBadRows(t *testing.T) {
 		}
 	}
 }
+
+// A row that cannot be imported takes the rows it manages with it, so
+// --force never writes a manager who is not in people.cue.
+func TestManagerOnBadRow(t *testing.T) {
+	csv := "name,email,department,manager\n" +
+		",boss@example.com,,\n" + // 2: new, no name: not imported
+		"Mid,mid@example.com,IT,boss@example.com\n" + // 3: manager on line 2
+		"Low,low@example.com,IT,mid\n" + // 4: manager on line 3
+		"Old,old@example.com,IT,nobody\n" + // 5: in people.cue, unknown manager: stays as it is
+		"Kid,kid@example.com,IT,old@example.com\n" // 6: manager stays in people.cue: fine
+	res := Resolve(read(t, csv, nil), []Existing{{ID: "old", Email: "old@example.com"}})
+	var got []string
+	for _, p := range res.Problems {
+		got = append(got, p.String())
+	}
+	want := []string{
+		"line 2: no name and department (people.cue needs them for a new person)",
+		"line 3: the manager in column manager is on a row that cannot be imported",
+		"line 4: the manager in column manager is on a row that cannot be imported",
+		"line 5: unknown manager in column manager: not in the export nor in people.cue",
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("problems (-want +got):\n%s", diff)
+	}
+	if len(res.People) != 1 || res.People[0].ID != "kid" || res.People[0].Fields["manager"] != "old" {
+		t.Errorf("people %+v, want only kid (manager old)", res.People)
+	}
+}
