@@ -87,6 +87,10 @@ applied idempotently.`,
 		newForceUnlockCmd(a),
 		newDiffCmd(a, nil),
 		newExportCmd(a),
+		newTimelineCmd(a, nil),
+		newReportCmd(a, nil),
+		newImportCmd(a),
+		newPublishCmd(a, nil),
 		newVersionCmd(a),
 	)
 	return root

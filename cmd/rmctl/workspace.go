@@ -19,6 +19,7 @@ type workspace struct {
 	settings *schema.Settings
 	store    *state.Local
 	programs []*schema.Program
+	diags    schema.Diagnostics // of loading the programs (warnings only: errors fail the load)
 	commit   string
 	dirty    bool
 }
@@ -78,7 +79,7 @@ func (ws *workspace) loadPrograms(ctx context.Context, a *app, loader *schema.Lo
 	if res.Diagnostics.HasErrors() {
 		return fmt.Errorf("the programs are not valid (%s); nothing was planned", view.Count(res.Diagnostics.Errors(), "error"))
 	}
-	ws.programs = res.Programs
+	ws.programs, ws.diags = res.Programs, res.Diagnostics
 	if repo, err := gitrepo.Open(cwd); err == nil {
 		// Provenance is best effort: a directory outside git plans fine.
 		if commit, dirty, err := repo.Head(ctx); err == nil {
