@@ -419,9 +419,7 @@ func (c *checker) checkSessions() {
 			for _, who := range []string{pair.Mentor, pair.Mentee} {
 				loc := p.PersonZone(who)
 				from, to := s.Start.In(loc), s.End.In(loc)
-				startMin := from.Hour()*60 + from.Minute()
-				endMin := startMin + int(s.End.Sub(s.Start).Minutes())
-				if startMin < wh.From.Minutes() || endMin > wh.To.Minutes() {
+				if !p.InWorkingHours(s.Start, s.End, loc) {
 					if firstOff == "" {
 						firstOff = fmt.Sprintf("session %d on %s at %s–%s is %s–%s for %s (%s), outside working hours %s–%s",
 							s.Number, DateOf(from), s.Start.Format("15:04"), s.End.Format("15:04"),
