@@ -2,6 +2,8 @@ package schema
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 
@@ -116,4 +118,24 @@ func commentLine(s string) string {
 		return "//\n"
 	}
 	return "// " + s + "\n"
+}
+
+// PackageName returns the package name the .cue files in dir declare, for
+// a file that joins them.
+func PackageName(dir string) (string, error) {
+	names, err := cueFiles(os.DirFS(dir), ".")
+	if err != nil {
+		return "", fmt.Errorf("reading %s: %w", dir, err)
+	}
+	for _, n := range names {
+		src, err := os.ReadFile(filepath.Join(dir, n))
+		if err != nil {
+			return "", fmt.Errorf("reading %s: %w", n, err)
+		}
+		f, err := parser.ParseFile(n, src, parser.PackageClauseOnly)
+		if err == nil && f.PackageName() != "" {
+			return f.PackageName(), nil
+		}
+	}
+	return "", fmt.Errorf("no .cue file in %s declares a package", dir)
 }

@@ -86,6 +86,7 @@ applied idempotently.`,
 		newStateCmd(a),
 		newForceUnlockCmd(a),
 		newDiffCmd(a, nil),
+		newMatchCmd(a, nil),
 		newExportCmd(a),
 		newVersionCmd(a),
 	)
