@@ -129,6 +129,9 @@ type matcher struct {
 	depth            map[string]int             // managers above a person
 	maxDepth         int
 	fits             map[[2]string]fit // by pair zone and mentor zone
+	langs            map[string][]string
+	topics           map[string]interestSet
+	zone             map[string]string // time zone name
 	pins             []Pair
 	usedIDs          map[string]bool
 }
@@ -141,6 +144,9 @@ func newMatcher(p *schema.Program, opts Options) (*matcher, error) {
 		above:    make(map[string]map[string]bool, len(p.People)),
 		depth:    make(map[string]int, len(p.People)),
 		fits:     map[[2]string]fit{},
+		langs:    make(map[string][]string, len(p.People)),
+		topics:   make(map[string]interestSet, len(p.People)),
+		zone:     make(map[string]string, len(p.People)),
 		usedIDs:  map[string]bool{},
 	}
 	for _, id := range p.PersonIDs {
@@ -151,6 +157,9 @@ func newMatcher(p *schema.Program, opts Options) (*matcher, error) {
 		}
 		m.above[id], m.depth[id] = set, len(chain)
 		m.maxDepth = max(m.maxDepth, len(chain))
+		m.langs[id] = languagesOf(p, id)
+		m.topics[id] = interests(p.People[id].Interests)
+		m.zone[id] = p.PersonZone(id).String()
 	}
 	for _, id := range p.PairIDs {
 		m.usedIDs[id] = true
@@ -368,15 +377,17 @@ func (m *matcher) pairID(mentor, mentee string) string {
 }
 
 // languages returns the languages a person can hold a session in.
-func (m *matcher) languages(id string) []string {
-	person := m.p.People[id]
+func (m *matcher) languages(id string) []string { return m.langs[id] }
+
+func languagesOf(p *schema.Program, id string) []string {
+	person := p.People[id]
 	switch {
 	case len(person.Languages) > 0:
 		return person.Languages
 	case person.Language != "":
 		return []string{person.Language}
 	}
-	return []string{m.p.Language}
+	return []string{p.Language}
 }
 
 // explain turns the count of blocked mentors into one sentence.

@@ -47,9 +47,9 @@ func loadValid(t testing.TB, files map[string]string) *schema.Program {
 	return p
 }
 
-// languagesOf is the rule as the README states it, written independently
+// wantLanguages is the rule as the README states it, written independently
 // of the matcher.
-func languagesOf(p *schema.Program, id string) []string {
+func wantLanguages(p *schema.Program, id string) []string {
 	if l := p.People[id].Languages; len(l) > 0 {
 		return l
 	}
@@ -94,8 +94,8 @@ func checkHardRules(t *testing.T, files map[string]string, p *schema.Program, pr
 			t.Errorf("%s: same department %s under require", pr.ID, mentor.Department)
 		}
 		shared := false
-		for _, l := range languagesOf(p, pr.Mentor) {
-			shared = shared || slices.Contains(languagesOf(p, pr.Mentee), l)
+		for _, l := range wantLanguages(p, pr.Mentor) {
+			shared = shared || slices.Contains(wantLanguages(p, pr.Mentee), l)
 		}
 		if !shared {
 			t.Errorf("%s: no common language", pr.ID)

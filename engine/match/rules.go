@@ -63,8 +63,7 @@ type fit struct {
 // fit answers for a mentor and mentee by their zones: a new pair is
 // scheduled in the mentee's zone, and only the two zones decide the answer.
 func (m *matcher) fit(mentor, mentee string) fit {
-	p := m.p
-	key := [2]string{p.PersonZone(mentee).String(), p.PersonZone(mentor).String()}
+	key := [2]string{m.zone[mentee], m.zone[mentor]}
 	if f, ok := m.fits[key]; ok {
 		return f
 	}
@@ -153,7 +152,7 @@ func (m *matcher) score(mentor, mentee string) (int64, []Reason) {
 		reasons = append(reasons, Reason{Preference: pref, Points: points, Detail: detail})
 	}
 
-	a, b := interests(p.People[mentor].Interests), interests(p.People[mentee].Interests)
+	a, b := m.topics[mentor], m.topics[mentee]
 	var shared []string
 	for _, k := range b.keys {
 		if _, ok := a.byKey[k]; ok {
