@@ -174,7 +174,7 @@ func (m *matcher) score(mentor, mentee string) (int64, []Reason) {
 		if levels == 1 {
 			word = "level"
 		}
-		add(PrefSeniority, w.Seniority*float64(levels)/float64(m.maxDepth), fmt.Sprintf("mentee %d %s above mentor", levels, word))
+		add(PrefSeniority, w.Seniority*float64(levels)/float64(m.maxDepth), fmt.Sprintf("mentee %d %s more senior", levels, word))
 	}
 
 	wh := p.Policy.WorkingHours
