@@ -98,10 +98,20 @@ func runMatch(ctx context.Context, opts *matchOptions) error {
 		return err
 	}
 
-	file := ""
-	if !opts.DryRun && len(prop.Pairs) > 0 {
+	file, removed := "", ""
+	switch {
+	case opts.DryRun:
+	case len(prop.Pairs) > 0:
 		if file, err = writeProposal(ctx, opts, prop); err != nil {
 			return err
+		}
+	default:
+		// Nothing to propose: an earlier proposal is out of date.
+		if p := filepath.Join(opts.Dir, match.ProposedFile); fileExists(p) {
+			if err := os.Remove(p); err != nil {
+				return fmt.Errorf("removing the earlier proposal: %w", err)
+			}
+			removed = p
 		}
 	}
 	if opts.Output == "json" {
@@ -112,6 +122,9 @@ func runMatch(ctx context.Context, opts *matchOptions) error {
 	}
 	if file != "" {
 		fmt.Fprintf(s.Out, "\nWrote %s.\n", file)
+	}
+	if removed != "" {
+		fmt.Fprintf(s.Out, "\nRemoved the earlier proposal %s.\n", removed)
 	}
 	return nil
 }

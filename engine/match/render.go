@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"path/filepath"
 	"strings"
 
 	"github.com/rmctl/rmctl/schema"
@@ -22,6 +23,9 @@ func CUE(prop *Proposal, name string, src []byte, pkg string) ([]byte, error) {
 		fmt.Sprintf("Pairs proposed by `rmctl match` for %s: review them, then move them", prop.Program),
 		"into pairs.cue (or run `rmctl match --write`). Each comment gives the",
 		"pair's score and what it scored on (weights: program.matching).",
+	}
+	if filepath.Base(name) != ProposedFile {
+		header = []string{fmt.Sprintf("Pairs of %s. Scores in comments are from `rmctl match` (weights: program.matching).", prop.Program)}
 	}
 	if len(prop.Unmatched) > 0 {
 		header = append(header, "", "Not matched:")
