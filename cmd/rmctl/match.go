@@ -2,18 +2,14 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"io/fs"
 	"os"
-	"path/filepath"
 	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/rmctl/rmctl/engine/match"
 	"github.com/rmctl/rmctl/engine/view"
-	"github.com/rmctl/rmctl/schema"
 )
 
 type matchOptions struct {
@@ -89,177 +85,46 @@ func runMatch(ctx context.Context, opts *matchOptions) error {
 		}
 	}
 
-	prog, err := loadForMatch(ctx, opts)
+	cwd, err := os.Getwd()
+	if err != nil {
+		return fmt.Errorf("finding working directory: %w", err)
+	}
+	prog, diags, err := match.Load(ctx, cwd, opts.Dir)
 	if err != nil {
 		return err
+	}
+	if len(diags) > 0 {
+		view.Diagnostics(s.ErrOut, diags, s.Color())
+	}
+	if prog == nil || diags.HasErrors() {
+		// Matching against broken references would propose nonsense.
+		return fmt.Errorf("the program in %s is not valid (%s); nothing was matched", opts.Dir, view.Count(diags.Errors(), "error"))
 	}
 	prop, err := match.Propose(prog, mo)
 	if err != nil {
 		return err
 	}
-
-	file, removed := "", ""
-	switch {
-	case opts.DryRun:
-	case len(prop.Pairs) > 0:
-		if file, err = writeProposal(ctx, opts, prop); err != nil {
+	w := &match.Written{}
+	if !opts.DryRun {
+		if w, err = match.Write(ctx, opts.Dir, prop, opts.Write); err != nil {
 			return err
 		}
-	default:
-		// Nothing to propose: an earlier proposal is out of date.
-		if p := filepath.Join(opts.Dir, match.ProposedFile); fileExists(p) {
-			if err := os.Remove(p); err != nil {
-				return fmt.Errorf("removing the earlier proposal: %w", err)
-			}
-			removed = p
+		if w.Diagnostics.HasErrors() {
+			view.Diagnostics(s.ErrOut, w.Diagnostics, s.Color())
+			return fmt.Errorf("the proposed pairs do not validate (%s), a bug in rmctl match; the files are as they were", view.Count(w.Diagnostics.Errors(), "error"))
 		}
 	}
 	if opts.Output == "json" {
-		return match.JSON(s.Out, prop, file)
+		return match.JSON(s.Out, prop, w.File)
 	}
 	if err := match.Text(s.Out, prop); err != nil {
 		return err
 	}
-	if file != "" {
-		fmt.Fprintf(s.Out, "\nWrote %s.\n", file)
+	if w.File != "" {
+		fmt.Fprintf(s.Out, "\nWrote %s.\n", w.File)
 	}
-	if removed != "" {
-		fmt.Fprintf(s.Out, "\nRemoved the earlier proposal %s.\n", removed)
-	}
-	return nil
-}
-
-// loadForMatch loads the one program in opts.Dir, without an earlier
-// proposal. An invalid program prints its diagnostics and fails: matching
-// against broken references would propose nonsense.
-func loadForMatch(ctx context.Context, opts *matchOptions) (*schema.Program, error) {
-	s := opts.app.streams
-	cwd, err := os.Getwd()
-	if err != nil {
-		return nil, fmt.Errorf("finding working directory: %w", err)
-	}
-	abs, err := filepath.Abs(opts.Dir)
-	if err != nil {
-		return nil, err
-	}
-	// Load through the working directory when the program lies below it,
-	// so diagnostics name files as the user sees them.
-	root, rel := "/", strings.TrimPrefix(filepath.ToSlash(abs), "/")
-	if r, err := filepath.Rel(cwd, abs); err == nil && r != ".." && !strings.HasPrefix(r, "../") {
-		root, rel = cwd, filepath.ToSlash(r)
-	}
-	if rel == "" {
-		rel = "."
-	}
-	loader, err := schema.NewLoader()
-	if err != nil {
-		return nil, err
-	}
-	res, err := loader.LoadFS(ctx, match.HideProposal(os.DirFS(root)), rel)
-	if err != nil {
-		return nil, err
-	}
-	if len(res.Diagnostics) > 0 {
-		view.Diagnostics(s.ErrOut, res.Diagnostics, s.Color())
-	}
-	if res.Diagnostics.HasErrors() || len(res.Programs) != 1 {
-		return nil, fmt.Errorf("the program in %s is not valid (%s); nothing was matched", opts.Dir, view.Count(res.Diagnostics.Errors(), "error"))
-	}
-	return res.Programs[0], nil
-}
-
-// writeProposal writes the pairs and loads the program again as validate
-// would; if the result is not valid, the files are put back as they were.
-func writeProposal(ctx context.Context, opts *matchOptions, prop *match.Proposal) (string, error) {
-	name := filepath.Join(opts.Dir, match.ProposedFile)
-	stale := ""
-	if opts.Write {
-		name = filepath.Join(opts.Dir, "pairs.cue")
-		// An earlier proposal would declare the same people twice.
-		if p := filepath.Join(opts.Dir, match.ProposedFile); fileExists(p) {
-			stale = p
-		}
-	}
-	old, err := os.ReadFile(name)
-	if errors.Is(err, fs.ErrNotExist) || !opts.Write {
-		old = nil
-	} else if err != nil {
-		return "", fmt.Errorf("reading %s: %w", name, err)
-	}
-	pkg, err := schema.PackageName(opts.Dir)
-	if err != nil {
-		return "", err
-	}
-	out, err := match.CUE(prop, name, old, pkg)
-	if err != nil {
-		return "", err
-	}
-	restore, err := replaceFiles(name, out, stale)
-	if err != nil {
-		return "", err
-	}
-	loader, err := schema.NewLoader()
-	if err == nil {
-		var res *schema.Result
-		if res, err = loader.Load(ctx, opts.Dir); err == nil && res.Diagnostics.HasErrors() {
-			view.Diagnostics(opts.app.streams.ErrOut, res.Diagnostics, opts.app.streams.Color())
-			err = fmt.Errorf("the proposed pairs do not validate (%s): this is a bug in rmctl match; nothing was written", view.Count(res.Diagnostics.Errors(), "error"))
-		}
-	}
-	if err != nil {
-		if rerr := restore(); rerr != nil {
-			return "", fmt.Errorf("%w; restoring files: %v", err, rerr)
-		}
-		return "", err
-	}
-	return name, nil
-}
-
-// replaceFiles writes data to name (atomically) and removes stale; restore
-// puts both back.
-func replaceFiles(name string, data []byte, stale string) (restore func() error, err error) {
-	prev, prevErr := os.ReadFile(name)
-	var staleData []byte
-	if stale != "" {
-		if staleData, err = os.ReadFile(stale); err != nil {
-			return nil, fmt.Errorf("reading %s: %w", stale, err)
-		}
-	}
-	if err := writeAtomic(name, data); err != nil {
-		return nil, err
-	}
-	if stale != "" {
-		if err := os.Remove(stale); err != nil {
-			return nil, fmt.Errorf("removing the earlier proposal %s: %w", stale, err)
-		}
-	}
-	return func() error {
-		var errs []error
-		if prevErr == nil {
-			errs = append(errs, writeAtomic(name, prev))
-		} else {
-			errs = append(errs, os.Remove(name))
-		}
-		if stale != "" {
-			errs = append(errs, writeAtomic(stale, staleData))
-		}
-		return errors.Join(errs...)
-	}, nil
-}
-
-func writeAtomic(name string, data []byte) error {
-	tmp := name + ".rmctl-tmp"
-	if err := os.WriteFile(tmp, data, 0o644); err != nil {
-		return fmt.Errorf("writing %s: %w", name, err)
-	}
-	if err := os.Rename(tmp, name); err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("writing %s: %w", name, err)
+	if w.Removed != "" {
+		fmt.Fprintf(s.Out, "\nRemoved the earlier proposal %s.\n", w.Removed)
 	}
 	return nil
-}
-
-func fileExists(name string) bool {
-	_, err := os.Stat(name)
-	return err == nil
 }

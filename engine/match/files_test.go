@@ -1,0 +1,55 @@
+package match
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+// TestWriteRestoresOnInvalid checks that pairs the loader rejects leave
+// every file as it was, the earlier proposal included.
+func TestWriteRestoresOnInvalid(t *testing.T) {
+	dir := t.TempDir()
+	for name, src := range exampleFiles(t) {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(src), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	stale := []byte("package gen\n")
+	if err := os.WriteFile(filepath.Join(dir, ProposedFile), stale, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	before, _ := os.ReadFile(filepath.Join(dir, "pairs.cue"))
+	bad := &Proposal{Program: "match-2027", Pairs: []Pair{{ID: "x-y", Mentor: "nobody", Mentee: "klaus.mueller"}}}
+	w, err := Write(context.Background(), dir, bad, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !w.Diagnostics.HasErrors() || w.File != "" || w.Removed != "" {
+		t.Fatalf("Write = %+v, want errors and nothing written", w)
+	}
+	after, _ := os.ReadFile(filepath.Join(dir, "pairs.cue"))
+	if string(after) != string(before) {
+		t.Errorf("pairs.cue changed:\n%s", after)
+	}
+	if got, err := os.ReadFile(filepath.Join(dir, ProposedFile)); err != nil || string(got) != string(stale) {
+		t.Errorf("earlier proposal not restored: %q, %v", got, err)
+	}
+
+	// A good proposal goes in, and the earlier proposal goes.
+	p, diags, err := Load(context.Background(), dir, dir)
+	if err != nil || diags.HasErrors() {
+		t.Fatalf("Load: %v %v", err, diags)
+	}
+	prop, err := Propose(p, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w, err = Write(context.Background(), dir, prop, true); err != nil || w.Diagnostics.HasErrors() {
+		t.Fatalf("Write: %v %v", err, w.Diagnostics)
+	}
+	if _, err := os.Stat(filepath.Join(dir, ProposedFile)); !os.IsNotExist(err) {
+		t.Errorf("earlier proposal still there: %v", err)
+	}
+}
