@@ -19,9 +19,9 @@ import (
 // when dir lies below it, as `rmctl validate` prints them. The program is
 // nil when it did not decode; callers must check Diagnostics.HasErrors.
 func Load(ctx context.Context, cwd, dir string) (*schema.Program, schema.Diagnostics, error) {
-	abs, err := filepath.Abs(dir)
-	if err != nil {
-		return nil, nil, err
+	abs := filepath.Clean(dir)
+	if !filepath.IsAbs(abs) {
+		abs = filepath.Join(cwd, abs)
 	}
 	root, rel := "/", strings.TrimPrefix(filepath.ToSlash(abs), "/")
 	if r, err := filepath.Rel(cwd, abs); err == nil && r != ".." && !strings.HasPrefix(r, "../") {
@@ -37,6 +37,14 @@ func Load(ctx context.Context, cwd, dir string) (*schema.Program, schema.Diagnos
 	res, err := loader.LoadFS(ctx, hideFS{os.DirFS(root)}, rel)
 	if err != nil {
 		return nil, nil, err
+	}
+	if root == "/" {
+		// Outside the working directory: absolute names, as Load gives.
+		for i := range res.Diagnostics {
+			if f := res.Diagnostics[i].Pos.Filename; f != "" && !strings.HasPrefix(f, "/") {
+				res.Diagnostics[i].Pos.Filename = "/" + f
+			}
+		}
 	}
 	if len(res.Programs) != 1 {
 		return nil, res.Diagnostics, nil

@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -51,5 +52,37 @@ func TestWriteRestoresOnInvalid(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(dir, ProposedFile)); !os.IsNotExist(err) {
 		t.Errorf("earlier proposal still there: %v", err)
+	}
+}
+
+// TestLoadNamesFiles checks diagnostics name files as validate does: below
+// the working directory relative to it, elsewhere by absolute path.
+func TestLoadNamesFiles(t *testing.T) {
+	dir := t.TempDir()
+	files := exampleFiles(t)
+	// Same department under "warn": a warning with a position.
+	files["pairs.cue"] = "package gen\n\npairs: \"x\": {mentor: \"lina.park\", mentee: \"kenji.sato\"}\n"
+	files["people.cue"] = strings.Replace(files["people.cue"], `department: "APAC Operations"`, `department: "IT"`, 1)
+	for name, src := range files {
+		if err := os.WriteFile(filepath.Join(dir, "prog", name), []byte(src), 0o644); err != nil {
+			if err := os.MkdirAll(filepath.Join(dir, "prog"), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(filepath.Join(dir, "prog", name), []byte(src), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	for _, tc := range []struct{ cwd, dir, want string }{
+		{dir, "prog", filepath.Join("prog", "pairs.cue")},
+		{t.TempDir(), filepath.Join(dir, "prog"), filepath.Join(dir, "prog", "pairs.cue")},
+	} {
+		_, diags, err := Load(context.Background(), tc.cwd, tc.dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(diags) != 1 || diags[0].Pos.Filename != tc.want {
+			t.Errorf("cwd %s, dir %s: diagnostics %v, want one in %s", tc.cwd, tc.dir, diags, tc.want)
+		}
 	}
 }
