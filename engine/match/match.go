@@ -217,7 +217,8 @@ func newMatcher(p *schema.Program, opts Options) (*matcher, error) {
 		case p.People[mentor].Role == schema.RoleMentee || p.People[mentee].Role == schema.RoleMentor:
 			return nil, fmt.Errorf("%s: give the mentor first, then the mentee (their roles say otherwise)", what)
 		}
-		if m.capacity[mentor] == 0 && p.People[mentor].Role != schema.RoleMentor {
+		if _, ok := m.capacity[mentor]; !ok {
+			// A pinned mentor without role "mentor" has room like anyone.
 			m.capacity[mentor] = max(0, maxLoad-load[mentor])
 		}
 		if rule, detail := m.check(mentor, mentee); rule != "" {

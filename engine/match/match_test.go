@@ -437,3 +437,20 @@ func readExample(name string) (string, error) {
 	src, err := os.ReadFile(filepath.Join("..", "..", "examples", "matching", name))
 	return string(src), err
 }
+
+// TestPinsWithoutRoles checks that people without a role can be pinned and
+// that pins count against a mentor's room like any pair.
+func TestPinsWithoutRoles(t *testing.T) {
+	files := exampleFiles(t)
+	p := loadValid(t, files)
+	// tom.berger has no role; policy allows one mentee per mentor.
+	_, err := Propose(p, Options{Pins: [][2]string{{"tom.berger", "kenji.sato"}, {"tom.berger", "olivia.grant"}}})
+	if err == nil || !strings.Contains(err.Error(), "tom.berger already mentors") {
+		t.Errorf("second pin of a full mentor: %v", err)
+	}
+	prop, err := Propose(p, Options{Pins: [][2]string{{"tom.berger", "kenji.sato"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkHardRules(t, files, p, prop, Options{})
+}

@@ -101,6 +101,11 @@ func (m *matcher) fitsAt(mentor, mentee string, t schema.Clock, busy map[string]
 	p := m.p
 	mentorLoc, menteeLoc := p.PersonZone(mentor), p.PersonZone(mentee)
 	for _, s := range m.sessions(mentor, mentee, t) {
+		// A plan longer than the program is reported by validate; it
+		// must not slip in through a new pair.
+		if day := schema.DateOf(s.Start); day.Before(p.Start) || day.After(p.End) {
+			return false
+		}
 		if !p.InWorkingHours(s.Start, s.End, mentorLoc) || !p.InWorkingHours(s.Start, s.End, menteeLoc) {
 			return false
 		}
