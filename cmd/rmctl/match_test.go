@@ -1,7 +1,10 @@
 package main
 
 import (
+	"os"
+	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 )
 
@@ -35,5 +38,50 @@ func TestMatchOptions(t *testing.T) {
 		if !reflect.DeepEqual(*got, tc.want) {
 			t.Errorf("%v: options %+v, want %+v", tc.args, *got, tc.want)
 		}
+	}
+}
+
+// TestMatchREADME runs the README's matching example and compares the
+// output with what the README shows, so the documented run stays real.
+func TestMatchREADME(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	const start = "$ rmctl match examples/matching\n"
+	_, after, ok := strings.Cut(string(readme), start)
+	want, _, ok2 := strings.Cut(after, "```")
+	if !ok || !ok2 {
+		t.Fatal("README has no matching example")
+	}
+
+	dir := t.TempDir()
+	prog := filepath.Join(dir, "examples", "matching")
+	if err := os.MkdirAll(prog, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"program.cue", "people.cue", "pairs.cue"} {
+		src, err := os.ReadFile(filepath.Join("../../examples/matching", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(prog, name), src, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Chdir(dir)
+	a, out, errOut := testApp()
+	if code := run([]string{"match", "examples/matching"}, a.streams, a.getenv); code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	if got := strings.ReplaceAll(out.String(), string(filepath.Separator), "/"); got != want {
+		t.Errorf("README shows\n%s\nthe command prints\n%s", want, got)
+	}
+	proposed, err := os.ReadFile(filepath.Join(prog, "pairs.proposed.cue"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, rest, _ := strings.Cut(string(readme), "and `examples/matching/pairs.proposed.cue` begins:\n\n```cue\n"); rest == "" || !strings.HasPrefix(string(proposed), strings.SplitN(rest, "\t...\n", 2)[0]) {
+		t.Errorf("README's pairs.proposed.cue is not how the file begins:\n%s", proposed)
 	}
 }
