@@ -524,9 +524,7 @@ func (c *checker) checkSessions() {
 			for _, who := range []string{pair.Mentor, pair.Mentee} {
 				loc := p.PersonZone(who)
 				from, to := s.Start.In(loc), s.End.In(loc)
-				startMin := from.Hour()*60 + from.Minute()
-				endMin := startMin + int(s.End.Sub(s.Start).Minutes())
-				if startMin < wh.From.Minutes() || endMin > wh.To.Minutes() {
+				if !p.InWorkingHours(s.Start, s.End, loc) {
 					if s.Moved {
 						// A session the user moved by hand is reported at
 						// its override, on its own.

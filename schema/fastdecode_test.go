@@ -29,6 +29,8 @@ people: {
 		Sales
 		"""}
 }
+people: "carl": {name: "Carl", email: "c@example.com", department: "IT", role: "mentor", interests: ["AI", "Cloud"], languages: ["en", "de"]}
+people: "dora": {name: "Dora", email: "d@example.com", department: "IT", role: "mentee", interests: []}
 pairs: "bob-anna": mentor: "anna.s"
 pairs: "bob-anna": {mentee: "bob", slot: {week: -1, weekday: "friday"}, sessions: "2": skip: true}
 pairs: "x": {mentor: "anna.s", mentee: "bob", status: "paused", start: "2027-03-01", end: "2027-05-15", language: "en"}

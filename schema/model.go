@@ -26,6 +26,7 @@ type Program struct {
 	Sessions  Sessions            `json:"sessions"`
 	Tutorials map[string]Tutorial `json:"tutorials"`
 	Policy    Policy              `json:"policy"`
+	Matching  Matching            `json:"matching"`
 
 	People map[string]Person `json:"-"`
 	Pairs  map[string]Pair   `json:"-"`
@@ -110,6 +111,21 @@ type Policy struct {
 	} `json:"duration"`
 }
 
+// Matching holds the weights `rmctl match` gives its soft preferences: a
+// proposed pair earns up to each weight in points.
+type Matching struct {
+	Interests       float64 `json:"interests"`
+	CrossDepartment float64 `json:"crossDepartment"`
+	Seniority       float64 `json:"seniority"`
+	TimezoneOverlap float64 `json:"timezoneOverlap"`
+}
+
+// Roles a person can take in `rmctl match`.
+const (
+	RoleMentor = "mentor"
+	RoleMentee = "mentee"
+)
+
 // Person is a participant: a mentor (the digital native) or a mentee (the
 // executive), or someone only referenced as a manager.
 type Person struct {
@@ -121,6 +137,10 @@ type Person struct {
 	Manager     string `json:"manager,omitempty"`
 	Description string `json:"description,omitempty"`
 	Holidays    string `json:"holidays,omitempty"` // region; "" = policy.holidays
+
+	Role      string   `json:"role,omitempty"` // RoleMentor, RoleMentee or ""
+	Interests []string `json:"interests,omitempty"`
+	Languages []string `json:"languages,omitempty"`
 }
 
 // Pair statuses.
