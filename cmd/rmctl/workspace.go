@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -105,9 +106,14 @@ func (a *app) openPlanning(ctx context.Context, patterns []string, lock *state.L
 		if err := ws.store.Lock(ctx, *lock); err != nil {
 			return nil, nil, err
 		}
+		// The store, not ws: every failure below returns a nil ws, and
+		// the deferred release runs after that assignment.
+		store := ws.store
 		defer func() {
 			if err != nil {
-				ws.store.Unlock(context.WithoutCancel(ctx), lock.ID)
+				if uerr := store.Unlock(context.WithoutCancel(ctx), lock.ID); uerr != nil {
+					err = errors.Join(err, fmt.Errorf("releasing the state lock: %w", uerr))
+				}
 			}
 		}()
 	}
