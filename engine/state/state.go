@@ -17,8 +17,9 @@ import (
 	"github.com/rmctl/rmctl/engine/resource"
 )
 
-// FormatVersion is the version of the state file format.
-const FormatVersion = 1
+// FormatVersion is the version of the state file format. Version 2 added
+// the count and checksum; version 1 files are still read (see codec.go).
+const FormatVersion = 2
 
 // State is the whole record.
 type State struct {

@@ -1,0 +1,141 @@
+package state
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+)
+
+// BackupSuffix names the backup next to the state file: PATH.backup.
+const BackupSuffix = ".backup"
+
+// Backup writes s to PATH.backup (mode 0600), replacing the previous
+// backup. Apply and state rm call it with the lock held, after a strict
+// Read and before they change anything, so the backup is always a state
+// that passed the checks: the state as it was when the last change began,
+// with any journal of an interrupted run folded in. It keeps the serial of
+// s; Restore gives it a new one.
+func (l *Local) Backup(ctx context.Context, s *State) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("backing up state %s: %w", l.path, err)
+	}
+	data, err := encodeState(s, s.Serial)
+	if err == nil {
+		err = l.replaceFile(l.path+BackupSuffix, data)
+	}
+	if err != nil {
+		return fmt.Errorf("backing up state %s: %w", l.path, err)
+	}
+	return nil
+}
+
+// Report is what Check found.
+type Report struct {
+	Version   int    // format version of the state file; 1 is migrated by the next write
+	Lineage   string // lineage of the state file
+	Serial    uint64 // serial of the state file
+	Resources int    // resources in the state file
+	Journal   int    // journal Ops that Read would replay
+	Backup    *Report
+	// BackupErr is why the backup is unusable; nil when it is fine or
+	// absent (then Backup is nil too).
+	BackupErr error
+}
+
+// Check reads the state file and its journal with the strict checks Read
+// applies, without creating or changing anything, and checks the backup
+// too. The error is Read's error (a *DamagedError for a damaged state);
+// the report is filled as far as the check got.
+func (l *Local) Check(ctx context.Context) (*Report, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("checking state %s: %w", l.path, err)
+	}
+	l.io.Lock()
+	defer l.io.Unlock()
+	r := &Report{}
+	if b, err := l.readFile(l.path + BackupSuffix); err == nil {
+		r.Backup = &Report{Version: b.Version, Lineage: b.Lineage, Serial: b.Serial, Resources: len(b.Resources)}
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		r.BackupErr = err
+	}
+	s, err := l.readFile(l.path)
+	if err != nil {
+		return r, l.withHint(err)
+	}
+	r.Version, r.Lineage, r.Serial, r.Resources = s.Version, s.Lineage, s.Serial, len(s.Resources)
+	ops, err := l.readJournal(s.Serial)
+	if err != nil {
+		return r, l.withHint(err)
+	}
+	r.Journal = len(ops)
+	return r, nil
+}
+
+func (l *Local) readFile(path string) (*State, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("reading state %s: %w", path, err)
+	}
+	return decodeState(path, data)
+}
+
+// Restored says what Restore did.
+type Restored struct {
+	Serial    uint64   // serial of the restored state
+	Resources int      // resources in it
+	SetAside  []string // the files moved out of the way, kept for inspection
+}
+
+// Restore puts the backup back as the state: the damaged state file and
+// journal are kept under a name ending in .damaged-TIME, never deleted, and
+// the backup is written as the state with a serial past both the backup's
+// and the damaged file's (when its header is readable), so a plan saved
+// from either counts as stale. The caller must hold the lock.
+func (l *Local) Restore(ctx context.Context) (*Restored, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("restoring state %s: %w", l.path, err)
+	}
+	l.io.Lock()
+	defer l.io.Unlock()
+	backup := l.path + BackupSuffix
+	b, err := l.readFile(backup)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("restoring state %s: there is no backup %s", l.path, backup)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("restoring state %s: the backup is not usable either: %w", l.path, err)
+	}
+	serial := b.Serial
+	if h, err := l.readHeader(); err == nil && h.Lineage == b.Lineage && h.Serial > serial {
+		serial = h.Serial
+	}
+	if serial >= MaxSerial {
+		serial = b.Serial // the damaged serial was out of range: ignore it
+	}
+	data, err := encodeState(b, serial+1)
+	if err != nil {
+		return nil, fmt.Errorf("restoring state %s: %w", l.path, err)
+	}
+	stamp := ".damaged-" + l.now().UTC().Format("20060102T150405Z")
+	res := &Restored{Serial: serial + 1, Resources: len(b.Resources)}
+	// The journal goes first: a crash after it leaves the damaged state in
+	// place, and restore can run again.
+	if err := os.Rename(l.journal, l.journal+stamp); err == nil {
+		res.SetAside = append(res.SetAside, l.journal+stamp)
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("restoring state %s: setting the journal aside: %w", l.path, err)
+	}
+	if err := os.Link(l.path, l.path+stamp); err == nil {
+		res.SetAside = append(res.SetAside, l.path+stamp)
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("restoring state %s: keeping the damaged state: %w", l.path, err)
+	}
+	if err := l.replaceFile(l.path, data); err != nil {
+		return nil, fmt.Errorf("restoring state %s: %w", l.path, err)
+	}
+	l.serial, l.serialKnown = serial+1, true
+	l.pending, l.journalErr, l.unborn = nil, nil, ""
+	return res, nil
+}
