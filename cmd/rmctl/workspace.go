@@ -137,5 +137,13 @@ func (a *app) openPlanning(ctx context.Context, patterns []string, lock *state.L
 	if readErr != nil {
 		return nil, nil, readErr
 	}
+	if lock != nil {
+		// Whoever takes the lock is about to change state: keep a copy of
+		// the state that just passed the strict checks, for rmctl state
+		// restore.
+		if err := ws.store.Backup(ctx, st); err != nil {
+			return nil, nil, err
+		}
+	}
 	return ws, st, nil
 }

@@ -201,14 +201,15 @@ func TestBackupAndRestore(t *testing.T) {
 	if fi, err := os.Stat(backup); err != nil || fi.Mode() != 0o600 {
 		t.Fatalf("backup: %v, mode %v; want mode 0600", err, fi.Mode())
 	}
-	before := mustRead(t, l)
-	// After the backup: an apply records, writes, records again, then the
-	// state is damaged.
+	// An apply records and writes (the backup follows the Write), records
+	// again and is killed; then the state file is damaged.
 	mustRecord(t, l, set("d/4", 4))
 	mustWrite(t, l, mustRead(t, l))
 	mustRecord(t, l, set("d/5", 5))
+	want := mustRead(t, l)
 	data := readFile(t, l.Path())
-	writeFile(t, l.Path(), strings.Replace(data, "Session", "Sitzung", 1))
+	damagedData := strings.Replace(data, "Session", "Sitzung", 1)
+	writeFile(t, l.Path(), damagedData)
 	l = state.NewLocal(l.Path(), state.LocalOptions{})
 	if _, err := l.Check(bg); err == nil || !strings.Contains(err.Error(), "checksum does not match") {
 		t.Fatalf("Check: %v, want the damage", err)
@@ -217,23 +218,31 @@ func TestBackupAndRestore(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Restore: %v", err)
 	}
-	if res.Serial != 3 || res.Resources != 3 || len(res.SetAside) != 2 {
-		t.Fatalf("Restore = %+v, want serial 3 (past the damaged 2), 3 resources, 2 files set aside", res)
+	if res.Serial != 3 || res.Resources != 5 || res.Replayed != 1 || res.JournalErr != nil || len(res.SetAside) != 2 {
+		t.Fatalf("Restore = %+v, want serial 3 (past the damaged 2), 5 resources, 1 replayed, 2 files set aside", res)
 	}
 	for _, p := range res.SetAside {
 		if !regexp.MustCompile(`state\.json(\.journal)?\.damaged-\d{8}T\d{6}Z$`).MatchString(p) {
 			t.Errorf("set aside as %s", p)
 		}
 	}
-	if readFile(t, res.SetAside[1]) != strings.Replace(data, "Session", "Sitzung", 1) {
+	if readFile(t, res.SetAside[0]) != damagedData {
 		t.Errorf("the damaged state was not kept as it was")
 	}
-	got := mustRead(t, state.NewLocal(l.Path(), state.LocalOptions{}))
-	sameResources(t, got, before)
+	sameResources(t, mustRead(t, state.NewLocal(l.Path(), state.LocalOptions{})), want)
 	rep, err := l.Check(bg)
-	if err != nil || rep.Serial != 3 || rep.Resources != 3 || rep.Journal != 0 || rep.Backup == nil || rep.Backup.Serial != 1 {
+	if err != nil || rep.Serial != 3 || rep.Resources != 5 || rep.Journal != 0 || rep.Backup == nil || rep.Backup.Serial != 3 {
 		t.Fatalf("Check after Restore: %+v, %v", rep, err)
 	}
+
+	// A damaged journal is set aside, not replayed, and said so.
+	mustRecord(t, l, set("d/6", 6))
+	appendFile(t, journalPath(l, t), `{"serial":99,"address":"d/7"}`+"\n")
+	res, err = l.Restore(bg)
+	if err != nil || res.Replayed != 0 || res.JournalErr == nil || !strings.Contains(res.JournalErr.Error(), "serial 99") {
+		t.Fatalf("Restore with a damaged journal: %+v, %v", res, err)
+	}
+	sameResources(t, mustRead(t, state.NewLocal(l.Path(), state.LocalOptions{})), want)
 
 	// A damaged backup is not restored.
 	writeFile(t, backup, strings.Replace(readFile(t, backup), "Session", "Sitzung", 1))

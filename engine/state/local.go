@@ -194,9 +194,9 @@ func (l *Local) withHint(err error) error {
 	}
 	backup := l.path + BackupSuffix
 	if _, serr := os.Stat(backup); serr == nil {
-		d.Hint = "To recover, run rmctl state restore: it puts back " + backup + ", the state as it was when\n" +
-			"the last apply (or state rm) began, and keeps the damaged files. What ran after that is planned\n" +
-			"again: review rmctl plan before applying. If you edited the file by hand, undo the edit instead\n" +
+		d.Hint = "To recover, run rmctl state restore: it puts back " + backup + ",\n" +
+			"the last state that passed these checks, replays the journal on top and keeps the damaged files.\n" +
+			"Review rmctl plan before the next apply. If you edited the file by hand, undo the edit instead\n" +
 			"(rmctl state rm edits state safely). rmctl state check shows what is wrong."
 	} else {
 		d.Hint = "To recover: if you edited the file by hand, undo the edit (rmctl state rm edits state safely).\n" +
@@ -569,6 +569,11 @@ func (l *Local) Write(ctx context.Context, s *State) error {
 	// skips them.
 	if err := os.Remove(l.journal); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("removing journal %s (state %s written): %w", l.journal, l.path, err)
+	}
+	// The backup follows the state, so that restoring it after the state
+	// file is damaged (edited, merged, cut short) loses nothing.
+	if err := l.replaceFile(l.path+BackupSuffix, data); err != nil {
+		return fmt.Errorf("writing backup %s (state %s written): %w", l.path+BackupSuffix, l.path, err)
 	}
 	return nil
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"strconv"
 )
 
 // BackupSuffix names the backup next to the state file: PATH.backup.
@@ -13,10 +14,11 @@ const BackupSuffix = ".backup"
 
 // Backup writes s to PATH.backup (mode 0600), replacing the previous
 // backup. Apply and state rm call it with the lock held, after a strict
-// Read and before they change anything, so the backup is always a state
-// that passed the checks: the state as it was when the last change began,
-// with any journal of an interrupted run folded in. It keeps the serial of
-// s; Restore gives it a new one.
+// Read and before they change anything; Write refreshes it with every state
+// it writes. So the backup is always the last state that passed the
+// checks, and Restore, which also replays the journal recorded on top of
+// it, loses nothing when the state file alone is damaged. It keeps the
+// serial of s.
 func (l *Local) Backup(ctx context.Context, s *State) error {
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("backing up state %s: %w", l.path, err)
@@ -83,16 +85,20 @@ func (l *Local) readFile(path string) (*State, error) {
 
 // Restored says what Restore did.
 type Restored struct {
-	Serial    uint64   // serial of the restored state
-	Resources int      // resources in it
-	SetAside  []string // the files moved out of the way, kept for inspection
+	Serial     uint64   // serial of the restored state
+	Resources  int      // resources in it
+	Replayed   int      // journal Ops replayed on top of the backup
+	JournalErr error    // why the journal was not replayed, if it was not
+	SetAside   []string // the files moved out of the way, kept for inspection
 }
 
-// Restore puts the backup back as the state: the damaged state file and
-// journal are kept under a name ending in .damaged-TIME, never deleted, and
-// the backup is written as the state with a serial past both the backup's
-// and the damaged file's (when its header is readable), so a plan saved
-// from either counts as stale. The caller must hold the lock.
+// Restore puts the backup back as the state, with the journal Ops recorded
+// on top of it replayed: the damaged state file and the journal are kept
+// under a name ending in .damaged-TIME, never deleted. The restored state
+// gets a serial past both the backup's and the damaged file's (when its
+// header is readable), so a plan saved from either counts as stale. A
+// journal that is itself damaged is set aside without being replayed
+// (Restored.JournalErr says why). The caller must hold the lock.
 func (l *Local) Restore(ctx context.Context) (*Restored, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("restoring state %s: %w", l.path, err)
@@ -107,6 +113,16 @@ func (l *Local) Restore(ctx context.Context) (*Restored, error) {
 	if err != nil {
 		return nil, fmt.Errorf("restoring state %s: the backup is not usable either: %w", l.path, err)
 	}
+	res := &Restored{}
+	ops, err := l.readJournal(b.Serial)
+	if err != nil {
+		res.JournalErr = err
+		ops = nil
+	}
+	for _, op := range ops {
+		b.Apply(op)
+	}
+	res.Replayed = len(ops)
 	serial := b.Serial
 	if h, err := l.readHeader(); err == nil && h.Lineage == b.Lineage && h.Serial > serial {
 		serial = h.Serial
@@ -119,23 +135,46 @@ func (l *Local) Restore(ctx context.Context) (*Restored, error) {
 		return nil, fmt.Errorf("restoring state %s: %w", l.path, err)
 	}
 	stamp := ".damaged-" + l.now().UTC().Format("20060102T150405Z")
-	res := &Restored{Serial: serial + 1, Resources: len(b.Resources)}
-	// The journal goes first: a crash after it leaves the damaged state in
-	// place, and restore can run again.
-	if err := os.Rename(l.journal, l.journal+stamp); err == nil {
-		res.SetAside = append(res.SetAside, l.journal+stamp)
-	} else if !errors.Is(err, fs.ErrNotExist) {
-		return nil, fmt.Errorf("restoring state %s: setting the journal aside: %w", l.path, err)
-	}
-	if err := os.Link(l.path, l.path+stamp); err == nil {
-		res.SetAside = append(res.SetAside, l.path+stamp)
+	res.Serial, res.Resources = serial+1, len(b.Resources)
+	if kept, err := keepAs(l.path, stamp); err == nil {
+		res.SetAside = append(res.SetAside, kept)
 	} else if !errors.Is(err, fs.ErrNotExist) {
 		return nil, fmt.Errorf("restoring state %s: keeping the damaged state: %w", l.path, err)
 	}
 	if err := l.replaceFile(l.path, data); err != nil {
 		return nil, fmt.Errorf("restoring state %s: %w", l.path, err)
 	}
+	// The journal goes only now: until the restored state is durable, a
+	// crash must leave everything for restore to run again. After it, its
+	// lines carry older serials than the state, which Read skips.
+	kept, err := keepAs(l.journal, stamp)
+	if err == nil {
+		res.SetAside = append(res.SetAside, kept)
+		err = os.Remove(l.journal)
+	}
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("restoring state %s (restored): setting the journal aside: %w", l.path, err)
+	}
+	if err := l.replaceFile(backup, data); err != nil {
+		return nil, fmt.Errorf("restoring state %s (restored): refreshing the backup: %w", l.path, err)
+	}
 	l.serial, l.serialKnown = serial+1, true
 	l.pending, l.journalErr, l.unborn = nil, nil, ""
 	return res, nil
+}
+
+// keepAs links path to a new name made of path and suffix (plus a counter
+// when that exists: two restores in one second) and returns it. Linking,
+// unlike renaming, never replaces a file kept earlier.
+func keepAs(path, suffix string) (string, error) {
+	for n := 1; ; n++ {
+		name := path + suffix
+		if n > 1 {
+			name += "-" + strconv.Itoa(n)
+		}
+		err := os.Link(path, name)
+		if !errors.Is(err, fs.ErrExist) || n == 100 {
+			return name, err
+		}
+	}
 }
