@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/rmctl/rmctl/engine/gitrepo"
 	"github.com/rmctl/rmctl/engine/state"
@@ -55,6 +56,10 @@ func (a *app) openWorkspace(ctx context.Context, patterns []string) (*workspace,
 		settings: settings,
 		store: state.NewLocal(settings.Path(settings.State.Path), state.LocalOptions{
 			Now: a.now, LockTTL: settings.State.LockTTL.Duration,
+			OnTakeOver: func(prev state.LockInfo, why string) {
+				fmt.Fprintf(a.streams.ErrOut, "rmctl: note: took over the state lock of %s (pid %d) for %q since %s, lock ID %s: %s.\n",
+					prev.Who, prev.PID, prev.Operation, prev.Created.Format(time.RFC3339), prev.ID, why)
+			},
 		}),
 	}
 	if patterns == nil {

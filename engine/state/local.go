@@ -29,6 +29,10 @@ type LocalOptions struct {
 	// NewLineage makes the lineage of a state that does not exist yet.
 	// Default a random UUID.
 	NewLineage func() string
+	// OnTakeOver, when set, is told every time Lock takes over another
+	// holder's lock: the former holder and why (its process is gone, or the
+	// lock expired), for a note to the user.
+	OnTakeOver func(prev LockInfo, why string)
 }
 
 // DefaultLockTTL is the lock lifetime used when LocalOptions.LockTTL is zero.
@@ -61,6 +65,7 @@ type Local struct {
 	now                 func() time.Time
 	ttl                 time.Duration
 	newLineage          func() string
+	onTakeOver          func(prev LockInfo, why string)
 
 	// io serializes file work within the process: Read, Write and the
 	// journal flusher. Write holding it means no Op lands in a journal it is
@@ -93,7 +98,7 @@ type batch struct {
 func NewLocal(path string, opts LocalOptions) *Local {
 	l := &Local{
 		path: path, journal: path + ".journal", lock: path + ".lock",
-		now: opts.Now, ttl: opts.LockTTL, newLineage: opts.NewLineage,
+		now: opts.Now, ttl: opts.LockTTL, newLineage: opts.NewLineage, onTakeOver: opts.OnTakeOver,
 	}
 	if l.now == nil {
 		l.now = time.Now

@@ -12,7 +12,17 @@ import (
 )
 
 // Lock takes the lock for info.ID. Created and Expires default to now and
-// now plus the lock TTL.
+// now plus the lock TTL; PID defaults to the calling process, and for it
+// Lock records host, boot id, PID namespace and process start time.
+//
+// A lock is taken over when it expired, or at once when its holder is a
+// process on this machine that no longer exists: same host, boot and PID
+// namespace, and no process with its PID or one that started at another
+// time (the PID was reused). That is the common end of a killed apply
+// (SIGKILL, OOM, a cancelled CI job), and waiting for the TTL or asking
+// for force-unlock would only stall the next run. A lock from another
+// machine, or without the process identity, waits for its TTL. Every
+// takeover is reported through LocalOptions.OnTakeOver.
 //
 // The lock file appears atomically with its content (see createExclusive),
 // and only when there is none. Every step that removes or replaces it
@@ -28,6 +38,14 @@ func (l *Local) Lock(ctx context.Context, info LockInfo) error {
 		return fmt.Errorf("locking state %s: empty lock ID", l.path)
 	}
 	now := l.now()
+	if info.PID == 0 {
+		info.PID = os.Getpid()
+	}
+	if info.PID == os.Getpid() && info.Host == "" {
+		// Best effort: without the identity the lock is only freed by
+		// its TTL, as before.
+		_ = Identify(&info)
+	}
 	if info.Created.IsZero() {
 		info.Created = now
 	}
@@ -61,10 +79,15 @@ func (l *Local) Lock(ctx context.Context, info LockInfo) error {
 		if err != nil {
 			return err
 		}
-		if !held.Expires.Before(now) {
+		if l.staleness(held, now) == "" {
 			return &LockedError{Info: *held}
 		}
 		if taken, err := l.takeOver(held.ID, data); taken || err != nil {
+			if taken {
+				// The former holder may have died between linking its
+				// lock into place and removing the temp file.
+				l.removeTemps()
+			}
 			return err
 		}
 		// The lock changed meanwhile: look again.
@@ -85,7 +108,62 @@ func (l *Local) removeTemps() {
 	}
 }
 
-// takeOver replaces the expired lock with the given ID by one with data,
+// staleness says why the lock held may be taken over, or "" when it may
+// not.
+func (l *Local) staleness(held *LockInfo, now time.Time) string {
+	if why := HolderGone(*held); why != "" {
+		return why
+	}
+	if held.Expires.Before(now) {
+		return "the lock expired at " + held.Expires.Format(time.RFC3339)
+	}
+	return ""
+}
+
+// Identify records in info the identity of the running process info.PID
+// on this machine: host, boot id, PID namespace and start time. It returns
+// an error wrapping errors.ErrUnsupported where process start times cannot
+// be read (outside Linux). Backends call it for the locking process.
+func Identify(info *LockInfo) error {
+	host, boot, ns, err := machine()
+	if err != nil {
+		return fmt.Errorf("identifying process %d: %w", info.PID, err)
+	}
+	start, running, err := processStart(info.PID)
+	if err != nil {
+		return fmt.Errorf("identifying process %d: %w", info.PID, err)
+	}
+	if !running {
+		return fmt.Errorf("identifying process %d: it is not running", info.PID)
+	}
+	info.Host, info.BootID, info.PIDNamespace, info.Start = host, boot, ns, start
+	return nil
+}
+
+// HolderGone says why the lock's holder is known to be gone, or "" when it
+// may be running or cannot be checked from here (another machine, a lock
+// without the identity Identify records).
+func HolderGone(held LockInfo) string {
+	if held.Host == "" || held.BootID == "" || held.PIDNamespace == "" || held.Start == 0 || held.PID <= 0 {
+		return ""
+	}
+	host, boot, ns, err := machine()
+	if err != nil || host != held.Host || boot != held.BootID || ns != held.PIDNamespace {
+		return ""
+	}
+	start, running, err := processStart(held.PID)
+	switch {
+	case err != nil:
+		return ""
+	case !running:
+		return fmt.Sprintf("process %d on %s no longer exists", held.PID, held.Host)
+	case start != held.Start:
+		return fmt.Sprintf("process %d on %s no longer exists (the PID now belongs to another process)", held.PID, held.Host)
+	}
+	return ""
+}
+
+// takeOver replaces the stale lock with the given ID by one with data,
 // unless it changed meanwhile. It reports whether the lock is now ours.
 func (l *Local) takeOver(staleID string, data []byte) (bool, error) {
 	release, err := guard(l.lock + ".guard")
@@ -100,7 +178,11 @@ func (l *Local) takeOver(staleID string, data []byte) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	if held.ID != staleID || !held.Expires.Before(l.now()) {
+	if held.ID != staleID {
+		return false, nil
+	}
+	why := l.staleness(held, l.now())
+	if why == "" {
 		return false, nil
 	}
 	if err := os.Remove(l.lock); err != nil && !errors.Is(err, fs.ErrNotExist) {
@@ -111,6 +193,9 @@ func (l *Local) takeOver(staleID string, data []byte) (bool, error) {
 	err = l.createExclusive(l.lock, data)
 	switch {
 	case err == nil:
+		if l.onTakeOver != nil {
+			l.onTakeOver(*held, why)
+		}
 		return true, nil
 	case errors.Is(err, fs.ErrExist):
 		return false, nil
