@@ -40,9 +40,10 @@ const DefaultLockTTL = 15 * time.Minute
 
 // Local keeps state in files next to each other:
 //
-//	PATH          the state, JSON, one resource per line
+//	PATH          the state, JSON, one resource per line, with a checksum (codec.go)
 //	PATH.journal  Ops recorded since the state was last written, JSON lines
-//	PATH.lock     the lock, JSON LockInfo
+//	PATH.lock     the lock, JSON LockInfo (lock.go)
+//	PATH.backup   the last state that passed the checks (recover.go)
 //
 // Record appends to the journal and fsyncs it, so every finished action
 // survives a crash; Write replaces the state atomically (temp file, fsync,
@@ -53,9 +54,8 @@ const DefaultLockTTL = 15 * time.Minute
 // state it was recorded against ("serial"). Read replays only the lines
 // recorded against the serial it finds, so a journal that survives a crash
 // between Write's rename and its removal of the journal is not applied to
-// the newer state a second time. Even without that tag the replay would be
-// harmless for a state that already holds the Ops: an Op sets or deletes a
-// whole entry, so applying it twice gives the same result as once.
+// the newer state a second time; a line recorded against a newer serial,
+// or none, belongs to another state and makes Read fail.
 //
 // A Local is safe for concurrent use. It guards against other processes
 // only through Lock: Read, Record and Write assume the caller holds the
