@@ -3,7 +3,9 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io/fs"
 	"sort"
 	"text/tabwriter"
 
@@ -199,6 +201,10 @@ what it finds. It exits 1 when the state or journal is damaged.`,
 				fmt.Fprintf(out, "Backup %s: serial %d, %s.\n", path+state.BackupSuffix, rep.Backup.Serial, view.Count(rep.Backup.Resources, "resource"))
 			} else if rep != nil && rep.BackupErr != nil {
 				fmt.Fprintf(out, "Backup %s is not usable: %v\n", path+state.BackupSuffix, rep.BackupErr)
+			}
+			if errors.Is(err, fs.ErrNotExist) {
+				fmt.Fprintf(out, "No state yet at %s.\n", path)
+				return nil
 			}
 			if err != nil {
 				return err
