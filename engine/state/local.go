@@ -577,10 +577,33 @@ func (l *Local) Write(ctx context.Context, s *State) error {
 	}
 	// The backup follows the state, so that restoring it after the state
 	// file is damaged (edited, merged, cut short) loses nothing.
-	if err := l.replaceFile(l.path+BackupSuffix, data); err != nil {
+	if err := l.writeBackup(data); err != nil {
 		return fmt.Errorf("writing backup %s (state %s written): %w", l.path+BackupSuffix, l.path, err)
 	}
 	return nil
+}
+
+// writeBackup replaces the backup with data like replaceFile, but without
+// the fsyncs: it would double the cost of a Write, and a backup lost or
+// torn in a crash costs little, because Restore checks the backup as
+// strictly as Read checks the state and refuses a damaged one.
+func (l *Local) writeBackup(data []byte) error {
+	path := l.path + BackupSuffix
+	f, err := os.CreateTemp(filepath.Dir(path), filepath.Base(path)+".tmp-*") // mode 0600
+	if err != nil {
+		return err
+	}
+	_, err = f.Write(data)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(f.Name(), path)
+	}
+	if err != nil {
+		os.Remove(f.Name())
+	}
+	return err
 }
 
 // replaceFile atomically replaces path with data: temp file in the same

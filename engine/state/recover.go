@@ -1,6 +1,7 @@
 package state
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -23,11 +24,25 @@ func (l *Local) Backup(ctx context.Context, s *State) error {
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("backing up state %s: %w", l.path, err)
 	}
-	data, err := encodeState(s, s.Serial)
-	if err == nil {
-		err = l.replaceFile(l.path+BackupSuffix, data)
+	l.io.Lock()
+	defer l.io.Unlock()
+	if s.Replayed == 0 && s.Version == FormatVersion && s.Serial == l.serial {
+		// s is the state file as Read checked it, and usually the backup
+		// already holds the same bytes (Write refreshed it): comparing is
+		// much cheaper than encoding s again. The file's bytes are not
+		// copied otherwise: they may have changed since Read checked them.
+		cur, err := os.ReadFile(l.path)
+		if err == nil {
+			if old, err := os.ReadFile(l.path + BackupSuffix); err == nil && bytes.Equal(old, cur) {
+				return nil
+			}
+		}
 	}
+	data, err := encodeState(s, s.Serial)
 	if err != nil {
+		return fmt.Errorf("backing up state %s: %w", l.path, err)
+	}
+	if err := l.writeBackup(data); err != nil {
 		return fmt.Errorf("backing up state %s: %w", l.path, err)
 	}
 	return nil
@@ -155,7 +170,7 @@ func (l *Local) Restore(ctx context.Context) (*Restored, error) {
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return nil, fmt.Errorf("restoring state %s (restored): setting the journal aside: %w", l.path, err)
 	}
-	if err := l.replaceFile(backup, data); err != nil {
+	if err := l.writeBackup(data); err != nil {
 		return nil, fmt.Errorf("restoring state %s (restored): refreshing the backup: %w", l.path, err)
 	}
 	l.serial, l.serialKnown = serial+1, true
