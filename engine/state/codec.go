@@ -290,7 +290,11 @@ func decodeLegacyLayout(path string, data []byte, layoutErr error) (*State, erro
 		if json.Unmarshal(data, &v) == nil && v.Version > FormatVersion {
 			return nil, newerVersionError(path, v.Version)
 		}
-		return nil, damaged(path, 0, "%v", err)
+		line := 0
+		if se := (*json.SyntaxError)(nil); errors.As(err, &se) {
+			line = bytes.Count(data[:min(int(se.Offset), len(data))], []byte("\n")) + 1
+		}
+		return nil, damaged(path, line, "%v", err)
 	}
 	if dec.More() {
 		return nil, damaged(path, 0, "text after the end of the state")
