@@ -2,8 +2,12 @@ package ical
 
 import (
 	"bytes"
+	"fmt"
 	"testing"
 	"unicode/utf8"
+
+	goical "github.com/emersion/go-ical"
+	"github.com/google/go-cmp/cmp"
 
 	"github.com/rmctl/rmctl/engine/resource"
 )
@@ -75,4 +79,38 @@ func FuzzEquivalent(f *testing.F) {
 		}
 		_, _, _ = Equivalent(obj, data)
 	})
+}
+
+// FuzzDecode holds decode to go-ical's Decoder: for any input both fail, or
+// both return the same calendar. Where go-ical panics, decode must fail.
+func FuzzDecode(f *testing.F) {
+	obj, err := Object(session(), 1, stamp, "")
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(obj)
+	f.Add([]byte("BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nATTENDEE;CN=\"a\"b:x\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"))
+	f.Add([]byte("BEGIN:VCALENDAR\nX;A=1,\"2\";B=:v\n \tcont\nEND:vcalendar\n"))
+	f.Add([]byte("begin:VCALENDAR\r\nX;A:b\r\nEND:VCALENDAR\r\n "))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		want, wantErr := goicalDecode(data)
+		got, err := decode(data)
+		if (err != nil) != (wantErr != nil) {
+			t.Fatalf("decode error %v, go-ical error %v", err, wantErr)
+		}
+		if err == nil {
+			if d := cmp.Diff(want, got); d != "" {
+				t.Fatalf("decode differs from go-ical (-go-ical +decode):\n%s", d)
+			}
+		}
+	})
+}
+
+func goicalDecode(data []byte) (cal *goical.Calendar, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			cal, err = nil, fmt.Errorf("panic: %v", r)
+		}
+	}()
+	return goical.NewDecoder(bytes.NewReader(data)).Decode()
 }
