@@ -2,12 +2,13 @@ package schema
 
 import (
 	"fmt"
-	"net/mail"
 	"regexp"
 	"sort"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/rmctl/rmctl/internal/address"
 )
 
 // The checks in this file need more than one value at a time, so they run
@@ -53,6 +54,7 @@ func (l *Loader) check(p *Program) Diagnostics {
 	c.checkProgramDates()
 	c.checkTutorials()
 	c.checkMoved()
+	c.checkValues()
 	// Calendar checks build on valid references and zones; on a program
 	// with broken references they would only repeat those errors.
 	if !c.diags.HasErrors() {
@@ -75,7 +77,10 @@ func (c *checker) checkIDs() {
 		for _, id := range kind.ids {
 			if !idRe.MatchString(id) {
 				c.errorf(append(kind.field[:len(kind.field):len(kind.field)], id),
-					"%q is not a valid id: use lower-case letters, digits, '.', '_' and '-', starting with a letter or digit", id)
+					"%s is not a valid id: use lower-case letters, digits, '.', '_' and '-', starting with a letter or digit", shortID(id))
+			} else if n := len(id); n > maxID {
+				c.errorf(append(kind.field[:len(kind.field):len(kind.field)], id),
+					"the id %s has %d characters; at most %d are allowed (ids name files and calendar entries)", shortID(id), n, maxID)
 			}
 		}
 	}
@@ -91,7 +96,7 @@ func (c *checker) checkZones(load func(string) (*time.Location, error)) {
 			return
 		}
 		loc, err := load(name)
-		if err != nil || name == "Local" {
+		if err != nil || !zoneName(name) {
 			loc = nil
 			c.errorf(at, "unknown time zone %q: use an IANA name such as Europe/Berlin or America/New_York", name)
 		}
@@ -116,8 +121,8 @@ func (c *checker) checkPeople() {
 	byEmail := make(map[string]string, len(p.People))
 	for _, id := range p.PersonIDs {
 		person := p.People[id]
-		if _, err := mail.ParseAddress(person.Email); err != nil {
-			c.errorf(at("people", id, "email"), "%q is not a valid e-mail address", person.Email)
+		if err := address.Email(person.Email); err != nil {
+			c.errorf(at("people", id, "email"), "%q %v", person.Email, err)
 		}
 		key := strings.ToLower(person.Email)
 		if other, dup := byEmail[key]; dup {

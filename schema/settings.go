@@ -12,6 +12,8 @@ import (
 	"cuelang.org/go/cue"
 	cueerrors "cuelang.org/go/cue/errors"
 	"cuelang.org/go/cue/parser"
+
+	"github.com/rmctl/rmctl/internal/address"
 )
 
 //go:embed settings.cue
@@ -121,6 +123,14 @@ func (l *Loader) LoadSettings(ctx context.Context, file, cwd string) (*Settings,
 	}
 	if err := v.Decode(s); err != nil {
 		return nil, nil, fmt.Errorf("decoding settings: %w", err)
+	}
+	if s.Target.From != "" {
+		// The sender is checked as every other address is, so the e-mail
+		// target never fails on an address validate accepted.
+		if err := address.Email(s.Target.From); err != nil {
+			return nil, Diagnostics{{Severity: Error, Pos: lookupPos(user, []string{"target", "from"}), Path: "target.from",
+				Message: fmt.Sprintf("%q %v", s.Target.From, err)}}, nil
+		}
 	}
 	if s.State.LockTTL.Duration == 0 {
 		s.State.LockTTL.Duration = 15 * time.Minute
