@@ -193,16 +193,15 @@ func (c *checker) checkPairs() {
 		if len(pairs) <= max {
 			continue
 		}
-		for _, id := range pairs[max:] {
-			c.errorf(at("pairs", id, "mentor"), "%s already mentors %d active pairs (%s); policy.maxMenteesPerMentor allows %d",
-				mentor, len(pairs), strings.Join(pairs, ", "), max)
-		}
+		// One error per mentor, at the first pair over the limit, naming a
+		// few pairs: listing all of them in an error per pair made 2,000
+		// pairs print 34 MB.
+		c.errorf(at("pairs", pairs[max], "mentor"), "%s mentors %s active pairs (%s); policy.maxMenteesPerMentor allows %d",
+			mentor, groupDigits(len(pairs)), listSome(pairs, 3), max)
 	}
 	for _, mentee := range sortedKeys(mentorsOf) {
 		if pairs := mentorsOf[mentee]; len(pairs) > 1 {
-			for _, id := range pairs[1:] {
-				c.warnf(at("pairs", id, "mentee"), "%s is the mentee of more than one active pair (%s)", mentee, strings.Join(pairs, ", "))
-			}
+			c.warnf(at("pairs", pairs[1], "mentee"), "%s is the mentee of %s active pairs (%s)", mentee, groupDigits(len(pairs)), listSome(pairs, 3))
 		}
 	}
 }
@@ -444,7 +443,7 @@ func (c *checker) checkSessions() {
 			}
 			msg := firstOff
 			if len(offHours) > 1 {
-				msg += fmt.Sprintf(" (sessions %s all are)", strings.Join(offHours, ", "))
+				msg += fmt.Sprintf(" (sessions %s all are)", listSome(offHours, 12))
 			}
 			c.errorf(where, "%s; set a pair slot or time zone that suits both", msg)
 		}
@@ -517,7 +516,7 @@ func (c *checker) checkOverlaps() {
 		})
 		// Compare each booking with the one ending last so far, not just its
 		// neighbour: a long session can overlap several that follow it.
-		latest := 0
+		latest, perPerson := 0, 0
 		for i := 1; i < len(bs); i++ {
 			blame, other := bs[i], bs[latest]
 			if bs[i].end.After(bs[latest].end) {
@@ -536,7 +535,13 @@ func (c *checker) checkOverlaps() {
 				continue
 			}
 			reported[key] = true
+			if perPerson++; perPerson > maxOverlaps {
+				continue
+			}
 			c.errorf(blame.at(), "%s overlaps %s for %s on %s", blame.what(), other.what(), who, DateOf(blame.start.In(p.PersonZone(who))))
+		}
+		if more := perPerson - maxOverlaps; more > 0 {
+			c.errorf(at("people", who), "%s has %s more overlapping appointments than the %d listed", who, groupDigits(more), maxOverlaps)
 		}
 	}
 }

@@ -18,6 +18,10 @@ import (
 // bound a map key.
 const maxID = 64
 
+// maxOverlaps is the most overlaps reported one by one per person; the
+// rest are counted, so one overbooked person cannot flood the output.
+const maxOverlaps = 10
+
 // maxTopics is the most topics one session of the plan lists.
 const maxTopics = 20
 
@@ -69,4 +73,14 @@ func (c *checker) checkValues() {
 				"session %d lists %d topics; at most %d fit in an invitation: move details to the agenda", i+1, n, maxTopics)
 		}
 	}
+}
+
+// listSome joins the first n names and counts the others, so that a
+// diagnostic stays short however many things it is about: "a, b, c and
+// 1,997 more".
+func listSome(names []string, n int) string {
+	if len(names) <= n+1 {
+		return strings.Join(names, ", ")
+	}
+	return strings.Join(names[:n], ", ") + " and " + groupDigits(len(names)-n) + " more"
 }
