@@ -60,6 +60,7 @@ func (l *Loader) check(p *Program) Diagnostics {
 	if !c.diags.HasErrors() {
 		c.checkSessions()
 		c.checkOverlaps()
+		c.checkLocalTimes()
 	}
 	return c.diags
 }

@@ -15,6 +15,10 @@ type Session struct {
 	End     time.Time
 	Moved   bool // a per-pair override set its date or time
 	Skipped bool // a per-pair override skips it
+	// The local day and time asked for; Start differs from them when the
+	// time falls in a daylight-saving gap (see checkLocalTimes).
+	Day   Date
+	Clock Clock
 }
 
 // Location returns the time zone named name, falling back to the program's
@@ -110,7 +114,7 @@ func (p *Program) schedule(pairID string) []Session {
 			}
 			s.Skipped = o.Skip
 		}
-		s.Start = day.In(clock, loc)
+		s.Start, s.Day, s.Clock = day.In(clock, loc), day, clock
 		s.End = s.Start.Add(slot.Duration.Duration)
 		out = append(out, s)
 	}
