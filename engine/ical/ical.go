@@ -15,7 +15,10 @@
 // become LF, and other ASCII control characters except TAB are dropped
 // (RFC 5545 forbids them in TEXT). In parameter values (CN) double quotes
 // become single quotes and control characters become spaces, because
-// RFC 5545 parameter values can carry neither.
+// RFC 5545 parameter values can carry neither, and spaces around the name
+// are trimmed. E-mail addresses and URLs are never cleaned: one that the
+// rules of package address refuse is an error (validate refuses it too).
+// FuzzResource holds the encoder to all of this.
 package ical
 
 import (
