@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"cuelang.org/go/cue"
@@ -130,6 +131,12 @@ func (l *Loader) LoadSettings(ctx context.Context, file, cwd string) (*Settings,
 		if err := address.Email(s.Target.From); err != nil {
 			return nil, Diagnostics{{Severity: Error, Pos: lookupPos(user, []string{"target", "from"}), Path: "target.from",
 				Message: fmt.Sprintf("%q %v", s.Target.From, err)}}, nil
+		}
+	}
+	if s.Target.Kind == "caldav" {
+		if err := address.URL(strings.ReplaceAll(s.Target.URL, "{person}", "p")); err != nil {
+			return nil, Diagnostics{{Severity: Error, Pos: lookupPos(user, []string{"target", "url"}), Path: "target.url",
+				Message: fmt.Sprintf("%s %v", shorten(fmt.Sprintf("%q", s.Target.URL)), err)}}, nil
 		}
 	}
 	if s.State.LockTTL.Duration == 0 {

@@ -211,6 +211,30 @@ func TestSettingsFromAddress(t *testing.T) {
 			t.Errorf("from %s: want one error at target.from with line:col, got %v", from, ds)
 		}
 	}
+	for _, url := range []string{`https://cal.example.com/\u202e{person}/`, `https://cal.example.com/a\u00a0b/`} {
+		dir := t.TempDir()
+		file := filepath.Join(dir, SettingsFile)
+		src := `target: {kind: "caldav", url: "` + url + `"}` + "\n"
+		if err := os.WriteFile(file, []byte(src), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		_, ds, err := l.LoadSettings(context.Background(), file, dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(ds) != 1 || ds[0].Path != "target.url" || ds[0].Pos.Line != 1 {
+			t.Errorf("url %s: want one error at target.url with line:col, got %v", url, ds)
+		}
+	}
+	// The placeholder itself is fine.
+	dir := t.TempDir()
+	file := filepath.Join(dir, SettingsFile)
+	if err := os.WriteFile(file, []byte(`target: {kind: "caldav", url: "https://cal.example.com/dav/{person}/rm/"}`+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, ds, err := l.LoadSettings(context.Background(), file, dir); err != nil || len(ds) != 0 {
+		t.Errorf("a {person} URL: %v %v", ds, err)
+	}
 }
 
 // TestFastDecodeKeepsBounds checks that people read from the syntax (the
