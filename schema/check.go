@@ -20,8 +20,9 @@ var idRe = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]*$`)
 
 // checker collects the diagnostics of one program.
 type checker struct {
-	p     *Program
-	diags Diagnostics
+	p         *Program
+	diags     Diagnostics
+	suggested int // "did you mean" suggestions made
 }
 
 func (c *checker) errorf(path []string, format string, args ...any) {
@@ -142,6 +143,11 @@ func (c *checker) checkPeople() {
 }
 
 func (c *checker) suggestPerson(id string) string {
+	// Each suggestion compares id with every person: past a few, a
+	// program with thousands of broken references would take minutes.
+	if c.suggested++; c.suggested > maxSuggestions {
+		return ""
+	}
 	if best := closest(id, c.p.PersonIDs); best != "" {
 		return fmt.Sprintf(" (did you mean %q?)", best)
 	}

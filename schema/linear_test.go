@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestDiagnosticsStayLinear covers issue 8 item 7: 2,000 pairs of one
@@ -77,5 +78,39 @@ func TestDiagnosticsStayLinear(t *testing.T) {
 			}
 			t.Logf("%d diagnostics, %d bytes", len(ds), total)
 		})
+	}
+}
+
+// TestManyUnknownReferencesStayFast: each "did you mean" compares a
+// reference with every person, so 2,000 broken references among 2,000
+// people with long ids took a minute. Past a few suggestions rmctl stops
+// suggesting.
+func TestManyUnknownReferencesStayFast(t *testing.T) {
+	const n = 2000
+	pad := strings.Repeat("x", 50)
+	var people, pairs strings.Builder
+	for i := range n {
+		fmt.Fprintf(&people, "people: \"%s%d\": {name: \"M\", email: \"m%d@acme.example.com\", department: \"D\"}\n", pad, i, i)
+		fmt.Fprintf(&pairs, "pairs: \"p%d\": {mentor: \"%s%dq\", mentee: \"%s%d\"}\n", i, pad, i, pad, i)
+	}
+	dir := fixture(t, func(name, src string) string {
+		switch name {
+		case "pairs.cue":
+			return "package pilot\n" + pairs.String()
+		case "people.cue":
+			return src + people.String()
+		}
+		return src
+	})
+	start := time.Now()
+	ds := load(t, dir)
+	if d := time.Since(start); d > 20*time.Second {
+		t.Errorf("validate took %v", d)
+	}
+	if ds.Errors() < n {
+		t.Errorf("%d errors, want one per broken reference (%d)", ds.Errors(), n)
+	}
+	if !strings.Contains(ds[0].Message, "did you mean") {
+		t.Errorf("the first broken reference gets no suggestion: %s", ds[0])
 	}
 }

@@ -225,7 +225,12 @@ func unknownFieldMessage(name string, allowed []string) string {
 // enough to be a likely typo.
 func closest(s string, candidates []string) string {
 	best, bestDist := "", len(s)/2+2
+	n := utf8.RuneCountInString(s)
 	for _, c := range candidates {
+		// The difference in length is a lower bound of the distance.
+		if diff := n - utf8.RuneCountInString(c); diff >= bestDist || -diff >= bestDist {
+			continue
+		}
 		if d := levenshtein(strings.ToLower(s), strings.ToLower(c)); d < bestDist {
 			best, bestDist = c, d
 		}

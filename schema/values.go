@@ -24,6 +24,10 @@ const maxID = 64
 // rest are counted, so one overbooked person cannot flood the output.
 const maxOverlaps = 10
 
+// maxSuggestions is how many unknown person references get a "did you
+// mean" suggestion; each costs a comparison with every person.
+const maxSuggestions = 50
+
 // maxTopics is the most topics one session of the plan lists.
 const maxTopics = 20
 
