@@ -124,7 +124,7 @@ func (c *checker) checkPeople() {
 	for _, id := range p.PersonIDs {
 		person := p.People[id]
 		if err := address.Email(person.Email); err != nil {
-			c.errorf(at("people", id, "email"), "%q %v", person.Email, err)
+			c.errorf(at("people", id, "email"), "%s %v", shorten(fmt.Sprintf("%q", person.Email)), err)
 		}
 		key := strings.ToLower(person.Email)
 		if other, dup := byEmail[key]; dup {

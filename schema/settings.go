@@ -130,7 +130,7 @@ func (l *Loader) LoadSettings(ctx context.Context, file, cwd string) (*Settings,
 		// target never fails on an address validate accepted.
 		if err := address.Email(s.Target.From); err != nil {
 			return nil, Diagnostics{{Severity: Error, Pos: lookupPos(user, []string{"target", "from"}), Path: "target.from",
-				Message: fmt.Sprintf("%q %v", s.Target.From, err)}}, nil
+				Message: fmt.Sprintf("%s %v", shorten(fmt.Sprintf("%q", s.Target.From)), err)}}, nil
 		}
 	}
 	if s.Target.Kind == "caldav" {

@@ -52,7 +52,7 @@ func zoneName(name string) bool {
 func (c *checker) checkValues() {
 	p := c.p
 	if err := address.Email(p.Organizer.Email); err != nil {
-		c.errorf(at("program", "organizer", "email"), "%q %v", p.Organizer.Email, err)
+		c.errorf(at("program", "organizer", "email"), "%s %v", shorten(fmt.Sprintf("%q", p.Organizer.Email)), err)
 	}
 	for _, id := range p.TutorialIDs {
 		if u := p.Tutorials[id].URL; address.URL(u) != nil {

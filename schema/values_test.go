@@ -120,6 +120,8 @@ func TestRejectedByValidate(t *testing.T) {
 			FormatPath("people", "klaus.meier", "email"), "U+200B"},
 		{"email RTL override", replaceIn("people.cue", `"klaus.meier@acme.example.com"`, `"klaus\u202emoc.elpmaxe@acme.example.com"`),
 			FormatPath("people", "klaus.meier", "email"), "U+202E"},
+		{"email of 64 KB", replaceIn("people.cue", `"klaus.meier@acme.example.com"`, `"klaus.meier@acme.example.com`+strings.Repeat("m", 64<<10)+`"`),
+			FormatPath("people", "klaus.meier", "email"), "is too long: at most 254 characters"},
 		{"email with a name", replaceIn("people.cue", `"klaus.meier@acme.example.com"`, `"Klaus <klaus.meier@acme.example.com>"`),
 			FormatPath("people", "klaus.meier", "email"), "not a valid e-mail address"},
 		{"organizer two addresses", replaceIn("program.cue", `"mentoring@acme.example.com"`, `"r,evil@x.com"`),
