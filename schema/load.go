@@ -76,16 +76,19 @@ type Result struct {
 // system's file system. A pattern is a directory or dir/... for every
 // directory below dir that holds .cue files. File names in diagnostics are
 // relative to the working directory when they lie below it.
+//
+// Files are read only inside the pattern's root: the enclosing git
+// repository's work tree, or the pattern's directory outside git. A symlink
+// that leads elsewhere, a file that is not regular (a FIFO, a device) or one
+// larger than MaxFileSize is reported, not read.
 func (l *Loader) Load(ctx context.Context, patterns ...string) (*Result, error) {
 	cwd, err := os.Getwd()
 	if err != nil {
 		return nil, fmt.Errorf("finding working directory: %w", err)
 	}
-	// One FS rooted at / lets relative and absolute patterns mix; display
-	// names are mapped back to what the user typed.
-	fsys := os.DirFS("/")
-	abs := make([]string, len(patterns))
-	for i, p := range patterns {
+	roots := map[string]*tree{}
+	reqs := make([]request, 0, len(patterns))
+	for _, p := range patterns {
 		rec := strings.HasSuffix(p, "/...") || p == "..."
 		dir := strings.TrimSuffix(strings.TrimSuffix(p, "..."), "/")
 		if dir == "" {
@@ -94,52 +97,118 @@ func (l *Loader) Load(ctx context.Context, patterns ...string) (*Result, error) 
 		if !filepath.IsAbs(dir) {
 			dir = filepath.Join(cwd, dir)
 		}
-		a := strings.TrimPrefix(filepath.ToSlash(filepath.Clean(dir)), "/")
-		if a == "" {
-			a = "."
+		dir = filepath.Clean(dir)
+		root := rootOf(dir)
+		t, ok := roots[root]
+		if !ok {
+			r, err := os.OpenRoot(root)
+			if err != nil {
+				return nil, fmt.Errorf("opening %s: %w", root, err)
+			}
+			defer r.Close()
+			t = &tree{fsys: rootFS{r}, display: displayBelow(cwd, root)}
+			roots[root] = t
 		}
+		rel, err := filepath.Rel(root, dir)
+		if err != nil {
+			return nil, fmt.Errorf("finding %s in %s: %w", dir, root, err)
+		}
+		a := filepath.ToSlash(rel)
 		if rec {
-			a = strings.TrimSuffix(a, "/") + "/..."
+			a = strings.TrimSuffix(strings.TrimSuffix(a, "."), "/")
+			if a == "" {
+				a = "..."
+			} else {
+				a += "/..."
+			}
 		}
-		abs[i] = a
+		reqs = append(reqs, request{tree: t, pattern: a})
 	}
-	display := func(name string) string {
-		full := "/" + name
-		if rel, err := filepath.Rel(cwd, full); err == nil && !strings.HasPrefix(rel, "..") {
+	return l.load(ctx, reqs)
+}
+
+// rootOf returns the directory files below dir may be read from: the
+// nearest enclosing directory holding .git, else dir itself (its parent when
+// dir is not a directory, so that the pattern is reported, not the root).
+func rootOf(dir string) string {
+	for d := dir; ; {
+		if _, err := os.Lstat(filepath.Join(d, ".git")); err == nil {
+			return d
+		}
+		parent := filepath.Dir(d)
+		if parent == d {
+			break
+		}
+		d = parent
+	}
+	if info, err := os.Stat(dir); err == nil && info.IsDir() {
+		return dir
+	}
+	return filepath.Dir(dir)
+}
+
+// displayBelow maps slash paths inside root to what the user reads: paths
+// relative to cwd when below it, absolute otherwise.
+func displayBelow(cwd, root string) func(string) string {
+	return func(name string) string {
+		full := filepath.Join(root, filepath.FromSlash(name))
+		if rel, err := filepath.Rel(cwd, full); err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
 			return rel
 		}
 		return full
 	}
-	return l.load(ctx, fsys, abs, display)
 }
 
 // LoadFS loads programs from fsys, for example a git revision. Patterns and
-// file names in diagnostics are slash-separated paths within fsys.
+// file names in diagnostics are slash-separated paths within fsys. Only
+// regular files of at most MaxFileSize are read; keeping symlinks inside a
+// root is fsys's part.
 func (l *Loader) LoadFS(ctx context.Context, fsys fs.FS, patterns ...string) (*Result, error) {
-	return l.load(ctx, fsys, patterns, func(s string) string { return s })
+	t := &tree{fsys: fsys, display: func(s string) string { return s }}
+	reqs := make([]request, len(patterns))
+	for i, p := range patterns {
+		reqs[i] = request{tree: t, pattern: p}
+	}
+	return l.load(ctx, reqs)
 }
 
-func (l *Loader) load(ctx context.Context, fsys fs.FS, patterns []string, display func(string) string) (*Result, error) {
+// tree is a file system programs are loaded from and how its names are shown.
+type tree struct {
+	fsys    fs.FS
+	display func(string) string
+}
+
+// request is one pattern within a tree.
+type request struct {
+	tree    *tree
+	pattern string
+}
+
+func (l *Loader) load(ctx context.Context, reqs []request) (*Result, error) {
 	res := &Result{}
-	var dirs []string
+	type progDir struct {
+		tree *tree
+		dir  string
+	}
+	var dirs []progDir
 	seen := map[string]bool{}
-	for _, p := range patterns {
-		found, diag := expandPattern(fsys, p, display)
+	for _, r := range reqs {
+		found, diag := expandPattern(r.tree.fsys, r.pattern, r.tree.display)
 		if diag != nil {
 			res.Diagnostics = append(res.Diagnostics, *diag)
 		}
 		for _, d := range found {
-			if !seen[d] {
-				seen[d] = true
-				dirs = append(dirs, d)
+			if key := r.tree.display(d); !seen[key] {
+				seen[key] = true
+				dirs = append(dirs, progDir{r.tree, d})
 			}
 		}
 	}
-	for _, dir := range dirs {
+	for _, d := range dirs {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		prog, diags := l.loadDir(fsys, dir, display)
+		prog, diags := l.loadDir(d.tree.fsys, d.dir, d.tree.display)
 		res.Diagnostics = append(res.Diagnostics, diags...)
 		if prog != nil {
 			res.Programs = append(res.Programs, prog)
@@ -288,9 +357,9 @@ func (l *Loader) loadDir(fsys fs.FS, dir string, display func(string) string) (*
 	var diags Diagnostics
 	var parsed []*ast.File
 	for _, name := range files {
-		src, err := fs.ReadFile(fsys, name)
+		src, err := readSource(fsys, name)
 		if err != nil {
-			diags = append(diags, Diagnostic{Severity: Error, Pos: Pos{Filename: display(name)}, Message: fmt.Sprintf("cannot read file: %v", trimPathError(err))})
+			diags = append(diags, Diagnostic{Severity: Error, Pos: Pos{Filename: display(name)}, Message: fmt.Sprintf("cannot read file: %v", err)})
 			continue
 		}
 		f, err := parser.ParseFile(display(name), src)
@@ -349,7 +418,7 @@ func (l *Loader) loadDir(fsys fs.FS, dir string, display func(string) string) (*
 		return nil, append(diags, fromCUE(err, src.user(), l.schema)...)
 	}
 	p := &raw.Program
-	p.Dir = dir
+	p.Dir = display(dir)
 	p.People, p.Pairs, p.Moved = raw.People, raw.Pairs, raw.Moved
 	if p.People == nil {
 		p.People = map[string]Person{}
