@@ -51,6 +51,17 @@ type Loader struct {
 
 	// LoadLocation resolves IANA time zone names; tests inject a fixed database.
 	LoadLocation func(name string) (*time.Location, error)
+
+	// Limits bound each program directory's loading (DefaultLimits).
+	Limits Limits
+
+	// Tags are the build tags set, like `cue -t`: a file whose @if(...)
+	// condition is false for them is not part of its program.
+	Tags []string
+
+	// stopped is set when a load was abandoned mid-evaluation: the CUE
+	// context is still in use by it, so the Loader must not be used again.
+	stopped error
 }
 
 // NewLoader compiles the embedded schema once.
@@ -60,7 +71,7 @@ func NewLoader() (*Loader, error) {
 	if err := v.Err(); err != nil {
 		return nil, fmt.Errorf("compiling embedded schema: %w", err)
 	}
-	return &Loader{ctx: ctx, schema: v, LoadLocation: time.LoadLocation}, nil
+	return &Loader{ctx: ctx, schema: v, LoadLocation: time.LoadLocation, Limits: DefaultLimits}, nil
 }
 
 // Result is what Load found: the programs that decoded and every diagnostic.
@@ -208,7 +219,10 @@ func (l *Loader) load(ctx context.Context, reqs []request) (*Result, error) {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		prog, diags := l.loadDir(d.tree.fsys, d.dir, d.tree.display)
+		prog, diags, err := l.loadDirBounded(ctx, d.tree.fsys, d.dir, d.tree.display)
+		if err != nil {
+			return nil, err
+		}
 		res.Diagnostics = append(res.Diagnostics, diags...)
 		if prog != nil {
 			res.Programs = append(res.Programs, prog)
@@ -222,6 +236,68 @@ func (l *Loader) load(ctx context.Context, reqs []request) (*Result, error) {
 		p.src.release()
 	}
 	return res, nil
+}
+
+// loadDirBounded runs loadDir under Limits and ctx. CUE evaluation cannot
+// be interrupted, so loadDir runs on its own goroutine and is abandoned when
+// a limit is reached or ctx is done; the Loader is unusable afterwards.
+func (l *Loader) loadDirBounded(ctx context.Context, fsys fs.FS, dir string, display func(string) string) (*Program, Diagnostics, error) {
+	if l.stopped != nil {
+		return nil, nil, fmt.Errorf("the loader was stopped by an earlier error: %w", l.stopped)
+	}
+	type result struct {
+		prog     *Program
+		diags    Diagnostics
+		panicked bool
+	}
+	done := make(chan result, 1)
+	go func() {
+		var r result
+		defer func() {
+			// No input may crash rmctl: a panic in CUE becomes an error
+			// about the directory that caused it.
+			if p := recover(); p != nil {
+				r = result{diags: Diagnostics{{Severity: Error, Pos: Pos{Filename: display(dir)},
+					Message: fmt.Sprintf("internal error while evaluating this program (please report it): %v", p)}}, panicked: true}
+			}
+			done <- r
+		}()
+		r.prog, r.diags = l.loadDir(fsys, dir, display)
+	}()
+	limit := l.Limits
+	var timeout <-chan time.Time
+	if limit.Time > 0 {
+		t := time.NewTimer(limit.Time)
+		defer t.Stop()
+		timeout = t.C
+	}
+	var tick <-chan time.Time
+	if limit.Heap > 0 {
+		t := time.NewTicker(heapCheckEvery)
+		defer t.Stop()
+		tick = t.C
+	}
+	for {
+		select {
+		case r := <-done:
+			if r.panicked {
+				// The CUE context may be left inconsistent.
+				l.stopped = fmt.Errorf("%s: evaluation failed", display(dir))
+			}
+			return r.prog, r.diags, nil
+		case <-ctx.Done():
+			l.stopped = ctx.Err()
+			return nil, nil, ctx.Err()
+		case <-timeout:
+			l.stopped = &LimitError{Dir: display(dir), Reason: fmt.Sprintf("the program took longer than %v to evaluate", limit.Time)}
+			return nil, nil, l.stopped
+		case <-tick:
+			if n := heapInUse(); n > limit.Heap {
+				l.stopped = &LimitError{Dir: display(dir), Reason: fmt.Sprintf("evaluating the program used more than %s of memory", formatBytes(limit.Heap))}
+				return nil, nil, l.stopped
+			}
+		}
+	}
 }
 
 // expandPattern turns one pattern into program directories.
@@ -356,6 +432,11 @@ func (l *Loader) loadDir(fsys fs.FS, dir string, display func(string) string) (*
 
 	var diags Diagnostics
 	var parsed []*ast.File
+	tags := map[string]bool{}
+	for _, t := range l.Tags {
+		tags[t] = true
+	}
+	excluded := 0
 	for _, name := range files {
 		src, err := readSource(fsys, name)
 		if err != nil {
@@ -367,7 +448,18 @@ func (l *Loader) loadDir(fsys fs.FS, dir string, display func(string) string) (*
 			diags = append(diags, fromCUE(err, cue.Value{}, l.schema)...)
 			continue
 		}
+		if ok, d := buildTagsAllow(f, tags); d != nil {
+			diags = append(diags, *d)
+			continue
+		} else if !ok {
+			excluded++
+			continue
+		}
+		diags = append(diags, guardFile(f)...)
 		parsed = append(parsed, f)
+	}
+	if excluded == len(files) {
+		return nil, Diagnostics{{Severity: Error, Pos: dirPos, Message: fmt.Sprintf("every .cue file here has an @if(...) condition that the build tags set (%s) do not meet; set tags with -t", tagList(l.Tags))}}
 	}
 	pkg, userFiles, pkgDiags := samePackage(parsed)
 	diags = append(diags, pkgDiags...)
@@ -434,6 +526,13 @@ func (l *Loader) loadDir(fsys fs.FS, dir string, display func(string) string) (*
 
 	diags = append(diags, l.check(p)...)
 	return p, diags
+}
+
+func tagList(tags []string) string {
+	if len(tags) == 0 {
+		return "none"
+	}
+	return strings.Join(tags, ", ")
 }
 
 // decodeModel decodes a validated package. People and pairs come from the

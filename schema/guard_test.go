@@ -1,0 +1,152 @@
+package schema_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/rmctl/rmctl/schema"
+)
+
+// writeProgram writes files into a new directory and returns it.
+func writeProgram(t *testing.T, files map[string]string) string {
+	t.Helper()
+	dir := filepath.Join(t.TempDir(), "prog")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for name, src := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(src), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+func TestGuardRefusesAmplifiers(t *testing.T) {
+	for _, tc := range []struct {
+		name, src, want string
+	}{
+		{"import-list", "package p\n\nimport \"list\"\n\n_r: list.Range(0, 1e8, 1)\nprogram: {}\n", `3:8: error: import "list" is not allowed: a program may import only "strings" and "time"`},
+		{"import-module", "package p\n\nimport \"example.com/x\"\n\nprogram: x.y\n", `3:8: error: import "example.com/x" is not allowed`},
+		{"strings-repeat", "package p\n\nimport s \"strings\"\n\n_r: s.Repeat(\"ab\", 1000000)\nprogram: {}\n", "5:5: error: strings.Repeat is not allowed in a program"},
+		{"string-times", "package p\n\n_a: \"x\" * 1000000\n_b: _a * 1000000\nprogram: {}\n", "3:9: error: multiplication is allowed only between written-out numbers"},
+		{"embed", "@extern(embed)\n\npackage p\n\nprogram: _ @embed(file=\"x.json\")\n", "1:1: error: @extern(embed) is not supported"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := writeProgram(t, map[string]string{"p.cue": tc.src})
+			l, err := schema.NewLoader()
+			if err != nil {
+				t.Fatal(err)
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			res, err := l.Load(ctx, dir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, d := range res.Diagnostics {
+				got = append(got, d.String())
+			}
+			if !strings.Contains(strings.Join(got, "\n"), filepath.Join(dir, "p.cue")+":"+tc.want) {
+				t.Errorf("want a diagnostic %q; got:\n%s", tc.want, strings.Join(got, "\n"))
+			}
+		})
+	}
+}
+
+// TestGuardAllowsNumberArithmetic keeps what programs may write.
+func TestGuardAllowsNumberArithmetic(t *testing.T) {
+	dir := writeProgram(t, map[string]string{"p.cue": "package p\n\nimport \"strings\"\n\n_m: 2 * 60 * -1.5\n_s: strings.ToUpper(\"x\")\nprogram: {}\n"})
+	l, err := schema.NewLoader()
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := l.Load(context.Background(), dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range res.Diagnostics {
+		if strings.Contains(d.Message, "not allowed") {
+			t.Errorf("refused: %s", d)
+		}
+	}
+}
+
+// runawayEnv makes the test binary a child that loads one directory with
+// tight limits: a runaway evaluation cannot be stopped inside a process, so
+// it is tested in one that exits afterwards.
+const runawayEnv = "RMCTL_TEST_RUNAWAY_DIR"
+
+func TestMain(m *testing.M) {
+	if dir := os.Getenv(runawayEnv); dir != "" {
+		l, err := schema.NewLoader()
+		if err != nil {
+			fmt.Println(err)
+			os.Exit(2)
+		}
+		l.Limits = schema.Limits{Time: 3 * time.Second, Heap: 512 << 20}
+		ctx := context.Background()
+		if os.Getenv("RMCTL_TEST_CANCEL") != "" {
+			var cancel context.CancelFunc
+			ctx, cancel = context.WithTimeout(ctx, 200*time.Millisecond)
+			defer cancel()
+		}
+		_, err = l.Load(ctx, dir)
+		var le *schema.LimitError
+		fmt.Printf("limit=%v err=%v\n", errors.As(err, &le), err)
+		os.Exit(3)
+	}
+	os.Exit(m.Run())
+}
+
+func TestLimitsStopRunawayEvaluation(t *testing.T) {
+	var doubling strings.Builder
+	doubling.WriteString("package p\n\nprogram: {}\n_s0: \"" + strings.Repeat("a", 64) + "\"\n")
+	for i := 1; i <= 36; i++ {
+		fmt.Fprintf(&doubling, "_s%d: \"\\(_s%d)\\(_s%d)\"\n", i, i-1, i-1)
+	}
+	doubling.WriteString("program: title: _s36\n")
+	digits := "[0, 1, 2, 3, 4, 5, 6, 7, 8, 9]"
+	nested := "package p\n\nprogram: {}\n_l: [for a in " + digits
+	for _, v := range "bcdefghi" {
+		nested += fmt.Sprintf(" for %c in %s", v, digits)
+	}
+	nested += " {a + i}]\nprogram: title: \"\\(len(_l))\"\n"
+
+	for _, tc := range []struct {
+		name, src, env, want string
+	}{
+		{"memory", doubling.String(), "", "limit=true err=" + "%s: loading stopped: evaluating the program used more than 512 MiB of memory"},
+		{"time", nested, "", "limit=true err=%s: loading stopped: the program took longer than 3s to evaluate"},
+		{"cancel", nested, "RMCTL_TEST_CANCEL=1", "limit=false err=context deadline exceeded"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := writeProgram(t, map[string]string{"p.cue": tc.src})
+			ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+			defer cancel()
+			start := time.Now()
+			cmd := exec.CommandContext(ctx, os.Args[0], "-test.run=^$")
+			cmd.Env = append(os.Environ(), runawayEnv+"="+dir, tc.env)
+			out, _ := cmd.CombinedOutput()
+			if ctx.Err() != nil {
+				t.Fatalf("the load did not stop within 60s; output:\n%s", out)
+			}
+			want := tc.want
+			if strings.Contains(want, "%s") {
+				want = fmt.Sprintf(want, dir)
+			}
+			if !strings.Contains(string(out), want) {
+				t.Errorf("want %q; got:\n%s", want, out)
+			}
+			t.Logf("stopped after %v", time.Since(start).Round(time.Millisecond))
+		})
+	}
+}
