@@ -153,3 +153,76 @@ func TestLimitsStopRunawayEvaluation(t *testing.T) {
 		})
 	}
 }
+
+// TestBuildTags: a file behind @if(tag) is loaded only when the tag is set,
+// as with cue -t.
+func TestBuildTags(t *testing.T) {
+	root := repoRoot(t)
+	dir := filepath.Join(root, "examples", "invalid", "if-tag-unknown-field")
+	for _, tc := range []struct {
+		tags      []string
+		want, not string
+	}{
+		{nil, "tagged.cue:6:1: error: reminders: unknown field", "extra.cue"},
+		{[]string{"draft"}, "extra.cue:6:1: error: drafts: unknown field", "tagged.cue"},
+	} {
+		l, err := schema.NewLoader()
+		if err != nil {
+			t.Fatal(err)
+		}
+		l.Tags = tc.tags
+		res, err := l.Load(context.Background(), dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got strings.Builder
+		for _, d := range res.Diagnostics {
+			got.WriteString(d.String() + "\n")
+		}
+		if !strings.Contains(got.String(), tc.want) || strings.Contains(got.String(), tc.not) {
+			t.Errorf("tags %v: want %q and nothing about %s; got:\n%s", tc.tags, tc.want, tc.not, got.String())
+		}
+	}
+}
+
+func TestBuildTagsInvalidCondition(t *testing.T) {
+	dir := writeProgram(t, map[string]string{"p.cue": "@if(a +)\n\npackage p\n\nprogram: {}\n"})
+	l, err := schema.NewLoader()
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := l.Load(context.Background(), dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Diagnostics) != 1 || !strings.Contains(res.Diagnostics[0].String(), "p.cue:1:1: error: @if(a +) is not a valid build condition") {
+		t.Errorf("got %v", res.Diagnostics)
+	}
+}
+
+// TestDiagnosticsHavePositions: errors CUE reports by a schema definition
+// (#Contact.email) or in a hidden field get the user's field and position.
+func TestDiagnosticsHavePositions(t *testing.T) {
+	for _, src := range []string{
+		"package p\n\nprogram: {}\n",
+		"package p\n\n_a: b: _a\nprogram: _a\n",
+	} {
+		dir := writeProgram(t, map[string]string{"p.cue": src})
+		l, err := schema.NewLoader()
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := l.Load(context.Background(), dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !res.Diagnostics.HasErrors() {
+			t.Fatalf("%q: no errors", src)
+		}
+		for _, d := range res.Diagnostics {
+			if d.Pos.Line == 0 || strings.HasPrefix(d.Path, "#") {
+				t.Errorf("%q: diagnostic without a position or field: %s", src, d)
+			}
+		}
+	}
+}

@@ -17,6 +17,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -485,10 +486,10 @@ func (l *Loader) loadDir(fsys fs.FS, dir string, display func(string) string) (*
 	}
 	v, err := l.build(display(dir), userFiles, schemaAST)
 	if err != nil {
-		return nil, fromCUE(err, cue.Value{}, l.schema)
+		return nil, placeDiagnostics(fromCUE(err, cue.Value{}, l.schema), userFiles)
 	}
 	if err := v.Err(); err != nil && !isEvalOnly(err) {
-		return nil, fromCUE(err, src.user(), l.schema)
+		return nil, placeDiagnostics(fromCUE(err, src.user(), l.schema), userFiles)
 	}
 	diags = append(diags, checkTopLevel(v)...)
 	if err := v.Validate(cue.Concrete(true)); err != nil {
@@ -497,7 +498,7 @@ func (l *Loader) loadDir(fsys fs.FS, dir string, display func(string) string) (*
 		// the others are fixed. Descending into the failing parts finds all.
 		var errs []cueerrors.Error
 		collectErrors(v, &errs)
-		return nil, append(diags, fromCUEList(errs, src.user(), l.schema)...)
+		return nil, append(diags, placeDiagnostics(fromCUEList(errs, src.user(), l.schema), userFiles)...)
 	}
 
 	var raw struct {
@@ -507,7 +508,7 @@ func (l *Loader) loadDir(fsys fs.FS, dir string, display func(string) string) (*
 		Moved   []Moved           `json:"moved"`
 	}
 	if err := decodeModel(v, userFiles, &raw.Program, &raw.People, &raw.Pairs, &raw.Moved); err != nil {
-		return nil, append(diags, fromCUE(err, src.user(), l.schema)...)
+		return nil, append(diags, placeDiagnostics(fromCUE(err, src.user(), l.schema), userFiles)...)
 	}
 	p := &raw.Program
 	p.Dir = display(dir)
@@ -745,8 +746,133 @@ func collectErrors(v cue.Value, out *[]cueerrors.Error) {
 		}
 	}
 	if len(*out) == n {
-		*out = append(*out, cueerrors.Errors(err)...)
+		for _, e := range cueerrors.Errors(err) {
+			*out = append(*out, pathInto(e, v))
+		}
 	}
+}
+
+// pathInto gives an error the path of the value it was found in when CUE
+// reports it by the schema definition that failed (#Contact.email for a
+// missing program.organizer.email), which names no field of the user's.
+func pathInto(e cueerrors.Error, v cue.Value) cueerrors.Error {
+	p := e.Path()
+	if len(p) == 0 || !strings.HasPrefix(p[0], "#") {
+		return e
+	}
+	var at []string
+	for _, sel := range v.Path().Selectors() {
+		at = append(at, sel.String())
+	}
+	if len(at) == 0 {
+		return e
+	}
+	// The definition's own name is replaced by where it is used; v is
+	// usually the failing field itself, whose path already ends in the rest.
+	rest := p[1:]
+	if len(at) >= len(rest) && slices.Equal(at[len(at)-len(rest):], rest) {
+		rest = nil
+	}
+	return pathedError{err: e, path: append(at, rest...)}
+}
+
+// pathedError is a CUE error with another path.
+type pathedError struct {
+	err  cueerrors.Error
+	path []string
+}
+
+func (e pathedError) Path() []string                   { return e.path }
+func (e pathedError) Error() string                    { return e.err.Error() }
+func (e pathedError) Position() token.Pos              { return e.err.Position() }
+func (e pathedError) InputPositions() []token.Pos      { return e.err.InputPositions() }
+func (e pathedError) Msg() (format string, args []any) { return e.err.Msg() }
+
+// placeDiagnostics gives diagnostics that CUE reported without a position
+// (a structural cycle in a hidden field, an error on a definition) the
+// nearest one in the user's files: the field the path names, or its nearest
+// declared ancestor, or the start of the first file.
+func placeDiagnostics(diags Diagnostics, files []*ast.File) Diagnostics {
+	for i, d := range diags {
+		if d.Message == "structural cycle" {
+			diags[i].Message = "structural cycle: this value contains itself (a field refers to one of its own parents), so it would be infinitely deep"
+		}
+		if d.Pos.Line > 0 || len(files) == 0 {
+			continue
+		}
+		if p, ok := fieldPos(files, splitPath(d.Path)); ok {
+			diags[i].Pos = p
+		} else {
+			diags[i].Pos = packagePos(files[0], files[0].Filename)
+		}
+	}
+	return diags
+}
+
+// splitPath undoes FormatPath well enough to find fields: ids are split at
+// dots outside quotes and list indices are dropped.
+func splitPath(p string) []string {
+	var segs []string
+	var cur strings.Builder
+	quoted := false
+	for _, r := range p {
+		switch {
+		case r == '"':
+			quoted = !quoted
+		case r == '.' && !quoted:
+			segs = append(segs, cur.String())
+			cur.Reset()
+		default:
+			cur.WriteRune(r)
+		}
+	}
+	segs = append(segs, cur.String())
+	for i, s := range segs {
+		if j := strings.IndexByte(s, '['); j >= 0 && !strings.HasPrefix(s, "[") {
+			segs[i] = s[:j]
+		}
+	}
+	return segs
+}
+
+// anyLabel is a field's name, hidden and definition names included.
+func anyLabel(f *ast.Field) (string, bool) {
+	if id, ok := f.Label.(*ast.Ident); ok {
+		return id.Name, true
+	}
+	return labelName(f)
+}
+
+// fieldPos finds the deepest declared field along segs in the files' syntax.
+func fieldPos(files []*ast.File, segs []string) (Pos, bool) {
+	var best Pos
+	depth := 0
+	for _, f := range files {
+		decls := f.Decls
+		for i, seg := range segs {
+			var next []ast.Decl
+			for _, d := range decls {
+				fd, ok := d.(*ast.Field)
+				if !ok {
+					continue
+				}
+				if n, ok := anyLabel(fd); !ok || n != seg {
+					continue
+				}
+				if i+1 > depth {
+					best, depth = toPos(fd.Pos()), i+1
+				}
+				if st, ok := fd.Value.(*ast.StructLit); ok {
+					next = append(next, st.Elts...)
+				}
+			}
+			if next == nil {
+				break
+			}
+			decls = next
+		}
+	}
+	return best, depth > 0 && best.Line > 0
 }
 
 // fromCUE turns CUE errors into diagnostics, preferring positions in the
