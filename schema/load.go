@@ -316,7 +316,7 @@ func expandPattern(fsys fs.FS, pattern string, display func(string) string) ([]s
 	case errors.Is(err, fs.ErrNotExist):
 		return nil, fail("no such directory")
 	case err != nil:
-		return nil, fail(fmt.Sprintf("cannot read: %v", trimPathError(err)))
+		return nil, fail(fmt.Sprintf("cannot read: %v", explainStatError(fsys, root, err)))
 	case !info.IsDir():
 		return nil, fail("not a directory: give the program's directory, not a file")
 	}
