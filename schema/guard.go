@@ -29,8 +29,13 @@ var AllowedImports = []string{"strings", "time"}
 
 // refusedCalls are functions of allowed packages that build values of any
 // size from small arguments.
+// Each sizes its result up front and allocates it at once, so one call
+// can ask for terabytes before any watchdog sees memory grow: Join of a
+// list that repeats one long string, Replace of "" by a long string.
 var refusedCalls = map[string]string{
-	"strings.Repeat": "it builds strings of any size from a few characters",
+	"strings.Repeat":  "it builds strings of any size from a few characters",
+	"strings.Join":    "joining a list that repeats one long string builds a string of any size; write the text out or use interpolation",
+	"strings.Replace": "replacing a short string by a long one builds a string of any size; write the text out or use interpolation",
 }
 
 // guardFile reports the constructs rmctl refuses in a program file.

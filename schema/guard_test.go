@@ -36,6 +36,8 @@ func TestGuardRefusesAmplifiers(t *testing.T) {
 		{"import-list", "package p\n\nimport \"list\"\n\n_r: list.Range(0, 1e8, 1)\nprogram: {}\n", `3:8: error: import "list" is not allowed: a program may import only "strings" and "time"`},
 		{"import-module", "package p\n\nimport \"example.com/x\"\n\nprogram: x.y\n", `3:8: error: import "example.com/x" is not allowed`},
 		{"strings-repeat", "package p\n\nimport s \"strings\"\n\n_r: s.Repeat(\"ab\", 1000000)\nprogram: {}\n", "5:5: error: strings.Repeat is not allowed in a program"},
+		{"strings-join", "package p\n\nimport \"strings\"\n\n_x: \"long\"\n_r: strings.Join([_x, _x, _x], \"\")\nprogram: {}\n", "6:5: error: strings.Join is not allowed in a program"},
+		{"strings-replace", "package p\n\nimport \"strings\"\n\n_r: strings.Replace(\"abc\", \"\", \"long\", -1)\nprogram: {}\n", "5:5: error: strings.Replace is not allowed in a program"},
 		{"string-times", "package p\n\n_a: \"x\" * 1000000\n_b: _a * 1000000\nprogram: {}\n", "3:9: error: multiplication is allowed only between written-out numbers"},
 		{"embed", "@extern(embed)\n\npackage p\n\nprogram: _ @embed(file=\"x.json\")\n", "1:1: error: @extern(embed) is not supported"},
 	} {
