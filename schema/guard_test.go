@@ -228,3 +228,25 @@ func TestDiagnosticsHavePositions(t *testing.T) {
 		}
 	}
 }
+
+// TestPanicBecomesDiagnostic: no input may crash rmctl; a panic while
+// loading (here injected through the time zone database) is reported
+// against the directory, and the loader refuses further use.
+func TestPanicBecomesDiagnostic(t *testing.T) {
+	dir := filepath.Join(repoRoot(t), "examples", "digital-leadership")
+	l, err := schema.NewLoader()
+	if err != nil {
+		t.Fatal(err)
+	}
+	l.LoadLocation = func(string) (*time.Location, error) { panic("boom") }
+	res, err := l.Load(context.Background(), dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Diagnostics) != 1 || !strings.Contains(res.Diagnostics[0].Message, "internal error while evaluating this program (please report it): boom") {
+		t.Errorf("got %v", res.Diagnostics)
+	}
+	if _, err := l.Load(context.Background(), dir); err == nil || !strings.Contains(err.Error(), "stopped by an earlier error") {
+		t.Errorf("second Load: %v, want a refusal", err)
+	}
+}
