@@ -244,3 +244,38 @@ func TestLoadFSRefusesHostileFilesInGit(t *testing.T) {
 		})
 	}
 }
+
+// TestSettingsAndFormatRefuseHostileFiles: rmctl.cue and the files fmt
+// reads get the same checks as program files.
+func TestSettingsAndFormatRefuseHostileFiles(t *testing.T) {
+	dir := t.TempDir()
+	fifo := filepath.Join(dir, "rmctl.cue")
+	if err := syscall.Mkfifo(fifo, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	zero := filepath.Join(dir, "zero.cue")
+	if err := os.Symlink("/dev/zero", zero); err != nil {
+		t.Fatal(err)
+	}
+	l, err := schema.NewLoader()
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if _, _, err := l.LoadSettings(context.Background(), fifo, dir); err == nil || !strings.Contains(err.Error(), "rmctl.cue: it is a named pipe (FIFO)") {
+			t.Errorf("LoadSettings(FIFO) = %v", err)
+		}
+		for _, f := range []string{fifo, zero} {
+			if _, err := schema.Format([]string{f}, false); err == nil || !strings.Contains(err.Error(), "not a regular file") {
+				t.Errorf("Format(%s) = %v", filepath.Base(f), err)
+			}
+		}
+	}()
+	select {
+	case <-done:
+	case <-time.After(20 * time.Second):
+		t.Fatal("reading a FIFO or /dev/zero hangs")
+	}
+}
