@@ -127,8 +127,7 @@ func (l *Loader) Load(ctx context.Context, patterns ...string) (*Result, error) 
 		}
 		a := filepath.ToSlash(rel)
 		if rec {
-			a = strings.TrimSuffix(strings.TrimSuffix(a, "."), "/")
-			if a == "" {
+			if a == "." {
 				a = "..."
 			} else {
 				a += "/..."
@@ -140,8 +139,9 @@ func (l *Loader) Load(ctx context.Context, patterns ...string) (*Result, error) 
 }
 
 // rootOf returns the directory files below dir may be read from: the
-// nearest enclosing directory holding .git, else dir itself (its parent when
-// dir is not a directory, so that the pattern is reported, not the root).
+// nearest enclosing directory holding .git, else dir itself. When dir is not
+// a directory it is the nearest ancestor that is, so that the pattern is
+// reported as missing rather than the root; nothing is read from it.
 func rootOf(dir string) string {
 	for d := dir; ; {
 		if _, err := os.Lstat(filepath.Join(d, ".git")); err == nil {
@@ -153,10 +153,16 @@ func rootOf(dir string) string {
 		}
 		d = parent
 	}
-	if info, err := os.Stat(dir); err == nil && info.IsDir() {
-		return dir
+	for d := dir; ; {
+		if info, err := os.Stat(d); err == nil && info.IsDir() {
+			return d
+		}
+		parent := filepath.Dir(d)
+		if parent == d {
+			return d
+		}
+		d = parent
 	}
-	return filepath.Dir(dir)
 }
 
 // displayBelow maps slash paths inside root to what the user reads: paths
