@@ -94,7 +94,7 @@ func TestMain(m *testing.M) {
 			fmt.Println(err)
 			os.Exit(2)
 		}
-		l.Limits = schema.Limits{Time: 3 * time.Second, Heap: 512 << 20}
+		l.Limits = schema.Limits{Time: 2 * time.Second, Heap: 256 << 20}
 		if os.Getenv("RMCTL_TEST_MEMORY") != "" {
 			l.Limits.Time = time.Minute // only the heap limit may stop it
 		}
@@ -129,8 +129,8 @@ func TestLimitsStopRunawayEvaluation(t *testing.T) {
 	for _, tc := range []struct {
 		name, src, env, want string
 	}{
-		{"memory", doubling.String(), "RMCTL_TEST_MEMORY=1", "limit=true err=" + "%s: loading stopped: evaluating the program used more than 512 MiB of memory"},
-		{"time", nested, "", "limit=true err=%s: loading stopped: the program took longer than 3s to evaluate"},
+		{"memory", doubling.String(), "RMCTL_TEST_MEMORY=1", "limit=true err=" + "%s: loading stopped: evaluating the program used more than 256 MiB of memory"},
+		{"time", nested, "", "limit=true err=%s: loading stopped: the program took longer than 2s to evaluate"},
 		{"cancel", nested, "RMCTL_TEST_CANCEL=1", "limit=false err=context deadline exceeded"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -53,7 +53,7 @@ type Loader struct {
 	// LoadLocation resolves IANA time zone names; tests inject a fixed database.
 	LoadLocation func(name string) (*time.Location, error)
 
-	// Limits bound each program directory's loading (DefaultLimits).
+	// Limits bound each program directory's loading (DefaultLimits by default).
 	Limits Limits
 
 	// Tags are the build tags set, like `cue -t`: a file whose @if(...)
@@ -72,7 +72,7 @@ func NewLoader() (*Loader, error) {
 	if err := v.Err(); err != nil {
 		return nil, fmt.Errorf("compiling embedded schema: %w", err)
 	}
-	return &Loader{ctx: ctx, schema: v, LoadLocation: time.LoadLocation, Limits: DefaultLimits}, nil
+	return &Loader{ctx: ctx, schema: v, LoadLocation: time.LoadLocation, Limits: DefaultLimits()}, nil
 }
 
 // Result is what Load found: the programs that decoded and every diagnostic.
