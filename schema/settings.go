@@ -98,7 +98,7 @@ func (l *Loader) LoadSettings(ctx context.Context, file, cwd string) (*Settings,
 	v, user := sch, cue.Value{}
 	s := &Settings{Dir: cwd}
 	if file != "" {
-		src, err := os.ReadFile(file)
+		src, err := readLocalFile(file)
 		if err != nil {
 			return nil, nil, fmt.Errorf("reading settings: %w", err)
 		}

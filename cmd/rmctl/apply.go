@@ -92,6 +92,7 @@ func runApply(cmd *cobra.Command, opts *applyOptions) error {
 		patterns = opts.Patterns
 	}
 	lock := state.LockInfo{ID: newLockID(), Operation: "apply", Who: who(), PID: pid(), Created: a.now()}
+	a.load = opts.loadFlags
 	ws, st, err := a.openPlanning(ctx, patterns, &lock)
 	if err != nil {
 		return err

@@ -74,6 +74,11 @@ func TestPlanOptions(t *testing.T) {
 			want: planOptions{Patterns: []string{"dir"}, Output: "markdown", planFlags: planFlags{Sort: "time"}},
 		},
 		{
+			name: "build tags",
+			args: []string{"-t", "draft", "--tag", "a,b", "dir"},
+			want: planOptions{Patterns: []string{"dir"}, Output: "text", planFlags: planFlags{loadFlags: loadFlags{Tags: []string{"draft", "a,b"}}}},
+		},
+		{
 			// A glob given once with a comma stays one glob: --target is a
 			// StringArray, not a StringSlice.
 			name: "comma in target",
@@ -372,5 +377,36 @@ func TestRunGlobalFlags(t *testing.T) {
 	}
 	if strings.Contains(errOut.String(), "--help") {
 		t.Errorf("a runtime error should not point to --help: %q", errOut.String())
+	}
+}
+
+// TestTagFlagOnEveryLoadingCommand: validate, plan, apply and diff all take
+// -t/--tag, into the shared loadFlags.
+func TestTagFlagOnEveryLoadingCommand(t *testing.T) {
+	t.Chdir(t.TempDir())
+	want := []string{"draft", "prod"}
+	for _, mk := range []func(a *app, got *[]string) *cobra.Command{
+		func(a *app, got *[]string) *cobra.Command {
+			return newValidateCmd(a, func(o *validateOptions) error { *got = o.Tags; return nil })
+		},
+		func(a *app, got *[]string) *cobra.Command {
+			return newPlanCmd(a, func(o *planOptions) error { *got = o.Tags; return nil })
+		},
+		func(a *app, got *[]string) *cobra.Command {
+			return newApplyCmd(a, func(o *applyOptions) error { *got = o.Tags; return nil })
+		},
+		func(a *app, got *[]string) *cobra.Command {
+			return newDiffCmd(a, func(o *diffOptions) error { *got = o.Tags; return nil })
+		},
+	} {
+		a, _, _ := testApp()
+		var got []string
+		cmd := mk(a, &got)
+		if code, err := execUnderRoot(t, a, cmd, "-t", "draft", "--tag", "prod"); code != 0 {
+			t.Fatalf("%s: exit %d: %v", cmd.Name(), code, err)
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("%s: tags %v, want %v", cmd.Name(), got, want)
+		}
 	}
 }

@@ -21,6 +21,9 @@ type app struct {
 	now     func() time.Time
 
 	configFile string // --config
+	// load holds the loading flags of the running command, for the
+	// workspace it opens.
+	load loadFlags
 }
 
 func run(args []string, s *Streams, getenv func(string) string) int {

@@ -130,7 +130,7 @@ func (a *app) openPlanning(ctx context.Context, patterns []string, lock *state.L
 		st, readErr = ws.store.Read(ctx)
 	}()
 	if patterns != nil {
-		loader, lerr := schema.NewLoader()
+		loader, lerr := a.load.newLoader()
 		if lerr == nil {
 			lerr = ws.loadPrograms(ctx, a, loader, cwd, patterns)
 		}
