@@ -31,6 +31,9 @@ const (
 	// maxBody bounds what is read from one response; a calendar-query of a
 	// calendar with thousands of sessions stays far below it.
 	maxBody = 64 << 20
+	// MaxRedirects is how many redirects one request follows: enough for a
+	// server that moved or adds a trailing slash, not for a loop.
+	MaxRedirects = 5
 )
 
 // Options configures a Client.
@@ -78,6 +81,7 @@ func New(opts Options) (*Client, error) {
 	if c.http == nil {
 		c.http = &http.Client{Timeout: DefaultAttemptTimeout}
 	}
+	c.http = guardRedirects(c.http)
 	switch {
 	case c.maxRetries == 0:
 		c.maxRetries = DefaultMaxRetries
@@ -88,6 +92,49 @@ func New(opts Options) (*Client, error) {
 		c.deadline = DefaultDeadline
 	}
 	return c, nil
+}
+
+// guardRedirects returns a copy of hc that follows at most MaxRedirects
+// redirects, never from https to http, and sends credentials only to the
+// origin (scheme, host and port) of the request the caller made. net/http
+// alone keeps Authorization on a redirect to another port or scheme of the
+// same host name, and follows https → http, sending the password in the
+// clear. A CheckRedirect of the caller's still runs after these checks.
+func guardRedirects(hc *http.Client) *http.Client {
+	guarded := *hc
+	next := hc.CheckRedirect
+	guarded.CheckRedirect = func(req *http.Request, via []*http.Request) error {
+		if len(via) > MaxRedirects {
+			return fmt.Errorf("stopped after %d redirects", MaxRedirects)
+		}
+		for _, v := range via {
+			if v.URL.Scheme == "https" && req.URL.Scheme != "https" {
+				return fmt.Errorf("refusing a redirect from https to %s (%s)", req.URL.Scheme, redact(req.URL))
+			}
+		}
+		if origin(req.URL) != origin(via[0].URL) {
+			req.Header.Del("Authorization")
+		}
+		if next != nil {
+			return next(req, via)
+		}
+		return nil
+	}
+	return &guarded
+}
+
+// origin is a URL's scheme, host and port, the port made explicit.
+func origin(u *url.URL) string {
+	port := u.Port()
+	if port == "" {
+		switch u.Scheme {
+		case "http":
+			port = "80"
+		case "https":
+			port = "443"
+		}
+	}
+	return strings.ToLower(u.Scheme) + "://" + net.JoinHostPort(strings.ToLower(u.Hostname()), port)
 }
 
 // operation bounds ctx by the client's Deadline.
