@@ -15,6 +15,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/rmctl/rmctl/engine/target"
 )
 
 const (
@@ -63,6 +65,8 @@ type Client struct {
 	maxRetries         int
 	deadline           time.Duration
 	sleepFn            func(time.Duration)
+	// secrets redacts the password from server answers quoted in errors.
+	secrets *target.Redactor
 }
 
 // New returns a Client for opts.
@@ -77,7 +81,9 @@ func New(opts Options) (*Client, error) {
 		maxRetries: opts.MaxRetries,
 		deadline:   opts.Deadline,
 		sleepFn:    opts.Sleep,
+		secrets:    &target.Redactor{},
 	}
+	c.secrets.Add(opts.Username, opts.Password)
 	if c.http == nil {
 		c.http = &http.Client{Timeout: DefaultAttemptTimeout}
 	}
@@ -232,7 +238,7 @@ func (c *Client) roundTrip(ctx context.Context, method string, u *url.URL, heade
 			if res != nil {
 				// Cancelled while waiting to retry: say so, and keep the
 				// last answer in the chain.
-				return nil, fmt.Errorf("%w (last answer: %w)", err, newHTTPError(method, u, res))
+				return nil, fmt.Errorf("%w (last answer: %w)", err, c.httpError(method, u, res))
 			}
 			return nil, c.transportError(method, u, attempt+1, err, lastErr)
 		}
@@ -400,7 +406,7 @@ func (d *davDoer) Do(req *http.Request) (*http.Response, error) {
 		return nil, err
 	}
 	if !res.ok() {
-		d.lastErr = newHTTPError(req.Method, req.URL, res)
+		d.lastErr = d.c.httpError(req.Method, req.URL, res)
 	}
 	return &http.Response{
 		Status:        fmt.Sprintf("%d %s", res.status, http.StatusText(res.status)),
