@@ -195,29 +195,39 @@ func TestApplyOptions(t *testing.T) {
 	}{
 		{
 			name: "defaults",
-			want: applyOptions{Patterns: []string{"."}, Parallelism: 8, MaxCancel: 25},
+			want: applyOptions{Patterns: []string{"."}, Parallelism: 8, MaxCancel: 25, Timeout: 30 * time.Minute},
 		},
 		{
 			name: "plan file",
 			args: []string{"plan.json"},
-			want: applyOptions{PlanFile: "plan.json", Parallelism: 8, MaxCancel: 25},
+			want: applyOptions{PlanFile: "plan.json", Parallelism: 8, MaxCancel: 25, Timeout: 30 * time.Minute},
 		},
 		{
 			name: "directory",
 			args: []string{"--auto-approve", "--parallelism", "2", "--max-cancel", "100", "--now", "2027-01-01T00:00:00Z", "prog"},
-			want: applyOptions{Patterns: []string{"prog"}, AutoApprove: true, Parallelism: 2, MaxCancel: 100,
+			want: applyOptions{Patterns: []string{"prog"}, AutoApprove: true, Parallelism: 2, MaxCancel: 100, Timeout: 30 * time.Minute,
 				planFlags: planFlags{Now: "2027-01-01T00:00:00Z"}},
 		},
 		{
 			name: "missing path is a pattern",
 			args: []string{"nowhere.json"},
-			want: applyOptions{Patterns: []string{"nowhere.json"}, Parallelism: 8, MaxCancel: 25},
+			want: applyOptions{Patterns: []string{"nowhere.json"}, Parallelism: 8, MaxCancel: 25, Timeout: 30 * time.Minute},
 		},
 		{
 			name: "selection",
 			args: []string{"--target", "p/**", "--exclude", "p/event", "--prune", "--max-cancel", "0", "prog"},
-			want: applyOptions{Patterns: []string{"prog"}, Parallelism: 8, MaxCancel: 0,
+			want: applyOptions{Patterns: []string{"prog"}, Parallelism: 8, MaxCancel: 0, Timeout: 30 * time.Minute,
 				planFlags: planFlags{Targets: []string{"p/**"}, Excludes: []string{"p/event"}, Prune: true}},
+		},
+		{
+			name: "timeout",
+			args: []string{"--timeout", "2s", "prog"},
+			want: applyOptions{Patterns: []string{"prog"}, Parallelism: 8, MaxCancel: 25, Timeout: 2 * time.Second},
+		},
+		{
+			name: "no timeout",
+			args: []string{"--timeout", "0", "prog"},
+			want: applyOptions{Patterns: []string{"prog"}, Parallelism: 8, MaxCancel: 25},
 		},
 	}
 	for _, tt := range tests {
@@ -245,6 +255,8 @@ func TestApplyOptions(t *testing.T) {
 		{"--max-cancel", "101"},
 		{"--parallelism", "many"},
 		{"--auto-approve=perhaps"},
+		{"--timeout", "-1s"},
+		{"--timeout", "soon"},
 	} {
 		t.Run(strings.Join(args, " "), func(t *testing.T) {
 			a, _, _ := testApp()
