@@ -199,6 +199,11 @@ func decodeResponse(base *url.URL, r msResponse) (*Object, error) {
 		return nil, fmt.Errorf("response with bad href %q", href)
 	}
 	abs := base.ResolveReference(ref)
+	if origin(abs) != origin(base) {
+		// rmctl would later read or delete the object there, with the
+		// credentials of this server.
+		return nil, fmt.Errorf("response names an object on another server (%s)", redact(abs))
+	}
 	if strings.TrimSuffix(abs.Path, "/") == strings.TrimSuffix(base.Path, "/") {
 		// Some servers include the collection itself; it is no object.
 		return nil, nil

@@ -127,3 +127,28 @@ func TestRedirectLoopCapped(t *testing.T) {
 		t.Fatalf("server saw %d requests, want %d (the first and %d redirects)", got, davclient.MaxRedirects+1, davclient.MaxRedirects)
 	}
 }
+
+// A listing that names an object on another server is refused: rmctl would
+// later read or delete it there with this server's credentials.
+func TestListRefusesObjectOnAnotherOrigin(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/xml")
+		w.WriteHeader(http.StatusMultiStatus)
+		_, _ = w.Write([]byte(`<?xml version="1.0"?>
+<multistatus xmlns="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav"><response>
+<href>http://elsewhere.example:8080/cal/a.ics</href>
+<propstat><prop><getetag>"1"</getetag><C:calendar-data>BEGIN:VCALENDAR
+BEGIN:VEVENT
+UID:a
+END:VEVENT
+END:VCALENDAR
+</C:calendar-data></prop><status>HTTP/1.1 200 OK</status></propstat>
+</response></multistatus>`))
+	}))
+	defer srv.Close()
+	c := newRedirectClient(t, nil)
+	_, err := c.List(context.Background(), srv.URL+"/cal/")
+	if err == nil || !strings.Contains(err.Error(), "another server") {
+		t.Fatalf("List with a foreign href: err %v, want a refusal", err)
+	}
+}
