@@ -1,0 +1,565 @@
+// Package postgres is the PostgreSQL state backend: state.Store kept in a
+// database that several CI runners and people share.
+//
+// One row per resource, one row per workspace (its lineage, serial and the
+// count of actions recorded since the last write), one lock-info row per
+// workspace; the tables live in their own schema ("rmctl" by default),
+// created and migrated by rmctl (migrate.go). Record commits each action
+// in its own transaction, so an interrupted apply loses nothing; Write
+// replaces a workspace's resources and raises its serial in one
+// transaction. PostgreSQL's durability takes the place of the file
+// backend's checksum, journal and backup.
+//
+// The lock is a session-level advisory lock held on a connection of its
+// own for as long as the lock is held: when the holder dies (kill -9, a
+// cancelled CI job) its connection closes and the server releases the
+// lock, so no stale lock is left to force-unlock. The lock-info row says
+// who holds it.
+package postgres
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"sync"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/rmctl/rmctl/engine/state"
+)
+
+// DefaultSchema is the schema the tables live in unless Options.Schema
+// names another.
+const DefaultSchema = "rmctl"
+
+// DefaultWorkspace is the workspace of a store unless Options.Workspace
+// names another. Workspaces keep separate states (and locks) in one schema.
+const DefaultWorkspace = "default"
+
+// Options configure a Store. The zero value is ready to use.
+type Options struct {
+	Schema     string           // default DefaultSchema
+	Workspace  string           // default DefaultWorkspace
+	Now        func() time.Time // default time.Now
+	LockTTL    time.Duration    // default state.DefaultLockTTL; Expires of the lock-info row
+	NewLineage func() string    // default uuid.NewString
+	// OnTakeOver is called when Lock replaces the lock-info row of a
+	// holder that is gone.
+	OnTakeOver func(prev state.LockInfo, why string)
+}
+
+// Store keeps state in PostgreSQL. It is safe for concurrent use.
+type Store struct {
+	pool              *pgxpool.Pool
+	connConfig        *pgx.ConnConfig
+	schema, workspace string
+	q                 string // quoted schema, for SQL
+	key               int64  // advisory lock key of the workspace
+	migrateKey        int64  // advisory lock key of migrations
+	now               func() time.Time
+	ttl               time.Duration
+	newLineage        func() string
+	onTakeOver        func(prev state.LockInfo, why string)
+
+	migrateMu sync.Mutex
+	migrated  bool
+
+	// rw keeps Records out of a Read or Write: Write folds the Ops recorded
+	// since the last Read into the state it writes, so no Record may commit
+	// between its reading of pending and its commit.
+	rw        sync.RWMutex
+	pendingMu sync.Mutex
+	pending   []state.Op // Ops recorded since the last Read or Write
+
+	lockMu   sync.Mutex
+	lockConn *pgx.Conn // holds the advisory lock; nil when not locked
+	lockID   string
+	lockPID  uint32 // the lock connection's backend process id
+}
+
+var _ state.Store = (*Store)(nil)
+
+// ErrBadURL is returned by Open for a URL that does not parse. The URL is
+// never part of an error: it may hold a password.
+var ErrBadURL = errors.New("not a PostgreSQL URL (postgres://user:password@host:port/database)")
+
+// Open returns a store for the database at url. It does not connect: the
+// first call that needs the database does, and creates or migrates the
+// schema when it is behind.
+func Open(url string, opts Options) (*Store, error) {
+	cfg, err := pgxpool.ParseConfig(url)
+	if err != nil {
+		return nil, ErrBadURL
+	}
+	s := &Store{
+		connConfig: cfg.ConnConfig.Copy(),
+		schema:     opts.Schema, workspace: opts.Workspace,
+		now: opts.Now, ttl: opts.LockTTL, newLineage: opts.NewLineage, onTakeOver: opts.OnTakeOver,
+	}
+	if s.schema == "" {
+		s.schema = DefaultSchema
+	}
+	if s.workspace == "" {
+		s.workspace = DefaultWorkspace
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	if s.ttl <= 0 {
+		s.ttl = state.DefaultLockTTL
+	}
+	if s.newLineage == nil {
+		s.newLineage = uuid.NewString
+	}
+	s.q = pgx.Identifier{s.schema}.Sanitize()
+	s.key = lockKey("rmctl state lock", s.schema, s.workspace)
+	s.migrateKey = lockKey("rmctl schema migration", s.schema, "")
+	if s.pool, err = pgxpool.NewWithConfig(context.Background(), cfg); err != nil {
+		return nil, fmt.Errorf("opening PostgreSQL state: %w", err)
+	}
+	return s, nil
+}
+
+// lockKey derives an advisory lock key from names, so that workspaces
+// (and schemas) lock independently in one database.
+func lockKey(kind, schema, workspace string) int64 {
+	h := fnv.New64a()
+	for _, s := range []string{kind, schema, workspace} {
+		h.Write([]byte(s))
+		h.Write([]byte{0})
+	}
+	return int64(h.Sum64())
+}
+
+// Close releases the lock (when held) and the connections.
+func (s *Store) Close() {
+	s.lockMu.Lock()
+	if s.lockConn != nil {
+		s.lockConn.Close(context.Background())
+		s.lockConn = nil
+	}
+	s.lockMu.Unlock()
+	s.pool.Close()
+}
+
+// String names the store for messages: schema and workspace, never the URL.
+func (s *Store) String() string {
+	return fmt.Sprintf("PostgreSQL state (schema %s, workspace %s)", s.schema, s.workspace)
+}
+
+func (s *Store) fail(what string, err error) error {
+	return fmt.Errorf("%s %s: %w", what, s, err)
+}
+
+// Migrate brings the schema to the latest version and says what it did.
+func (s *Store) Migrate(ctx context.Context) (*Migrated, error) {
+	s.migrateMu.Lock()
+	defer s.migrateMu.Unlock()
+	c, err := s.pool.Acquire(ctx)
+	if err != nil {
+		return nil, s.fail("connecting to", err)
+	}
+	defer c.Release()
+	m, err := migrate(ctx, c.Conn(), s.schema, s.migrateKey)
+	if err != nil {
+		return nil, err
+	}
+	s.migrated = true
+	return m, nil
+}
+
+// ready migrates the schema once per Store.
+func (s *Store) ready(ctx context.Context) error {
+	s.migrateMu.Lock()
+	done := s.migrated
+	s.migrateMu.Unlock()
+	if done {
+		return nil
+	}
+	_, err := s.Migrate(ctx)
+	return err
+}
+
+// ensureWorkspace creates the workspace row with a fresh lineage unless it
+// exists. Like the file backend creating its state file on the first Read,
+// this keeps the lineage stable across processes (plan --out, then apply).
+func (s *Store) ensureWorkspace(ctx context.Context) error {
+	_, err := s.pool.Exec(ctx, "INSERT INTO "+s.q+".workspaces (name, lineage, version) VALUES ($1, $2, $3) ON CONFLICT (name) DO NOTHING",
+		s.workspace, s.newLineage(), state.FormatVersion)
+	return err
+}
+
+// Read returns the workspace's state, every recorded action included.
+// Replayed is the number of actions recorded since the last Write.
+func (s *Store) Read(ctx context.Context) (*state.State, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, s.fail("reading", err)
+	}
+	if err := s.ready(ctx); err != nil {
+		return nil, err
+	}
+	s.rw.Lock()
+	defer s.rw.Unlock()
+	if err := s.ensureWorkspace(ctx); err != nil {
+		return nil, s.fail("reading", err)
+	}
+	st, err := s.read(ctx)
+	if err != nil {
+		return nil, s.fail("reading", err)
+	}
+	s.pendingMu.Lock()
+	s.pending = nil
+	s.pendingMu.Unlock()
+	return st, nil
+}
+
+// read loads the workspace row and its resources in one snapshot.
+func (s *Store) read(ctx context.Context) (*state.State, error) {
+	tx, err := s.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback(context.WithoutCancel(ctx))
+	st := &state.State{Resources: map[string]*state.Entry{}}
+	var serial, recorded int64
+	err = tx.QueryRow(ctx, "SELECT lineage, serial, version, recorded FROM "+s.q+".workspaces WHERE name = $1", s.workspace).
+		Scan(&st.Lineage, &serial, &st.Version, &recorded)
+	if err != nil {
+		return nil, err
+	}
+	if st.Version > state.FormatVersion {
+		return nil, fmt.Errorf("state format %d is newer than this rmctl knows (%d): upgrade rmctl", st.Version, state.FormatVersion)
+	}
+	st.Version = state.FormatVersion
+	st.Serial, st.Replayed = uint64(serial), int(recorded)
+	rows, err := tx.Query(ctx, "SELECT address, uid, hash, sequence, snapshot, refs, commit, extra FROM "+s.q+".resources WHERE workspace = $1", s.workspace)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var r row
+		if err := rows.Scan(&r.address, &r.uid, &r.hash, &r.sequence, &r.snapshot, &r.refs, &r.commit, &r.extra); err != nil {
+			return nil, err
+		}
+		e, err := r.entry()
+		if err != nil {
+			return nil, err
+		}
+		st.Resources[r.address] = e
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return st, tx.Commit(ctx)
+}
+
+// Record makes op durable in its own transaction. When this store holds
+// the lock, the transaction first checks that the lock's connection still
+// holds it (a server restart drops it): an apply that lost its lock must
+// not go on recording while another one may have started.
+func (s *Store) Record(ctx context.Context, op state.Op) error {
+	if err := ctx.Err(); err != nil {
+		return s.fail("recording to", err)
+	}
+	if op.Entry != nil {
+		if err := state.CheckEntry(op.Address, op.Entry); err != nil {
+			return s.fail("recording to", err)
+		}
+	} else if op.Address == "" {
+		return s.fail("recording to", errors.New("empty address"))
+	}
+	if err := s.ready(ctx); err != nil {
+		return err
+	}
+	var r *row
+	if op.Entry != nil {
+		var err error
+		if r, err = newRow(op.Entry); err != nil {
+			return s.fail("recording to", err)
+		}
+	}
+	s.rw.RLock()
+	defer s.rw.RUnlock()
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		if err := s.checkLockHeld(ctx, tx); err != nil {
+			return err
+		}
+		// The workspace row first: Write locks it first too, so the two
+		// never wait for each other in opposite orders.
+		if _, err := tx.Exec(ctx, "INSERT INTO "+s.q+".workspaces (name, lineage, version) VALUES ($1, $2, $3) ON CONFLICT (name) DO NOTHING",
+			s.workspace, s.newLineage(), state.FormatVersion); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, "UPDATE "+s.q+".workspaces SET recorded = recorded + 1, updated_at = now() WHERE name = $1", s.workspace); err != nil {
+			return err
+		}
+		if r == nil {
+			_, err := tx.Exec(ctx, "DELETE FROM "+s.q+".resources WHERE workspace = $1 AND address = $2", s.workspace, op.Address)
+			return err
+		}
+		_, err := tx.Exec(ctx, "INSERT INTO "+s.q+".resources AS r (workspace, address, program, uid, hash, sequence, snapshot, refs, commit, extra) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) "+
+			"ON CONFLICT (workspace, address) DO UPDATE SET program = excluded.program, uid = excluded.uid, hash = excluded.hash, sequence = excluded.sequence, "+
+			"snapshot = excluded.snapshot, refs = excluded.refs, commit = excluded.commit, extra = excluded.extra, updated_at = now()",
+			r.args(s.workspace)...)
+		return err
+	})
+	if err != nil {
+		return s.fail("recording to", err)
+	}
+	s.pendingMu.Lock()
+	s.pending = append(s.pending, op)
+	s.pendingMu.Unlock()
+	return nil
+}
+
+// checkLockHeld fails when this store took the lock and its connection
+// no longer holds the advisory lock.
+func (s *Store) checkLockHeld(ctx context.Context, tx pgx.Tx) error {
+	s.lockMu.Lock()
+	pid, held := s.lockPID, s.lockConn != nil
+	s.lockMu.Unlock()
+	if !held {
+		return nil
+	}
+	var ok bool
+	// A bigint advisory key shows in pg_locks split into its high (classid)
+	// and low (objid) 32 bits, with objsubid 1.
+	err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted
+		AND pid = $1 AND classid = $2 AND objid = $3 AND objsubid = 1)`,
+		int32(pid), uint32(uint64(s.key)>>32), uint32(uint64(s.key))).Scan(&ok)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return errors.New("lost the state lock: its database session ended (server restarted or connection dropped)")
+	}
+	return nil
+}
+
+// Write replaces the workspace's resources with s and raises its serial,
+// in one transaction. Like the file backend, it first applies to s the Ops
+// recorded since the last Read, and refuses a state of another lineage or
+// one read before the last Write.
+func (s *Store) Write(ctx context.Context, st *state.State) error {
+	if st == nil || st.Lineage == "" {
+		return s.fail("writing", errors.New("state has no lineage"))
+	}
+	if st.Version > state.FormatVersion {
+		return s.fail("writing", fmt.Errorf("state format %d is newer than this rmctl knows (%d)", st.Version, state.FormatVersion))
+	}
+	if err := ctx.Err(); err != nil {
+		return s.fail("writing", err)
+	}
+	if err := s.ready(ctx); err != nil {
+		return err
+	}
+	s.rw.Lock()
+	defer s.rw.Unlock()
+	s.pendingMu.Lock()
+	pending := s.pending
+	s.pendingMu.Unlock()
+	next := *st
+	next.Resources = make(map[string]*state.Entry, len(st.Resources)+len(pending))
+	for a, e := range st.Resources {
+		next.Resources[a] = e
+	}
+	for _, op := range pending {
+		next.Apply(op)
+	}
+	rows := make([]*row, 0, len(next.Resources))
+	for _, a := range next.Addresses() {
+		e := next.Resources[a]
+		if err := state.CheckEntry(a, e); err != nil {
+			return s.fail("writing", err)
+		}
+		r, err := newRow(e)
+		if err != nil {
+			return s.fail("writing", err)
+		}
+		rows = append(rows, r)
+	}
+	serial, err := s.replace(ctx, st.Lineage, st.Serial, false, rows)
+	if err != nil {
+		return s.fail("writing", err)
+	}
+	*st = next
+	st.Version, st.Serial, st.Replayed = state.FormatVersion, serial, 0
+	s.pendingMu.Lock()
+	s.pending = nil
+	s.pendingMu.Unlock()
+	return nil
+}
+
+// replace swaps the workspace's resources for rows in one transaction.
+// Without exact, it checks lineage and serial like Write and raises the
+// serial by one; with exact (Import) the workspace takes lineage and
+// serial as given. It returns the new serial.
+func (s *Store) replace(ctx context.Context, lineage string, serial uint64, exact bool, rows []*row) (uint64, error) {
+	var next uint64
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		if err := s.checkLockHeld(ctx, tx); err != nil {
+			return err
+		}
+		var (
+			curLineage     string
+			curSerial, n   int64
+			exists, filled bool
+		)
+		err := tx.QueryRow(ctx, "SELECT lineage, serial, (SELECT count(*) FROM "+s.q+".resources WHERE workspace = $1) FROM "+s.q+".workspaces WHERE name = $1 FOR UPDATE",
+			s.workspace).Scan(&curLineage, &curSerial, &n)
+		switch {
+		case errors.Is(err, pgx.ErrNoRows):
+		case err != nil:
+			return err
+		default:
+			exists, filled = true, curSerial > 0 || n > 0
+		}
+		switch {
+		case exact && exists && filled && curLineage != lineage:
+			return fmt.Errorf("it holds another state (lineage %s, serial %d, %d resources); refusing to replace another history", curLineage, curSerial, n)
+		case exact && exists && curLineage == lineage && uint64(curSerial) > serial:
+			return fmt.Errorf("it holds a newer state of the same lineage (serial %d, this one %d)", curSerial, serial)
+		case exact:
+			next = serial
+		case !exists:
+			next = serial + 1 // nothing to protect; a state from elsewhere keeps counting
+		case curLineage != lineage:
+			return fmt.Errorf("lineage %s differs from the stored %s; refusing to replace another history", lineage, curLineage)
+		case uint64(curSerial) != serial:
+			return fmt.Errorf("stale state (serial %d, stored %d): it changed since it was read", serial, curSerial)
+		default:
+			next = serial + 1
+		}
+		if next > state.MaxSerial {
+			return fmt.Errorf("serial %d is the largest a state may have; no further write is possible (start a new state)", serial)
+		}
+		if _, err := tx.Exec(ctx, "INSERT INTO "+s.q+".workspaces AS w (name, lineage, serial, version, recorded) VALUES ($1, $2, $3, $4, 0) "+
+			"ON CONFLICT (name) DO UPDATE SET lineage = excluded.lineage, serial = excluded.serial, version = excluded.version, recorded = 0, updated_at = now()",
+			s.workspace, lineage, int64(next), state.FormatVersion); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, "DELETE FROM "+s.q+".resources WHERE workspace = $1", s.workspace); err != nil {
+			return err
+		}
+		_, err = tx.CopyFrom(ctx, pgx.Identifier{s.schema, "resources"},
+			[]string{"workspace", "address", "program", "uid", "hash", "sequence", "snapshot", "refs", "commit", "extra"},
+			pgx.CopyFromSlice(len(rows), func(i int) ([]any, error) { return rows[i].args(s.workspace), nil }))
+		return err
+	})
+	return next, err
+}
+
+// Import replaces the workspace's state with st keeping its lineage and
+// serial, for `rmctl state push` and `state pull`. It refuses to replace a
+// workspace holding another lineage's state (unless that state is empty)
+// or a newer state of the same lineage.
+func (s *Store) Import(ctx context.Context, st *state.State) error {
+	if st == nil || st.Lineage == "" {
+		return s.fail("importing into", errors.New("state has no lineage"))
+	}
+	if err := s.ready(ctx); err != nil {
+		return err
+	}
+	rows := make([]*row, 0, len(st.Resources))
+	for _, a := range st.Addresses() {
+		if err := state.CheckEntry(a, st.Resources[a]); err != nil {
+			return s.fail("importing into", err)
+		}
+		r, err := newRow(st.Resources[a])
+		if err != nil {
+			return s.fail("importing into", err)
+		}
+		rows = append(rows, r)
+	}
+	s.rw.Lock()
+	defer s.rw.Unlock()
+	if _, err := s.replace(ctx, st.Lineage, st.Serial, true, rows); err != nil {
+		return s.fail("importing into", err)
+	}
+	s.pendingMu.Lock()
+	s.pending = nil
+	s.pendingMu.Unlock()
+	return nil
+}
+
+// row is a resource as stored.
+type row struct {
+	address, program, uid, hash string
+	sequence                    int
+	snapshot, refs, extra       []byte
+	commit                      *string
+}
+
+// The Entry fields that have columns of their own; every other field goes
+// into extra.
+var columnFields = []string{"address", "uid", "hash", "sequence", "snapshot", "refs", "commit"}
+
+func newRow(e *state.Entry) (*row, error) {
+	data, err := json.Marshal(e)
+	if err != nil {
+		return nil, fmt.Errorf("resource %s: %w", e.Address, err)
+	}
+	var fields map[string]json.RawMessage
+	if err := json.Unmarshal(data, &fields); err != nil {
+		return nil, fmt.Errorf("resource %s: %w", e.Address, err)
+	}
+	r := &row{address: e.Address, program: e.Snapshot.Program, uid: e.UID, hash: e.Hash, sequence: e.Sequence,
+		snapshot: fields["snapshot"], refs: fields["refs"]}
+	if e.Commit != "" {
+		r.commit = &e.Commit
+	}
+	for _, k := range columnFields {
+		delete(fields, k)
+	}
+	if r.extra, err = json.Marshal(fields); err != nil {
+		return nil, fmt.Errorf("resource %s: %w", e.Address, err)
+	}
+	return r, nil
+}
+
+func (r *row) args(workspace string) []any {
+	var refs any
+	if r.refs != nil {
+		refs = string(r.refs)
+	}
+	return []any{workspace, r.address, r.program, r.uid, r.hash, r.sequence, string(r.snapshot), refs, r.commit, string(r.extra)}
+}
+
+// entry rebuilds the Entry from the columns and extra, and checks it as
+// strictly as the file backend checks what it reads.
+func (r *row) entry() (*state.Entry, error) {
+	// Raw values, not decoded ones: a number in extra keeps its precision.
+	fields := map[string]json.RawMessage{}
+	if len(r.extra) > 0 {
+		if err := json.Unmarshal(r.extra, &fields); err != nil {
+			return nil, fmt.Errorf("resource %s: extra: %w", r.address, err)
+		}
+	}
+	raw := func(v any) json.RawMessage { b, _ := json.Marshal(v); return b }
+	fields["address"], fields["uid"], fields["hash"], fields["sequence"] = raw(r.address), raw(r.uid), raw(r.hash), raw(r.sequence)
+	fields["snapshot"] = r.snapshot
+	if r.refs != nil {
+		fields["refs"] = r.refs
+	}
+	if r.commit != nil {
+		fields["commit"] = raw(*r.commit)
+	}
+	data, err := json.Marshal(fields)
+	if err != nil {
+		return nil, fmt.Errorf("resource %s: %w", r.address, err)
+	}
+	var e state.Entry
+	if err := json.Unmarshal(data, &e); err != nil {
+		return nil, fmt.Errorf("resource %s: %w", r.address, err)
+	}
+	if err := state.CheckEntry(r.address, &e); err != nil {
+		return nil, err
+	}
+	return &e, nil
+}
