@@ -940,7 +940,7 @@ func fromCUEList(errs []cueerrors.Error, user, schema cue.Value) Diagnostics {
 func userPos(e cueerrors.Error) Pos {
 	var best Pos
 	for _, p := range append([]token.Pos{e.Position()}, e.InputPositions()...) {
-		if !p.IsValid() || p.Filename() == schemaFile {
+		if !p.IsValid() || p.Filename() == schemaFile || p.Filename() == settingsSchemaFile {
 			continue
 		}
 		// The last user position is usually the value at fault, the first

@@ -20,6 +20,10 @@ import (
 //go:embed settings.cue
 var settingsSource []byte
 
+// settingsSchemaFile is the name the settings schema's positions carry;
+// like schemaFile, diagnostics never point there.
+const settingsSchemaFile = "rmctl:settings.cue"
+
 // SettingsFile is the name rmctl looks for.
 const SettingsFile = "rmctl.cue"
 
@@ -36,6 +40,11 @@ type Settings struct {
 		Backend string   `json:"backend"`
 		Path    string   `json:"path"`
 		LockTTL Duration `json:"lockTTL"`
+		// With backend "postgres": the environment variable holding the
+		// database URL, the schema and the workspace.
+		URLEnv    string `json:"urlEnv,omitempty"`
+		Schema    string `json:"schema,omitempty"`
+		Workspace string `json:"workspace,omitempty"`
 	} `json:"state"`
 }
 
@@ -91,7 +100,7 @@ func FindSettings(dir string) (string, error) {
 // checked against the embedded settings schema. Problems come back as
 // diagnostics with positions, like program errors.
 func (l *Loader) LoadSettings(ctx context.Context, file, cwd string) (*Settings, Diagnostics, error) {
-	sch := l.ctx.CompileBytes(settingsSource, cue.Filename("rmctl:settings.cue")).LookupPath(cue.ParsePath("#Settings"))
+	sch := l.ctx.CompileBytes(settingsSource, cue.Filename(settingsSchemaFile)).LookupPath(cue.ParsePath("#Settings"))
 	if err := sch.Err(); err != nil {
 		return nil, nil, fmt.Errorf("compiling embedded settings schema: %w", err)
 	}

@@ -18,7 +18,7 @@ import (
 // TestMain lets the test binary double as the rmctl command inside test
 // scripts: testscript puts a copy named rmctl on PATH that runs Main.
 func TestMain(m *testing.M) {
-	testscript.Main(m, map[string]func(){
+	testscript.Main(stopPostgresAfter{m}, map[string]func(){
 		"rmctl": func() { os.Exit(Main()) },
 	})
 }

@@ -30,7 +30,8 @@ func newStateCmd(a *app) *cobra.Command {
 			return cmd.Help()
 		},
 	}
-	cmd.AddCommand(newStateListCmd(a), newStateShowCmd(a), newStateRmCmd(a), newStateCheckCmd(a), newStateRestoreCmd(a))
+	cmd.AddCommand(newStateListCmd(a), newStateShowCmd(a), newStateRmCmd(a), newStateCheckCmd(a), newStateRestoreCmd(a),
+		newStatePushCmd(a), newStatePullCmd(a), newStateMigrateCmd(a))
 	return cmd
 }
 
@@ -194,9 +195,14 @@ what it finds. It exits 1 when the state or journal is damaged.`,
 			if err != nil {
 				return err
 			}
-			rep, err := ws.store.Check(cmd.Context())
 			out := a.streams.Out
-			path := ws.store.Path()
+			local, ok := ws.store.(*state.Local)
+			if !ok {
+				fmt.Fprintln(out, notNeeded)
+				return nil
+			}
+			rep, err := local.Check(cmd.Context())
+			path := local.Path()
 			if rep != nil && rep.Backup != nil {
 				fmt.Fprintf(out, "Backup %s: serial %d, %s.\n", path+state.BackupSuffix, rep.Backup.Serial, view.Count(rep.Backup.Resources, "resource"))
 			} else if rep != nil && rep.BackupErr != nil {
@@ -222,6 +228,9 @@ what it finds. It exits 1 when the state or journal is damaged.`,
 	}
 }
 
+// notNeeded is what state check and restore say for PostgreSQL state.
+const notNeeded = "Not needed for PostgreSQL state: the database's transactions and write-ahead log replace the state file's checksum, journal and backup (back it up with pg_dump)."
+
 func newStateRestoreCmd(a *app) *cobra.Command {
 	return &cobra.Command{
 		Use:   "restore",
@@ -242,12 +251,17 @@ Review rmctl plan before the next apply.`,
 			if err != nil {
 				return err
 			}
+			local, ok := ws.store.(*state.Local)
+			if !ok {
+				fmt.Fprintln(a.streams.Out, notNeeded)
+				return nil
+			}
 			lock := state.LockInfo{ID: newLockID(), Operation: "state restore", Who: who(), PID: pid(), Created: a.now()}
-			if err := ws.store.Lock(ctx, lock); err != nil {
+			if err := local.Lock(ctx, lock); err != nil {
 				return err
 			}
-			defer ws.store.Unlock(context.WithoutCancel(ctx), lock.ID)
-			res, err := ws.store.Restore(ctx)
+			defer local.Unlock(context.WithoutCancel(ctx), lock.ID)
+			res, err := local.Restore(ctx)
 			if err != nil {
 				return err
 			}
@@ -258,7 +272,7 @@ Review rmctl plan before the next apply.`,
 			for _, p := range res.SetAside {
 				fmt.Fprintf(out, "Kept %s\n", p)
 			}
-			fmt.Fprintf(out, "Restored %s from %s", ws.store.Path(), ws.store.Path()+state.BackupSuffix)
+			fmt.Fprintf(out, "Restored %s from %s", local.Path(), local.Path()+state.BackupSuffix)
 			if res.Replayed > 0 {
 				fmt.Fprintf(out, " and %s in the journal", view.Count(res.Replayed, "recorded action"))
 			}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/rmctl/rmctl/engine/gitrepo"
 	"github.com/rmctl/rmctl/engine/state"
+	"github.com/rmctl/rmctl/engine/state/postgres"
 	"github.com/rmctl/rmctl/engine/view"
 	"github.com/rmctl/rmctl/schema"
 )
@@ -19,11 +20,26 @@ import (
 // they came from.
 type workspace struct {
 	settings *schema.Settings
-	store    *state.Local
+	store    stateStore
 	programs []*schema.Program
 	diags    schema.Diagnostics // of loading the programs (warnings only: errors fail the load)
 	commit   string
 	dirty    bool
+}
+
+// stateStore is what the commands need of a state backend: the Store
+// contract, lock renewal for long applies, and force-unlock. What only one
+// backend has (the file backend's backup, check and restore; PostgreSQL's
+// migrations and import) is asked for where it is used.
+type stateStore interface {
+	state.Store
+	RenewLock(ctx context.Context, id string) error
+	ForceUnlock(ctx context.Context, id string) error
+}
+
+// backupStore is a backend that keeps a copy of the last good state.
+type backupStore interface {
+	Backup(ctx context.Context, s *state.State) error
 }
 
 // openWorkspace reads settings and opens state. With patterns it also loads
@@ -53,15 +69,9 @@ func (a *app) openWorkspace(ctx context.Context, patterns []string) (*workspace,
 		view.Diagnostics(a.streams.ErrOut, diags, a.streams.Color())
 		return nil, fmt.Errorf("invalid settings in %s", file)
 	}
-	ws := &workspace{
-		settings: settings,
-		store: state.NewLocal(settings.Path(settings.State.Path), state.LocalOptions{
-			Now: a.now, LockTTL: settings.State.LockTTL.Duration,
-			OnTakeOver: func(prev state.LockInfo, why string) {
-				fmt.Fprintf(a.streams.ErrOut, "rmctl: note: took over the state lock of %s (pid %d) for %q since %s, lock ID %s: %s.\n",
-					prev.Who, prev.PID, prev.Operation, prev.Created.Format(time.RFC3339), prev.ID, why)
-			},
-		}),
+	ws := &workspace{settings: settings}
+	if ws.store, err = a.openStore(settings); err != nil {
+		return nil, err
 	}
 	if patterns == nil {
 		return ws, nil
@@ -147,9 +157,55 @@ func (a *app) openPlanning(ctx context.Context, patterns []string, lock *state.L
 		// Whoever takes the lock is about to change state: keep a copy of
 		// the state that just passed the strict checks, for rmctl state
 		// restore.
-		if err := ws.store.Backup(ctx, st); err != nil {
-			return nil, nil, err
+		if b, ok := ws.store.(backupStore); ok {
+			if err := b.Backup(ctx, st); err != nil {
+				return nil, nil, err
+			}
 		}
 	}
 	return ws, st, nil
+}
+
+// openStore opens the state backend the settings name.
+func (a *app) openStore(settings *schema.Settings) (stateStore, error) {
+	if settings.State.Backend == "postgres" {
+		return a.openPostgres(postgresConfig{urlEnv: settings.State.URLEnv, schema: settings.State.Schema,
+			workspace: settings.State.Workspace}, settings)
+	}
+	return a.openLocal(settings.Path(settings.State.Path), settings), nil
+}
+
+func (a *app) openLocal(path string, settings *schema.Settings) *state.Local {
+	return state.NewLocal(path, state.LocalOptions{
+		Now: a.now, LockTTL: settings.State.LockTTL.Duration, OnTakeOver: a.tookOver,
+	})
+}
+
+// tookOver is the note every backend prints when Lock replaced the lock of
+// a holder that is gone.
+func (a *app) tookOver(prev state.LockInfo, why string) {
+	fmt.Fprintf(a.streams.ErrOut, "rmctl: note: took over the state lock of %s (pid %d) for %q since %s, lock ID %s: %s.\n",
+		prev.Who, prev.PID, prev.Operation, prev.Created.Format(time.RFC3339), prev.ID, why)
+}
+
+// postgresConfig says where PostgreSQL state is: the environment variable
+// holding the URL (never the URL: it holds a password), schema, workspace.
+type postgresConfig struct{ urlEnv, schema, workspace string }
+
+// openPostgres opens PostgreSQL state. It does not connect yet.
+func (a *app) openPostgres(c postgresConfig, settings *schema.Settings) (*postgres.Store, error) {
+	if c.urlEnv == "" {
+		c.urlEnv = "RMCTL_PG_URL"
+	}
+	url := a.getenv(c.urlEnv)
+	if url == "" {
+		return nil, fmt.Errorf("PostgreSQL state: the environment variable %s is not set; it must hold the database URL (postgres://user:password@host:5432/database)", c.urlEnv)
+	}
+	s, err := postgres.Open(url, postgres.Options{
+		Schema: c.schema, Workspace: c.workspace, Now: a.now, LockTTL: settings.State.LockTTL.Duration, OnTakeOver: a.tookOver,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("PostgreSQL state: the value of %s is %w", c.urlEnv, err)
+	}
+	return s, nil
 }

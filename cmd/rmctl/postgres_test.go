@@ -1,0 +1,250 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/rmctl/rmctl/internal/testserver"
+)
+
+// pg is the package's PostgreSQL server, started by the first test that
+// asks for a database and stopped after all tests ran.
+var pg testserver.Postgres
+
+// stopPostgresAfter runs the tests, then stops pg.
+type stopPostgresAfter struct{ m *testing.M }
+
+func (s stopPostgresAfter) Run() int {
+	code := s.m.Run()
+	pg.Stop()
+	return code
+}
+
+// postgresWork returns a work directory whose rmctl.cue keeps state in a
+// fresh PostgreSQL database, with RMCTL_PG_URL set for the rmctl processes
+// the test starts, and the URL.
+func postgresWork(t *testing.T) (dir, url string) {
+	t.Helper()
+	url = pg.Database(t)
+	t.Setenv("RMCTL_PG_URL", url)
+	dir = t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "rmctl.cue"), []byte(`state: {backend: "postgres", urlEnv: "RMCTL_PG_URL"}`+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return dir, url
+}
+
+// checkPostgresConverged checks that a plan finds nothing to do, that state
+// holds want resources, and that every message went out exactly once.
+func checkPostgresConverged(t *testing.T, bin, work, prog string, want int) {
+	t.Helper()
+	if res := execRmctl(t, bin, work, "plan", "--detailed-exitcode", "--now", crashNow, prog); res.code != 0 {
+		t.Errorf("plan --detailed-exitcode: exit %d, want 0 (converged)\n%s%s", res.code, lastLines(res.stdout, 15), res.stderr)
+	}
+	res := mustRmctl(t, bin, work, 0, "state", "list", "-o", "json")
+	var addrs []string
+	if err := json.Unmarshal([]byte(res.stdout), &addrs); err != nil {
+		t.Fatalf("state list -o json: %v", err)
+	}
+	if len(addrs) != want {
+		t.Errorf("state holds %d resources, want %d", len(addrs), want)
+	}
+	inState := map[string]bool{}
+	for _, a := range addrs {
+		inState[a] = true
+	}
+	msgs := readMessages(t, filepath.Join(work, ".rmctl", "outbox", "messages"))
+	sent := map[string]bool{}
+	for k, n := range msgs {
+		if n != 1 {
+			t.Errorf("%v: %d messages, want exactly 1", k, n)
+		}
+		if !inState[k.address] {
+			t.Errorf("message for %s, which is not in state", k.address)
+		}
+		sent[k.address] = true
+	}
+	if len(sent) != want {
+		t.Errorf("messages for %d addresses, want %d", len(sent), want)
+	}
+}
+
+// lockHolderPID returns the pid in the workspace's lock-info row, 0 when
+// there is none.
+func lockHolderPID(ctx context.Context, url string) int {
+	conn, err := pgx.Connect(ctx, url)
+	if err != nil {
+		return 0
+	}
+	defer conn.Close(ctx)
+	var pid int
+	if err := conn.QueryRow(ctx, "SELECT pid FROM rmctl.locks WHERE workspace = 'default'").Scan(&pid); err != nil {
+		return 0
+	}
+	return pid
+}
+
+// TestPostgres runs the real binary against PostgreSQL state: killed,
+// concurrent and interrupted applies. The subtests share the binary and
+// the program (20 pairs); each has a database of its own.
+func TestPostgres(t *testing.T) {
+	bin := buildRmctlBinary(t)
+	prog := generateProgram(t, 20)
+	t.Run("KilledApply", func(t *testing.T) { testPostgresKilledApply(t, bin, prog) })
+	t.Run("ConcurrentApplies", func(t *testing.T) { testPostgresConcurrentApplies(t, bin, prog) })
+	t.Run("RestartDuringApply", func(t *testing.T) { testPostgresRestartDuringApply(t, bin, prog) })
+}
+
+// An apply killed with SIGKILL while it holds the PostgreSQL lock leaves
+// no lock behind: its connection closes, the server ends the advisory
+// lock, and an immediate re-apply, with no force-unlock, takes the lock
+// (replacing the dead holder's lock-info row with a note) and converges
+// without sending anything twice.
+func testPostgresKilledApply(t *testing.T, bin, prog string) {
+	work, url := postgresWork(t)
+	total := planSummary(t, bin, work, prog)["create"]
+
+	cmd := exec.Command(bin, "apply", "--auto-approve", "--now", crashNow, prog)
+	cmd.Dir = work
+	cmd.Env = append(os.Environ(), "NO_COLOR=1")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	ctx := context.Background()
+	deadline := time.After(30 * time.Second)
+	for held := false; !held; {
+		select {
+		case err := <-done:
+			t.Fatalf("apply finished (%v) before it was seen holding the lock", err)
+		case <-deadline:
+			t.Fatal("apply did not take the lock within 30s")
+		case <-time.After(5 * time.Millisecond):
+			held = lockHolderPID(ctx, url) == cmd.Process.Pid
+		}
+	}
+	time.Sleep(50 * time.Millisecond) // let it send some
+	_ = cmd.Process.Signal(syscall.SIGKILL)
+	<-done
+	sentBefore := len(readMessages(t, filepath.Join(work, ".rmctl", "outbox", "messages")))
+
+	res := mustRmctl(t, bin, work, 0, "apply", "--auto-approve", "--now", crashNow, prog)
+	if !strings.Contains(res.stderr, fmt.Sprintf("(pid %d) for \"apply\"", cmd.Process.Pid)) || !strings.Contains(res.stderr, "its database session ended") {
+		t.Errorf("stderr does not note the takeover of the killed apply's lock:\n%s", res.stderr)
+	}
+	if strings.Contains(res.stderr, "force-unlock") {
+		t.Errorf("the re-apply mentions force-unlock:\n%s", res.stderr)
+	}
+	checkPostgresConverged(t, bin, work, prog, total)
+	t.Logf("%d resources; killed after %d messages; the re-apply took the lock at once and finished in %v",
+		total, sentBefore, res.took.Round(time.Millisecond))
+}
+
+// Eight applies started at once on one PostgreSQL state: one holds the
+// lock at a time, the others are refused with the holder's name and try
+// again, and every message goes out exactly once.
+func testPostgresConcurrentApplies(t *testing.T, bin, prog string) {
+	work, _ := postgresWork(t)
+	total := planSummary(t, bin, work, prog)["create"]
+
+	const applies = 8
+	var (
+		mu      sync.Mutex
+		refused int
+		worked  []time.Duration
+		wg      sync.WaitGroup
+		start   = make(chan struct{})
+	)
+	began := time.Now()
+	for i := range applies {
+		wg.Go(func() {
+			<-start
+			for attempt := 0; ; attempt++ {
+				res := execRmctl(t, bin, work, "apply", "--auto-approve", "--now", crashNow, prog)
+				mu.Lock()
+				switch {
+				case res.code == 0:
+					worked = append(worked, res.took)
+					mu.Unlock()
+					return
+				case strings.Contains(res.stderr, "state is locked by") && strings.Contains(res.stderr, `for "apply" since`):
+					refused++
+				default:
+					t.Errorf("apply %d: exit %d\n%s", i, res.code, res.stderr)
+					mu.Unlock()
+					return
+				}
+				mu.Unlock()
+				if attempt > 400 {
+					t.Errorf("apply %d: still locked out after %d attempts", i, attempt)
+					return
+				}
+				time.Sleep(20 * time.Millisecond)
+			}
+		})
+	}
+	close(start)
+	wg.Wait()
+	if len(worked) != applies {
+		t.Fatalf("%d of %d applies finished", len(worked), applies)
+	}
+	if refused == 0 {
+		t.Error("no apply was ever refused the lock: they did not overlap, the test proves nothing")
+	}
+	checkPostgresConverged(t, bin, work, prog, total)
+	t.Logf("%d applies of %d resources: %d lock refusals, all done in %v; apply durations %v",
+		applies, total, refused, time.Since(began).Round(time.Millisecond), worked)
+}
+
+// The server restarted in the middle of an apply: the apply fails cleanly
+// (its lock's session ended, so it must not go on) or finishes, and the
+// next apply converges without sending anything twice.
+func testPostgresRestartDuringApply(t *testing.T, bin, prog string) {
+	work, url := postgresWork(t)
+	total := planSummary(t, bin, work, prog)["create"]
+
+	cmd := exec.Command(bin, "apply", "--auto-approve", "--now", crashNow, prog)
+	cmd.Dir = work
+	cmd.Env = append(os.Environ(), "NO_COLOR=1")
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	ctx := context.Background()
+	for lockHolderPID(ctx, url) != cmd.Process.Pid {
+		select {
+		case err := <-done:
+			t.Fatalf("apply finished (%v) before it was seen holding the lock", err)
+		case <-time.After(5 * time.Millisecond):
+		}
+	}
+	time.Sleep(50 * time.Millisecond)
+	pg.Restart(t)
+	var first error
+	select {
+	case first = <-done:
+	case <-time.After(60 * time.Second):
+		_ = cmd.Process.Kill()
+		t.Fatal("apply did not finish within 60s of the restart")
+	}
+	sentBefore := len(readMessages(t, filepath.Join(work, ".rmctl", "outbox", "messages")))
+	res := mustRmctl(t, bin, work, 0, "apply", "--auto-approve", "--now", crashNow, prog)
+	checkPostgresConverged(t, bin, work, prog, total)
+	t.Logf("%d resources; apply during the restart: %v after %d messages (%s); the next apply took %v",
+		total, first, sentBefore, lastLines(strings.TrimSpace(stderr.String()), 1), res.took.Round(time.Millisecond))
+}
