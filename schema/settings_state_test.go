@@ -48,7 +48,7 @@ func TestSettingsPostgresState(t *testing.T) {
 		"bad env name":      `state: {backend: "postgres", urlEnv: "postgres://u:p@h/db"}`,
 		"bad schema":        `state: {backend: "postgres", schema: "Robert'); DROP"}`,
 		"unknown backend":   `state: {backend: "s3"}`,
-		"bad ttl":   `state: {lockTTL: "abc"}`,
+		"bad ttl":           `state: {lockTTL: "abc"}`,
 	} {
 		if _, ds := load(src + "\n"); !ds.HasErrors() {
 			t.Errorf("%s: accepted", name)
