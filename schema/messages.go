@@ -25,6 +25,8 @@ var formats = []struct{ constraint, message string }{
 	{idConstraint, "is not a valid id: use lower-case letters, digits, '.', '_' and '-', starting with a letter or digit"},
 	{`[a-z0-9][a-z0-9._-]*`, "is not a valid id: use lower-case letters, digits, '.', '_' and '-', starting with a letter or digit"},
 	{`MinRunes(1)`, "must not be empty"},
+	{`[a-z_][a-z0-9_]{0,62}$`, "is not a schema name: lower-case letters, digits and _, starting with a letter or _"},
+	{`[A-Za-z0-9][A-Za-z0-9._-]{0,62}$`, "is not a workspace name: letters, digits, '.', '_' and '-', starting with a letter or digit"},
 }
 
 var (
@@ -85,6 +87,11 @@ func humanize(path []string, msgs []string, user, schema cue.Value) string {
 					return tooLongMessage(lookup(user, path), strconv.Itoa(maxID))
 				}
 			}
+			if strings.Contains(inv[2], envNameConstraint) {
+				// Not repeated: a mistaken value here is likely the secret
+				// itself (a URL with its password).
+				return "this is not the name of an environment variable (letters, digits and _): name the variable that holds the secret, never the secret itself"
+			}
 			for _, f := range formats {
 				if strings.Contains(inv[2], f.constraint) {
 					return shorten(inv[1]) + " " + f.message
@@ -119,6 +126,10 @@ func humanize(path []string, msgs []string, user, schema cue.Value) string {
 // rather than strings.MaxRunes: on 10,000 pairs the builtin calls cost a
 // quarter more memory than the whole evaluation otherwise needs.
 var textBoundRe = regexp.MustCompile(`=~"\^\(\?s:\.\{([0-9]+),([0-9]+)\}\)\$"`)
+
+// envNameConstraint is the pattern of settings fields naming an
+// environment variable (passwordEnv, urlEnv).
+const envNameConstraint = `[A-Za-z_][A-Za-z0-9_]*$`
 
 // idConstraint is #ID's pattern as CUE prints it.
 const idConstraint = `[a-z0-9][a-z0-9._-]{0,63}`

@@ -2,8 +2,10 @@ package schema
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -54,6 +56,8 @@ func TestSettingsPostgresState(t *testing.T) {
 			t.Errorf("%s: accepted", name)
 		} else if ds[0].Pos.Line != 1 || ds[0].Pos.Column == 0 {
 			t.Errorf("%s: no line:col: %v", name, ds)
+		} else if strings.Contains(fmt.Sprint(ds), "u:p@h") {
+			t.Errorf("%s: the message repeats the URL: %v", name, ds)
 		}
 	}
 }
