@@ -35,6 +35,7 @@ func TestStore(t *testing.T, newStore func(t *testing.T) state.Store) {
 	t.Run("DeadHolderTakenOver", func(t *testing.T) { testDeadHolder(t, newStore(t)) })
 	t.Run("OtherMachineHolderKept", func(t *testing.T) { testOtherMachineHolder(t, newStore(t)) })
 	t.Run("InvalidEntriesRefused", func(t *testing.T) { testInvalidEntries(t, newStore(t)) })
+	t.Run("RecordedCountsAsReplayed", func(t *testing.T) { testReplayed(t, newStore(t)) })
 }
 
 // SampleEntry returns a realistic entry for address: a session snapshot
@@ -448,4 +449,20 @@ func testInvalidEntries(t *testing.T, s state.Store) {
 	delete(st.Resources, "i/a")
 	got := read(t, s)
 	must(t, len(got.Resources) == 0 && got.Serial == 0, "after refused Records and Writes: %v at serial %d, want nothing", addrs(got), got.Serial)
+}
+
+// testReplayed checks that Read reports actions recorded since the last
+// Write: apply writes such a state before it checks a saved plan against
+// it, so that a plan made before an interrupted apply counts as stale.
+func testReplayed(t *testing.T, s state.Store) {
+	st := read(t, s)
+	must(t, st.Replayed == 0, "Replayed = %d on a new store, want 0", st.Replayed)
+	record(t, s, set("r/a", 1))
+	record(t, s, set("r/b", 2))
+	st = read(t, s)
+	must(t, st.Replayed == 2, "Replayed = %d after two Records, want 2", st.Replayed)
+	write(t, s, st)
+	got := read(t, s)
+	must(t, got.Replayed == 0, "Replayed = %d after Write, want 0", got.Replayed)
+	must(t, got.Serial == 1, "Serial = %d, want 1", got.Serial)
 }
