@@ -97,7 +97,7 @@ func Open(url string, opts Options) (*Store, error) {
 		return nil, ErrBadURL
 	}
 	s := &Store{
-		connConfig: cfg.ConnConfig.Copy(),
+		connConfig: lockConnConfig(cfg.ConnConfig),
 		schema:     opts.Schema, workspace: opts.Workspace,
 		now: opts.Now, ttl: opts.LockTTL, newLineage: opts.NewLineage, onTakeOver: opts.OnTakeOver,
 	}
@@ -123,6 +123,26 @@ func Open(url string, opts Options) (*Store, error) {
 		return nil, fmt.Errorf("opening PostgreSQL state: %w", err)
 	}
 	return s, nil
+}
+
+// lockConnConfig is the configuration of the lock's connection. It sets
+// server-side TCP keepalives for the session: the connection is idle for
+// the whole apply, and a holder that vanishes without closing it (a lost
+// runner, a dropped network) would otherwise keep the lock for the
+// operating system's default of two hours. With these the server ends the
+// session, and the lock, about a minute after the last sign of life.
+func lockConnConfig(c *pgx.ConnConfig) *pgx.ConnConfig {
+	lc := c.Copy()
+	if lc.RuntimeParams == nil {
+		lc.RuntimeParams = map[string]string{}
+	}
+	for k, v := range map[string]string{"tcp_keepalives_idle": "30", "tcp_keepalives_interval": "10", "tcp_keepalives_count": "3"} {
+		if _, set := lc.RuntimeParams[k]; !set {
+			lc.RuntimeParams[k] = v
+		}
+	}
+	lc.RuntimeParams["application_name"] = "rmctl state lock"
+	return lc
 }
 
 // lockKey derives an advisory lock key from names, so that workspaces

@@ -81,6 +81,13 @@ func TestLockAcrossSessions(t *testing.T) {
 	if len(tookOver) != 1 || !strings.HasPrefix(tookOver[0], "one: ") {
 		t.Fatalf("takeover notes %q, want one for lock one", tookOver)
 	}
+	// A holder that vanishes without closing its connection is noticed
+	// by the server's keepalives in about a minute, not two hours.
+	for name, want := range map[string]string{"tcp_keepalives_idle": "30", "tcp_keepalives_interval": "10", "tcp_keepalives_count": "3"} {
+		if got, err := second.LockSessionSetting(ctx, name); err != nil || got != want {
+			t.Errorf("lock session %s = %q (%v), want %s", name, got, err, want)
+		}
+	}
 	if err := second.RenewLock(ctx, "two"); err != nil {
 		t.Fatalf("RenewLock: %v", err)
 	}
