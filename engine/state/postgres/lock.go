@@ -92,6 +92,16 @@ func (s *Store) Lock(ctx context.Context, info state.LockInfo) error {
 		return s.fail("locking", err)
 	}
 	if !got {
+		// A holder known to be dead (a process of this machine that no
+		// longer runs) loses its lock as soon as its server backend
+		// notices the closed connection and exits: wait for that rather
+		// than fail a re-run started right after a kill.
+		if got, err = s.awaitDeadHolder(ctx, conn); err != nil {
+			conn.Close(context.WithoutCancel(ctx))
+			return s.fail("locking", err)
+		}
+	}
+	if !got {
 		defer conn.Close(context.WithoutCancel(ctx))
 		// The holder writes its row right after taking the advisory lock:
 		// give it a moment before reporting a holder without a name.
@@ -124,6 +134,32 @@ func (s *Store) Lock(ctx context.Context, info state.LockInfo) error {
 		s.onTakeOver(*held, "its database session ended")
 	}
 	return nil
+}
+
+// deadHolderWait bounds how long Lock waits for the server to release the
+// lock of a holder known to be dead.
+const deadHolderWait = 5 * time.Second
+
+// awaitDeadHolder retries the advisory lock while the lock-info row names
+// a holder that is gone, for up to deadHolderWait.
+func (s *Store) awaitDeadHolder(ctx context.Context, conn *pgx.Conn) (bool, error) {
+	deadline := time.Now().Add(deadHolderWait)
+	for time.Now().Before(deadline) {
+		held, err := s.readLock(ctx, conn)
+		if err != nil || held == nil || state.HolderGone(*held) == "" {
+			return false, err
+		}
+		select {
+		case <-ctx.Done():
+			return false, ctx.Err()
+		case <-time.After(10 * time.Millisecond):
+		}
+		var got bool
+		if err := conn.QueryRow(ctx, "SELECT pg_try_advisory_lock($1)", s.key).Scan(&got); err != nil || got {
+			return got, err
+		}
+	}
+	return false, nil
 }
 
 // readLock returns the lock-info row, or nil when there is none.
@@ -175,10 +211,16 @@ func (s *Store) Unlock(ctx context.Context, id string) error {
 	}
 	conn := s.lockConn
 	s.lockConn, s.lockID, s.lockPID = nil, "", 0
-	// Closing the connection releases the advisory lock even when the
-	// DELETE fails (say, the server restarted); a row left behind is
-	// replaced by the next Lock.
+	// The row goes first, then the advisory lock, explicitly: the server
+	// ends a closed session's locks only as its backend exits, a moment
+	// after Close returns, and a Lock right after this Unlock must find
+	// the lock free. Closing the connection releases the advisory lock
+	// even when these fail (say, the server restarted); a row left behind
+	// is replaced by the next Lock.
 	_, err := conn.Exec(ctx, "DELETE FROM "+s.q+".locks WHERE workspace = $1 AND id = $2", s.workspace, id)
+	if err == nil {
+		_, err = conn.Exec(ctx, "SELECT pg_advisory_unlock($1)", s.key)
+	}
 	conn.Close(context.WithoutCancel(ctx))
 	if err != nil {
 		return s.fail("unlocking", err)

@@ -18,11 +18,14 @@
 package postgres
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"hash/fnv"
+	"runtime"
+	"strconv"
 	"sync"
 	"time"
 
@@ -30,6 +33,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/rmctl/rmctl/engine/resource"
 	"github.com/rmctl/rmctl/engine/state"
 )
 
@@ -262,21 +266,43 @@ func (s *Store) read(ctx context.Context) (*state.State, error) {
 		return nil, err
 	}
 	defer rows.Close()
+	var all []row
 	for rows.Next() {
 		var r row
 		if err := rows.Scan(&r.address, &r.uid, &r.hash, &r.sequence, &r.snapshot, &r.refs, &r.commit, &r.extra); err != nil {
 			return nil, err
 		}
-		e, err := r.entry()
-		if err != nil {
-			return nil, err
-		}
-		st.Resources[r.address] = e
+		all = append(all, r)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
-	return st, tx.Commit(ctx)
+	if err := tx.Commit(ctx); err != nil {
+		return nil, err
+	}
+	// Decoding JSON is most of a large Read: spread it over the cores, as
+	// the file backend does.
+	entries := make([]*state.Entry, len(all))
+	chunks := max(1, min(runtime.GOMAXPROCS(0), len(all)/2000))
+	errs := make([]error, chunks)
+	var wg sync.WaitGroup
+	for c := range chunks {
+		wg.Go(func() {
+			for i := len(all) * c / chunks; i < len(all)*(c+1)/chunks; i++ {
+				if entries[i], errs[c] = all[i].entry(); errs[c] != nil {
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	for _, e := range entries {
+		st.Resources[e.Address] = e
+	}
+	return st, nil
 }
 
 // Record makes op durable in its own transaction. When this store holds
@@ -521,18 +547,30 @@ type row struct {
 var columnFields = []string{"address", "uid", "hash", "sequence", "snapshot", "refs", "commit"}
 
 func newRow(e *state.Entry) (*row, error) {
-	data, err := json.Marshal(e)
+	snapshot, err := json.Marshal(e.Snapshot)
+	if err != nil {
+		return nil, fmt.Errorf("resource %s: %w", e.Address, err)
+	}
+	r := &row{address: e.Address, program: e.Snapshot.Program, uid: e.UID, hash: e.Hash, sequence: e.Sequence, snapshot: snapshot}
+	if len(e.Refs) > 0 {
+		if r.refs, err = json.Marshal(e.Refs); err != nil {
+			return nil, fmt.Errorf("resource %s: %w", e.Address, err)
+		}
+	}
+	if e.Commit != "" {
+		r.commit = &e.Commit
+	}
+	// Everything else goes to extra, whatever fields Entry has: the entry
+	// without its big parts, as a map, minus the columns.
+	rest := *e
+	rest.Snapshot, rest.Refs = resource.Snapshot{}, nil
+	data, err := json.Marshal(&rest)
 	if err != nil {
 		return nil, fmt.Errorf("resource %s: %w", e.Address, err)
 	}
 	var fields map[string]json.RawMessage
 	if err := json.Unmarshal(data, &fields); err != nil {
 		return nil, fmt.Errorf("resource %s: %w", e.Address, err)
-	}
-	r := &row{address: e.Address, program: e.Snapshot.Program, uid: e.UID, hash: e.Hash, sequence: e.Sequence,
-		snapshot: fields["snapshot"], refs: fields["refs"]}
-	if e.Commit != "" {
-		r.commit = &e.Commit
 	}
 	for _, k := range columnFields {
 		delete(fields, k)
@@ -551,35 +589,51 @@ func (r *row) args(workspace string) []any {
 	return []any{workspace, r.address, r.program, r.uid, r.hash, r.sequence, string(r.snapshot), refs, r.commit, string(r.extra)}
 }
 
-// entry rebuilds the Entry from the columns and extra, and checks it as
-// strictly as the file backend checks what it reads.
+// entry rebuilds the Entry from the columns and extra in one JSON object
+// (one decoding pass), and checks it as strictly as the file backend
+// checks what it reads.
 func (r *row) entry() (*state.Entry, error) {
-	// Raw values, not decoded ones: a number in extra keeps its precision.
-	fields := map[string]json.RawMessage{}
-	if len(r.extra) > 0 {
-		if err := json.Unmarshal(r.extra, &fields); err != nil {
-			return nil, fmt.Errorf("resource %s: extra: %w", r.address, err)
-		}
+	extra := bytes.TrimSpace(r.extra)
+	if len(extra) < 2 || extra[0] != '{' || extra[len(extra)-1] != '}' {
+		return nil, fmt.Errorf("resource %s: extra is not a JSON object", r.address)
 	}
-	raw := func(v any) json.RawMessage { b, _ := json.Marshal(v); return b }
-	fields["address"], fields["uid"], fields["hash"], fields["sequence"] = raw(r.address), raw(r.uid), raw(r.hash), raw(r.sequence)
-	fields["snapshot"] = r.snapshot
+	extra = bytes.TrimSpace(extra[1 : len(extra)-1])
+	b := make([]byte, 0, len(r.snapshot)+len(r.refs)+len(extra)+256)
+	b = append(b, `{"address":`...)
+	b = appendString(b, r.address)
+	b = append(b, `,"uid":`...)
+	b = appendString(b, r.uid)
+	b = append(b, `,"hash":`...)
+	b = appendString(b, r.hash)
+	b = append(b, `,"sequence":`...)
+	b = strconv.AppendInt(b, int64(r.sequence), 10)
+	b = append(b, `,"snapshot":`...)
+	b = append(b, r.snapshot...)
 	if r.refs != nil {
-		fields["refs"] = r.refs
+		b = append(b, `,"refs":`...)
+		b = append(b, r.refs...)
 	}
 	if r.commit != nil {
-		fields["commit"] = raw(*r.commit)
+		b = append(b, `,"commit":`...)
+		b = appendString(b, *r.commit)
 	}
-	data, err := json.Marshal(fields)
-	if err != nil {
-		return nil, fmt.Errorf("resource %s: %w", r.address, err)
+	if len(extra) > 0 {
+		b = append(b, ',')
+		b = append(b, extra...)
 	}
+	b = append(b, '}')
 	var e state.Entry
-	if err := json.Unmarshal(data, &e); err != nil {
+	if err := json.Unmarshal(b, &e); err != nil {
 		return nil, fmt.Errorf("resource %s: %w", r.address, err)
 	}
 	if err := state.CheckEntry(r.address, &e); err != nil {
 		return nil, err
 	}
 	return &e, nil
+}
+
+// appendString appends s as a JSON string.
+func appendString(b []byte, s string) []byte {
+	q, _ := json.Marshal(s) // a string always marshals
+	return append(b, q...)
 }
