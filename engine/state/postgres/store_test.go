@@ -275,3 +275,46 @@ func TestLockWaitsForDeadHolderSession(t *testing.T) {
 		t.Fatalf("Lock succeeded after %v, before the session ended", waited)
 	}
 }
+
+// Once the database owner migrated the schema, a role that may only read
+// and write rows runs plan and apply: no DDL when the schema is current.
+func TestRowOnlyRole(t *testing.T) {
+	ctx := context.Background()
+	url := pg.Database(t)
+	owner := open(t, url, postgres.Options{})
+	if _, err := owner.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	conn, err := pgx.Connect(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	role := "rw_" + strings.ToLower(strings.ReplaceAll(t.Name(), "/", "_"))
+	for _, q := range []string{
+		"CREATE ROLE " + role + " LOGIN",
+		"GRANT USAGE ON SCHEMA rmctl TO " + role,
+		"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA rmctl TO " + role,
+	} {
+		if _, err := conn.Exec(ctx, q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	s := open(t, strings.Replace(url, "postgres@", role+"@", 1), postgres.Options{})
+	if err := s.Lock(ctx, state.LockInfo{ID: "ci"}); err != nil {
+		t.Fatalf("Lock as a row-only role: %v", err)
+	}
+	st, err := s.Read(ctx)
+	if err != nil {
+		t.Fatalf("Read as a row-only role: %v", err)
+	}
+	if err := s.Record(ctx, set("ro/a", 1)); err != nil {
+		t.Fatalf("Record as a row-only role: %v", err)
+	}
+	if err := s.Write(ctx, st); err != nil {
+		t.Fatalf("Write as a row-only role: %v", err)
+	}
+	if err := s.Unlock(ctx, "ci"); err != nil {
+		t.Fatal(err)
+	}
+}
