@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgconn"
+
 	"github.com/rmctl/rmctl/engine/gitrepo"
 	"github.com/rmctl/rmctl/engine/state"
 	"github.com/rmctl/rmctl/engine/state/postgres"
@@ -201,6 +203,12 @@ func (a *app) openPostgres(c postgresConfig, settings *schema.Settings) (*postgr
 	if url == "" {
 		return nil, fmt.Errorf("PostgreSQL state: the environment variable %s is not set; it must hold the database URL (postgres://user:password@host:5432/database)", c.urlEnv)
 	}
+	// Belt and braces: no error rmctl prints carries the password or the
+	// URL, whatever a server or driver echoes.
+	if cfg, err := pgconn.ParseConfig(url); err == nil {
+		a.secrets.Add(cfg.User, cfg.Password)
+	}
+	a.secrets.Add("", url)
 	s, err := postgres.Open(url, postgres.Options{
 		Schema: c.schema, Workspace: c.workspace, Now: a.now, LockTTL: settings.State.LockTTL.Duration, OnTakeOver: a.tookOver,
 	})
