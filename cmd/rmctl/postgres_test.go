@@ -306,6 +306,18 @@ func testPostgresPushPull(t *testing.T, bin, prog string) {
 		t.Fatalf("plan on PostgreSQL after push: lineage %s serial %d, %d changes; want %s %d, none", l, s, changes, lineage, serial)
 	}
 	mustRmctl(t, bin, work, 0, "apply", "--auto-approve", saved)
+	var addrs []string
+	if err := json.Unmarshal([]byte(mustRmctl(t, bin, work, 0, "state", "list", "-o", "json").stdout), &addrs); err != nil || len(addrs) == 0 {
+		t.Fatalf("state list: %v %v", addrs, err)
+	}
+	mustRmctl(t, bin, work, 0, "state", "rm", addrs[0])
+	if res := execRmctl(t, bin, work, "state", "show", addrs[0]); res.code == 0 {
+		t.Errorf("state show of a removed resource succeeded")
+	}
+	if _, _, changes := planHead(t, bin, work, prog); changes != 1 {
+		t.Errorf("plan after state rm: %d changes, want 1 (the removed resource is sent again)", changes)
+	}
+	mustRmctl(t, bin, work, 0, "apply", "--auto-approve", "--now", crashNow, prog)
 	if res := mustRmctl(t, bin, work, 0, "state", "check"); !strings.Contains(res.stdout, "Not needed for PostgreSQL state") {
 		t.Errorf("state check says:\n%s", res.stdout)
 	}
