@@ -61,6 +61,8 @@ func (l *Loader) check(p *Program, shape *shapeErrors) Diagnostics {
 	c.checkReportingLines()
 	c.checkProgramDates()
 	c.checkTutorials()
+	c.checkAuthors()
+	c.checkFeedback()
 	c.checkMoved()
 	c.checkPairDates()
 	// Calendar checks run on the pairs whose people, zones and shape are
