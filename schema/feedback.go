@@ -213,7 +213,11 @@ func (c *checker) checkFeedbackURL(where []string, tmpl string, allowed []string
 			for i, a := range allowed {
 				names[i] = "{" + a + "}"
 			}
-			c.errorf(where, "unknown placeholder {%s}: this URL may use %s", name, strings.Join(names, ", "))
+			hint := ""
+			if best := closest(name, allowed); best != "" {
+				hint = fmt.Sprintf(" (did you mean {%s}?)", best)
+			}
+			c.errorf(where, "unknown placeholder {%s}%s: this URL may use %s", name, hint, strings.Join(names, ", "))
 			return
 		}
 		sample[name] = "x"
