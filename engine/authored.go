@@ -231,6 +231,10 @@ func (e explainer) goneAuthoredOrFeedback(p *schema.Program, segs []string) stri
 			return ss[n-1].Why
 		}
 		return segs[5] + " is no longer asked for feedback on session " + segs[4]
+	case len(segs) == 6 && segs[1] == "pair" && segs[3] == "tutorial":
+		if _, ok := p.Pairs[segs[2]]; ok && p.TutorialAuthor(segs[4], segs[2]) == segs[5] {
+			return segs[5] + " writes tutorial " + segs[4] + ", so is not given it to read"
+		}
 	case len(segs) == 7 && segs[1] == "pair" && segs[3] == "tutorial" && segs[5] == "write":
 		if _, ok := p.Pairs[segs[2]]; ok && p.TutorialAuthor(segs[4], segs[2]) != segs[6] {
 			return segs[6] + " no longer writes tutorial " + segs[4]
