@@ -130,14 +130,14 @@ type authoredTexts struct {
 var germanAuthored = authoredTexts{
 	writtenBy: "Geschrieben von %s.", sharesIt: "%s stellt es in Session %d vor.",
 	write:         "Tutorial schreiben",
-	writeFor:      "Bitte schreibe das Tutorial „%s“ (%d %s Lesezeit) für %s.",
+	writeFor:      "Bitte schreiben Sie das Tutorial „%s“ (%d %s Lesezeit) für %s.",
 	writePrepares: "Es bereitet Session %d vor: %s, %s.",
-	writeShare:    "Schick den Link vor der Session herum oder stell es in der Session vor.",
+	writeShare:    "Schicken Sie den Link vor der Session herum oder stellen Sie es in der Session vor.",
 	and:           "und", feedback: "Feedback",
 	feedbackSession:    "Feedback zu Session %d: %s",
-	feedbackAsk:        "Wie war Session %d (%s, %s) mit %s? Bitte sag es uns hier:",
+	feedbackAsk:        "Wie war Session %d (%s, %s) mit %s? Bitte sagen Sie es uns hier:",
 	programFeedback:    "Feedback zum Programm: %s",
-	programFeedbackAsk: "Wie war das Programm „%s“ für dich? Bitte sag es uns hier:",
+	programFeedbackAsk: "Wie war das Programm „%s“ für Sie? Bitte sagen Sie es uns hier:",
 }
 
 var englishAuthored = authoredTexts{
