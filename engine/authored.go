@@ -121,7 +121,7 @@ func writingTask(p *schema.Program, address, tutID string, who resource.Attendee
 	s schema.Session, organizer resource.Contact) resource.Resource {
 	tut := p.Tutorials[tutID]
 	tt := textsFor(p.PersonLanguage(who.ID))
-	due, _ := p.DueTime(who.ID, s.Start, tut.AuthorDue)
+	due, _ := p.DueTime(who.ID, s.Start, tut.WritingDue())
 	zone := p.PersonZone(who.ID)
 	r := resource.Resource{
 		Address: address, Kind: resource.Assignment, Program: p.ID,

@@ -39,7 +39,7 @@ program: {
 		]
 	}
 	tutorials: {
-		"my-first-post": {title: "My first post", author: "mentor", authorDue: "7d", audience: "mentee", minutes: 15}
+		"my-first-post": {title: "My first post", author: "mentor", audience: "mentee", minutes: 15} // authorDue: 7d by default
 		"guest-intro": {title: "Why we post", url: "https://example.com/why", author: "gina", authorDue: "10d", minutes: 10}
 	}
 	feedback: {

@@ -164,8 +164,8 @@ func (c *checker) checkAuthors() {
 				c.errorf(append(where, "author"), "%q is not a declared person, nor %q or %q%s", t.Author, AuthorMentor, AuthorMentee, c.suggestPerson(t.Author))
 			}
 		}
-		if t.AuthorDue <= t.Due {
-			c.warnf(append(where, "authorDue"), "the author's writing task (%dd before the session) is not due before the readers' (%dd): raise authorDue above due", t.AuthorDue, t.Due)
+		if t.WritingDue() <= t.Due {
+			c.warnf(append(where, "authorDue"), "the author's writing task (%dd before the session) is not due before the readers' (%dd): raise authorDue above due", t.WritingDue(), t.Due)
 		}
 	}
 }

@@ -97,7 +97,20 @@ type Tutorial struct {
 	// (AuthorMentor, AuthorMentee), or a person id; "" = nobody in the
 	// program. See Program.TutorialAuthor.
 	Author    string `json:"author,omitempty"`
-	AuthorDue Days   `json:"authorDue"`
+	AuthorDue *Days  `json:"authorDue,omitempty"` // see WritingDue
+}
+
+// DefaultAuthorDue is how many days before its session a tutorial's writing
+// task is due when authorDue is not given.
+const DefaultAuthorDue Days = 7
+
+// WritingDue returns how many days before its session the author's writing
+// task is due: authorDue, else DefaultAuthorDue.
+func (t Tutorial) WritingDue() Days {
+	if t.AuthorDue != nil {
+		return *t.AuthorDue
+	}
+	return DefaultAuthorDue
 }
 
 // Authors a tutorial names by the role they have in each pair.
