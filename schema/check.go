@@ -63,6 +63,8 @@ func (l *Loader) check(p *Program, shape *shapeErrors) Diagnostics {
 	c.checkReportingLines()
 	c.checkProgramDates()
 	c.checkTutorials()
+	c.checkAuthors()
+	c.checkFeedback()
 	c.checkMoved()
 	c.checkPairDates()
 	c.checkValues()

@@ -56,6 +56,7 @@ for path in sys.argv[1:]:
                 'dtstart': raw(c, 'DTSTART'), 'dtstart_utc': utc(c, 'DTSTART'),
                 'dtend': raw(c, 'DTEND'), 'dtend_utc': utc(c, 'DTEND'),
                 'due': raw(c, 'DUE'), 'due_utc': utc(c, 'DUE'),
+                'address': raw(c, 'X-RMCTL-ADDRESS'), 'url': raw(c, 'URL'),
             })
     except Exception as e:
         res['error'] = '%s: %s' % (type(e).__name__, e)
@@ -73,6 +74,8 @@ type pyComponent struct {
 	DTEndUTC   *bool   `json:"dtend_utc"`
 	Due        *string `json:"due"`
 	DueUTC     *bool   `json:"due_utc"`
+	Address    *string `json:"address"`
+	URL        *string `json:"url"`
 }
 
 type pyCalendar struct {
@@ -178,6 +181,7 @@ func TestExamplesICalendar(t *testing.T) {
 		t.Fatalf("python read %d files, want %d", len(cals), len(files))
 	}
 	components := 0
+	tasks := map[string]int{}
 	for _, c := range cals {
 		name := filepath.Base(filepath.Dir(c.File)) + "/" + filepath.Base(c.File)
 		if c.Error != nil {
@@ -223,9 +227,21 @@ func TestExamplesICalendar(t *testing.T) {
 				checkUTC("DTEND", comp.DTEnd, comp.DTEndUTC, false)
 			case "VTODO":
 				checkUTC("DUE", comp.Due, comp.DueUTC, true)
+				// Tutorials participants write and feedback requests are
+				// tasks too; a feedback request's filled-in URL must survive.
+				addr := deref(comp.Address)
+				switch {
+				case strings.Contains(addr, "/write/"):
+					tasks["write"]++
+				case strings.Contains(addr, "/feedback/") && strings.Contains(deref(comp.URL), "person="):
+					tasks["feedback"]++
+				}
 				checkUTC("DTSTART", comp.DTStart, comp.DTStartUTC, false)
 			}
 		}
+	}
+	if authored, feedback := tasks["write"], tasks["feedback"]; authored == 0 || feedback == 0 {
+		t.Errorf("python3-icalendar read %d writing tasks and %d feedback requests with their URL, want some of each (examples/digital-leadership)", authored, feedback)
 	}
 	t.Logf("python3-icalendar read %d files with %d components", len(cals), components)
 }
