@@ -271,7 +271,13 @@ func (p *Program) EventTimes(id string) (start, end time.Time) {
 // its end, or none without an end date (the plan leaves the ones already
 // past as they were sent).
 func (p *Program) EventPeople(eventID string) []string {
-	day := p.Events[eventID].Date
+	return p.ParticipantsOn(p.Events[eventID].Date)
+}
+
+// ParticipantsOn returns, sorted, everyone in a pair that takes part in the
+// program on day: pairs that joined by then, and are not ended by then. A
+// paused pair's people still take part.
+func (p *Program) ParticipantsOn(day Date) []string {
 	seen := map[string]bool{}
 	for _, id := range p.PairIDs {
 		pair := p.Pairs[id]
