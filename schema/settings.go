@@ -34,6 +34,18 @@ type Settings struct {
 		Path    string   `json:"path"`
 		LockTTL Duration `json:"lockTTL"`
 	} `json:"state"`
+	// Replies is where attendees' replies are read; nil when not set.
+	Replies *RepliesConfig `json:"replies,omitempty"`
+}
+
+// RepliesConfig is the replies block: an IMAP mailbox. The password comes
+// from the environment variable PasswordEnv, never from the settings.
+type RepliesConfig struct {
+	IMAP        string `json:"imap"`
+	Username    string `json:"username"`
+	PasswordEnv string `json:"passwordEnv"`
+	Mailbox     string `json:"mailbox"`
+	TLS         string `json:"tls"`
 }
 
 // TargetConfig is the target block; which fields apply depends on Kind.

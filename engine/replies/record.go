@@ -11,10 +11,10 @@ import (
 
 // Change is one answer recorded (or changed) by Record.
 type Change struct {
-	Address  string // the resource's address
-	Person   string // the attendee's person id
-	PartStat string
-	Previous string // the answer recorded before, "" if none
+	Address  string `json:"address"`            // the resource's address
+	Person   string `json:"person"`             // the attendee's person id
+	PartStat string `json:"partstat"`           // the answer now recorded
+	Previous string `json:"previous,omitempty"` // the answer recorded before, "" if none
 }
 
 // Outcome is what Record made of a batch of replies.
@@ -44,8 +44,15 @@ func Record(st *state.State, rs []Reply) Outcome {
 		byUID[e.UID] = e
 	}
 	out := Outcome{Entries: map[string]*state.Entry{}}
+	// Gmail sends each calendar twice (inline and attached): count a
+	// reply once.
+	seen := make(map[Reply]bool, len(rs))
 	before := map[string]map[string]string{} // address → person → answer before
 	for _, r := range rs {
+		if seen[r] {
+			continue
+		}
+		seen[r] = true
 		e := byUID[r.UID]
 		if e == nil {
 			out.Unknown++

@@ -1,0 +1,108 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"path/filepath"
+
+	"github.com/spf13/cobra"
+
+	"github.com/rmctl/rmctl/engine/replies"
+	"github.com/rmctl/rmctl/engine/state"
+	"github.com/rmctl/rmctl/engine/target"
+	"github.com/rmctl/rmctl/schema"
+)
+
+func newSyncCmd(a *app) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "sync",
+		Short: "Read back what happened outside rmctl (attendees' replies)",
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(args) > 0 {
+				return usageErrorf("unknown command %q for %q", args[0], cmd.CommandPath())
+			}
+			return cmd.Help()
+		},
+	}
+	cmd.AddCommand(newSyncRepliesCmd(a))
+	return cmd
+}
+
+type syncRepliesOptions struct {
+	app    *app
+	Dir    string
+	Output string
+}
+
+func newSyncRepliesCmd(a *app) *cobra.Command {
+	opts := &syncRepliesOptions{app: a}
+	cmd := &cobra.Command{
+		Use:   "replies [DIR]",
+		Short: "Record accept/decline replies from the IMAP mailbox in state",
+		Long: `Sync replies reads the iTIP replies (accepted, declined, tentative) that
+attendees' calendars sent to the mailbox named by replies in rmctl.cue,
+and records each attendee's latest answer per invitation in state. Later
+updates that keep time and place send these answers back instead of
+asking again. DIR is where rmctl.cue is looked for (default: here).
+The mailbox is opened read-only; the password comes from the environment
+variable replies.passwordEnv names.`,
+		Example: `  RMCTL_IMAP_PASSWORD=... rmctl sync replies`,
+		Args:    usageArgs(cobra.MaximumNArgs(1)),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 1 {
+				opts.Dir = args[0]
+			}
+			if err := outputFormat(opts.Output, "text", "json"); err != nil {
+				return err
+			}
+			return runSyncReplies(cmd, opts)
+		},
+	}
+	cmd.Flags().StringVarP(&opts.Output, "output", "o", "text", "output format: text or json")
+	return cmd
+}
+
+func runSyncReplies(cmd *cobra.Command, opts *syncRepliesOptions) error {
+	a := opts.app
+	ctx := cmd.Context()
+	if opts.Dir != "" && a.configFile == "" {
+		dir, err := filepath.Abs(opts.Dir)
+		if err != nil {
+			return err
+		}
+		file, err := schema.FindSettings(dir)
+		if err != nil {
+			return err
+		}
+		if file == "" {
+			return fmt.Errorf("no %s in %s or its parents: replies are configured there", schema.SettingsFile, opts.Dir)
+		}
+		b := *a
+		b.configFile = file
+		a = &b
+	}
+	ws, err := a.openWorkspace(ctx, nil)
+	if err != nil {
+		return err
+	}
+	rc := ws.settings.Replies
+	if rc == nil {
+		return fmt.Errorf("no replies block in the settings: add replies: {imap: \"host:993\", username: \"...\"} to %s", schema.SettingsFile)
+	}
+	password, err := target.Secret(a.getenv, rc.PasswordEnv, "")
+	if err != nil {
+		return fmt.Errorf("replies: %w", err)
+	}
+	lock := state.LockInfo{ID: newLockID(), Operation: "sync replies", Who: who(), PID: pid(), Created: a.now()}
+	res, out, err := replies.Sync(ctx, replies.Config{
+		Addr: rc.IMAP, TLS: rc.TLS, Username: rc.Username, Password: password, Mailbox: rc.Mailbox,
+	}, ws.store, lock)
+	if err != nil {
+		return err
+	}
+	if opts.Output == "json" {
+		return json.NewEncoder(a.streams.Out).Encode(replies.Summarize(res, out))
+	}
+	replies.WriteText(a.streams.Out, res, out)
+	return nil
+}
