@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"path/filepath"
@@ -89,14 +90,12 @@ func runSyncReplies(cmd *cobra.Command, opts *syncRepliesOptions) error {
 	if rc == nil {
 		return fmt.Errorf("no replies block in the settings: add replies: {imap: \"host:993\", username: \"...\"} to %s", schema.SettingsFile)
 	}
-	password, err := target.Secret(a.getenv, rc.PasswordEnv, "")
+	cfg, err := repliesConfig(a, rc)
 	if err != nil {
-		return fmt.Errorf("replies: %w", err)
+		return err
 	}
 	lock := state.LockInfo{ID: newLockID(), Operation: "sync replies", Who: who(), PID: pid(), Created: a.now()}
-	res, out, err := replies.Sync(ctx, replies.Config{
-		Addr: rc.IMAP, TLS: rc.TLS, Username: rc.Username, Password: password, Mailbox: rc.Mailbox,
-	}, ws.store, lock)
+	res, out, err := replies.Sync(ctx, cfg, ws.store, lock)
 	if err != nil {
 		return err
 	}
@@ -104,5 +103,34 @@ func runSyncReplies(cmd *cobra.Command, opts *syncRepliesOptions) error {
 		return json.NewEncoder(a.streams.Out).Encode(replies.Summarize(res, out))
 	}
 	replies.WriteText(a.streams.Out, res, out)
+	return nil
+}
+
+// repliesConfig is the IMAP configuration of the settings' replies block,
+// with the password from the environment.
+func repliesConfig(a *app, rc *schema.RepliesConfig) (replies.Config, error) {
+	password, err := target.Secret(a.getenv, rc.PasswordEnv, "")
+	if err != nil {
+		return replies.Config{}, fmt.Errorf("replies: %w", err)
+	}
+	return replies.Config{Addr: rc.IMAP, TLS: rc.TLS, Username: rc.Username, Password: password, Mailbox: rc.Mailbox}, nil
+}
+
+// refreshReplies reads the replies mailbox and merges new answers into st
+// in memory, for plan --refresh and apply --refresh: the plan shows them,
+// and apply sends them on and records them with what it applies.
+// `rmctl sync replies` records them all.
+func refreshReplies(ctx context.Context, a *app, ws *workspace, st *state.State) error {
+	cfg, err := repliesConfig(a, ws.settings.Replies)
+	if err != nil {
+		return err
+	}
+	res, err := replies.Fetch(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	for addr, e := range replies.Record(st, res.Replies).Entries {
+		st.Resources[addr] = e
+	}
 	return nil
 }

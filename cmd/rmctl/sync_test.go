@@ -53,6 +53,25 @@ replies: {imap: %q, username: %q, tls: "none", mailbox: "Replies"}
 		"UID:" + e.UID + "\r\nSEQUENCE:0\r\nDTSTAMP:20261202T090000Z\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
 	srv.Append(t, "Replies", []byte(reply))
 
+	// plan --refresh reads the mailbox (the outbox target has nothing to
+	// read back) and shows the answer on the update a new name causes;
+	// a plain plan does not read it.
+	people := filepath.Join(dir, "programs", "dl", "people.cue")
+	b, err := os.ReadFile(people)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(people, []byte(strings.Replace(string(b), `"Markus Schulz"`, `"Markus J. Schulz"`, 1)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	const line = "replies so far: 1 declined (markus.schulz); kept"
+	if out, errOut, code := cliRun(t, dir, env, "plan", "--now", now); code != 0 || strings.Contains(out, line) {
+		t.Fatalf("plan: exit %d, %s\n%s", code, errOut, out)
+	}
+	if out, errOut, code := cliRun(t, dir, env, "plan", "--refresh", "--now", now); code != 0 || !strings.Contains(out, line) {
+		t.Fatalf("plan --refresh: exit %d, want %q\n%s%s", code, line, errOut, out)
+	}
+
 	// Without the password nothing is read and the error names the variable.
 	if _, errOut, code := cliRun(t, dir, func(string) string { return "" }, "sync", "replies"); code != 1 || !strings.Contains(errOut, "RMCTL_IMAP_PASSWORD") {
 		t.Fatalf("sync without password: exit %d, stderr %q", code, errOut)
