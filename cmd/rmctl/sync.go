@@ -11,6 +11,7 @@ import (
 	"github.com/rmctl/rmctl/engine/replies"
 	"github.com/rmctl/rmctl/engine/state"
 	"github.com/rmctl/rmctl/engine/target"
+	"github.com/rmctl/rmctl/engine/view"
 	"github.com/rmctl/rmctl/schema"
 )
 
@@ -89,6 +90,9 @@ func runSyncReplies(cmd *cobra.Command, opts *syncRepliesOptions) error {
 	rc := ws.settings.Replies
 	if rc == nil {
 		return fmt.Errorf("no replies block in the settings: add replies: {imap: \"host:993\", username: \"...\"} to %s", schema.SettingsFile)
+	}
+	if ds := ws.settings.CheckReplies(nil); len(ds) > 0 {
+		view.Diagnostics(a.streams.ErrOut, ds, a.streams.Color())
 	}
 	cfg, err := repliesConfig(a, rc)
 	if err != nil {

@@ -108,3 +108,25 @@ replies: {imap: %q, username: %q, tls: "none", mailbox: "Replies"}
 		return nil
 	})
 }
+
+// TestValidateWarnsRepliesMailbox: validate warns when replies.username
+// is not the ORGANIZER's address, where replies go.
+func TestValidateWarnsRepliesMailbox(t *testing.T) {
+	dir := t.TempDir()
+	copyDir(t, "../../examples/digital-leadership", filepath.Join(dir, "programs", "dl"))
+	settings := `target: {kind: "email", smtp: "smtp.example.com:587", from: "svc-rmctl@example.com"}
+replies: {imap: "imap.example.com:993", username: "someone-else@example.com"}
+`
+	if err := os.WriteFile(filepath.Join(dir, "rmctl.cue"), []byte(settings), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	none := func(string) string { return "" }
+	out, errOut, code := cliRun(t, dir, none, "validate")
+	const want = "rmctl.cue:2:41: warning: replies.username: is not the address invitations name as ORGANIZER (target.from)"
+	if code != 0 || !strings.Contains(out+errOut, want) {
+		t.Errorf("validate: exit %d, want a warning %q\n%s%s", code, want, out, errOut)
+	}
+	if _, _, code := cliRun(t, dir, none, "validate", "--strict"); code != 1 {
+		t.Errorf("validate --strict: exit %d, want 1", code)
+	}
+}

@@ -1,6 +1,9 @@
 package main
 
 import (
+	"context"
+	"os"
+
 	"github.com/spf13/cobra"
 
 	"github.com/rmctl/rmctl/engine/view"
@@ -53,6 +56,7 @@ func runValidate(cmd *cobra.Command, opts *validateOptions) error {
 	if err != nil {
 		return err
 	}
+	res.Diagnostics = append(res.Diagnostics, settingsWarnings(cmd.Context(), opts.app, l, res.Programs)...)
 	s := opts.app.streams
 	failed := res.Diagnostics.HasErrors() || opts.Strict && res.Diagnostics.Warnings() > 0
 	if opts.Output == "json" {
@@ -67,4 +71,25 @@ func runValidate(cmd *cobra.Command, opts *validateOptions) error {
 		return &silentError{exitError}
 	}
 	return nil
+}
+
+// settingsWarnings are the checks of rmctl.cue against the programs
+// (a replies mailbox replies never reach). Invalid or missing settings
+// give none here: plan and apply report those.
+func settingsWarnings(ctx context.Context, a *app, l *schema.Loader, progs []*schema.Program) schema.Diagnostics {
+	cwd, err := os.Getwd()
+	if err != nil {
+		return nil
+	}
+	file := a.configFile
+	if file == "" {
+		if file, err = schema.FindSettings(cwd); err != nil || file == "" {
+			return nil
+		}
+	}
+	s, diags, err := l.LoadSettings(ctx, file, cwd)
+	if err != nil || diags.HasErrors() {
+		return nil
+	}
+	return s.CheckReplies(progs)
 }
