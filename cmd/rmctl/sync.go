@@ -47,7 +47,8 @@ and records each attendee's latest answer per invitation in state. Later
 updates that keep time and place send these answers back instead of
 asking again. DIR is where rmctl.cue is looked for (default: here).
 The mailbox is opened read-only; the password comes from the environment
-variable replies.passwordEnv names.`,
+variable replies.passwordEnv names. With the CalDAV target, the answers
+attendees' clients wrote into the server's copies are read too.`,
 		Example: `  RMCTL_IMAP_PASSWORD=... rmctl sync replies`,
 		Args:    usageArgs(cobra.MaximumNArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -87,19 +88,33 @@ func runSyncReplies(cmd *cobra.Command, opts *syncRepliesOptions) error {
 	if err != nil {
 		return err
 	}
-	rc := ws.settings.Replies
-	if rc == nil {
-		return fmt.Errorf("no replies block in the settings: add replies: {imap: \"host:993\", username: \"...\"} to %s", schema.SettingsFile)
+	// Answers come from the replies mailbox and, on CalDAV, from the
+	// server's copies.
+	var mailbox *replies.Config
+	if rc := ws.settings.Replies; rc != nil {
+		if ds := ws.settings.CheckReplies(nil); len(ds) > 0 {
+			view.Diagnostics(a.streams.ErrOut, ds, a.streams.Color())
+		}
+		cfg, err := repliesConfig(a, rc)
+		if err != nil {
+			return err
+		}
+		mailbox = &cfg
 	}
-	if ds := ws.settings.CheckReplies(nil); len(ds) > 0 {
-		view.Diagnostics(a.streams.ErrOut, ds, a.streams.Color())
+	var source replies.Source
+	if ws.settings.Target.Kind == "caldav" {
+		tgt, err := newTarget(ctx, a, ws)
+		if err != nil {
+			return err
+		}
+		source, _ = tgt.(replies.Source)
 	}
-	cfg, err := repliesConfig(a, rc)
-	if err != nil {
-		return err
+	if mailbox == nil && source == nil {
+		return fmt.Errorf("nowhere to read replies from: add replies: {imap: \"host:993\", username: \"...\"} to %s (the %s target holds no answers)",
+			schema.SettingsFile, ws.settings.Target.Kind)
 	}
 	lock := state.LockInfo{ID: newLockID(), Operation: "sync replies", Who: who(), PID: pid(), Created: a.now()}
-	res, out, err := replies.Sync(ctx, cfg, ws.store, lock)
+	res, out, err := replies.Sync(ctx, mailbox, source, ws.store, lock)
 	if err != nil {
 		return err
 	}

@@ -116,6 +116,22 @@ func parseCalendar(data []byte) ([]Reply, error) {
 	if m := cal.Props.Get(goical.PropMethod); m == nil || !strings.EqualFold(strings.TrimSpace(m.Value), "REPLY") {
 		return nil, nil
 	}
+	return answers(cal), nil
+}
+
+// FromObject returns the answers in a stored calendar object (a CalDAV
+// server's copy, which has no METHOD): every attendee whose PARTSTAT is
+// an answer, stamped with the later of DTSTAMP and LAST-MODIFIED, which
+// clients move on when someone answers.
+func FromObject(data []byte) ([]Reply, error) {
+	cal, err := goical.NewDecoder(bytes.NewReader(data)).Decode()
+	if err != nil {
+		return nil, fmt.Errorf("reading calendar: %w", err)
+	}
+	return answers(cal), nil
+}
+
+func answers(cal *goical.Calendar) []Reply {
 	var out []Reply
 	for _, c := range cal.Children {
 		if c.Name != goical.CompEvent {
@@ -131,9 +147,11 @@ func parseCalendar(data []byte) ([]Reply, error) {
 				r.Sequence = n
 			}
 		}
-		if p := c.Props.Get(goical.PropDateTimeStamp); p != nil {
-			if t, err := p.DateTime(time.UTC); err == nil {
-				r.Stamp = t.UTC()
+		for _, name := range []string{goical.PropDateTimeStamp, goical.PropLastModified} {
+			if p := c.Props.Get(name); p != nil {
+				if t, err := p.DateTime(time.UTC); err == nil && t.After(r.Stamp) {
+					r.Stamp = t.UTC()
+				}
 			}
 		}
 		for _, a := range c.Props.Values(goical.PropAttendee) {
@@ -149,7 +167,7 @@ func parseCalendar(data []byte) ([]Reply, error) {
 			out = append(out, r)
 		}
 	}
-	return out, nil
+	return out
 }
 
 // Answer reports whether ps is an answer worth recording (RFC 5545

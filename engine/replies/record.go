@@ -126,7 +126,9 @@ func newer(r Reply, old state.Reply) bool {
 	if r.Sequence != old.Sequence {
 		return r.Sequence > old.Sequence
 	}
-	return r.Stamp.After(old.Stamp)
+	// At the same stamp a different answer wins: a client that changes
+	// the PARTSTAT of a stored copy need not move its DTSTAMP.
+	return r.Stamp.After(old.Stamp) || r.Stamp.Equal(old.Stamp) && r.PartStat != old.PartStat
 }
 
 // Keep returns the answers to keep in state when r is sent again as

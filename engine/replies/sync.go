@@ -8,14 +8,42 @@ import (
 	"github.com/rmctl/rmctl/engine/state"
 )
 
-// Sync reads the replies in the mailbox and records the new answers in
-// store. The mailbox is read before the state lock is taken, so a slow
-// IMAP server never holds up an apply; the lock covers only reading,
-// merging and writing state. Nothing is written when nothing changed.
-func Sync(ctx context.Context, cfg Config, store state.Store, lock state.LockInfo) (*Result, Outcome, error) {
-	res, err := Fetch(ctx, cfg)
-	if err != nil {
-		return nil, Outcome{}, err
+// Source is a target that keeps copies attendees answer in (CalDAV: a
+// client that accepts an event sets the attendee's PARTSTAT in the stored
+// copy): it returns the answers found in the copies of entries.
+type Source interface {
+	Answers(ctx context.Context, entries []*state.Entry) ([]Reply, error)
+}
+
+// Sync reads the replies in the mailbox (when mailbox is not nil) and the
+// answers in the copies a source holds (when source is not nil), and
+// records the new answers in store. Reading happens before the state lock
+// is taken, so a slow server never holds up an apply; the lock covers only
+// reading, merging and writing state. Nothing is written when nothing
+// changed.
+func Sync(ctx context.Context, mailbox *Config, source Source, store state.Store, lock state.LockInfo) (*Result, Outcome, error) {
+	res := &Result{}
+	if mailbox != nil {
+		r, err := Fetch(ctx, *mailbox)
+		if err != nil {
+			return nil, Outcome{}, err
+		}
+		res = r
+	}
+	if source != nil {
+		st, err := store.Read(ctx)
+		if err != nil {
+			return nil, Outcome{}, err
+		}
+		entries := make([]*state.Entry, 0, len(st.Resources))
+		for _, a := range st.Addresses() {
+			entries = append(entries, st.Resources[a])
+		}
+		rs, err := source.Answers(ctx, entries)
+		if err != nil {
+			return nil, Outcome{}, err
+		}
+		res.Replies = append(res.Replies, rs...)
 	}
 	if err := store.Lock(ctx, lock); err != nil {
 		return nil, Outcome{}, err
