@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/emersion/go-imap/v2/imapclient"
+
 	"github.com/rmctl/rmctl/internal/testserver"
 )
 
@@ -116,5 +118,30 @@ func TestSMTPRequireAuth(t *testing.T) {
 	}
 	if n := len(s.Messages(t)); n != 1 {
 		t.Errorf("%d messages", n)
+	}
+}
+
+func TestIMAP(t *testing.T) {
+	t.Parallel()
+	s := testserver.IMAP(t)
+	s.Append(t, "INBOX", []byte("From: a@example.org\nSubject: one\n\nfirst\n"))
+	c, err := imapclient.DialInsecure(s.Addr, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	// Wrong credentials must be refused: the passwd-file really is used.
+	if err := c.Login(s.Username, "wrong").Wait(); err == nil {
+		t.Error("login with a wrong password accepted")
+	}
+	if err := c.Login(s.Username, s.Password).Wait(); err != nil {
+		t.Fatal(err)
+	}
+	mb, err := c.Select("INBOX", nil).Wait()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if mb.NumMessages != 1 {
+		t.Errorf("%d messages in INBOX, want 1", mb.NumMessages)
 	}
 }
