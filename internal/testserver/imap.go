@@ -69,7 +69,13 @@ func IMAP(t testing.TB) *IMAPServer {
 		if err != nil {
 			t.Fatalf("testserver: %v", err)
 		}
-		extra = fmt.Sprintf("default_login_user = %s\ndefault_internal_user = %s\n", u.Username, u.Username)
+		g, err := user.LookupGroupId(u.Gid)
+		if err != nil {
+			t.Fatalf("testserver: %v", err)
+		}
+		// Dovecot's helper processes and sockets then belong to this user
+		// too: it cannot switch or chown to its own accounts.
+		extra = fmt.Sprintf("default_login_user = %[1]s\ndefault_internal_user = %[1]s\ndefault_internal_group = %[2]s\n", u.Username, g.Name)
 	}
 	const username, password = "rmctl", "rmctl-imap-password"
 	users := filepath.Join(dir, "users")
