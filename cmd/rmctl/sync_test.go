@@ -95,6 +95,9 @@ replies: {imap: %q, username: %q, tls: "none", mailbox: "Replies"}
 	if e.Replies == nil || e.Replies.By["markus.schulz"].PartStat != "DECLINED" {
 		t.Errorf("state after sync: %+v", e.Replies)
 	}
+	if out, _, _ := cliRun(t, dir, env, "state", "show", addr); !strings.Contains(out, "(mentee, declined)") {
+		t.Errorf("state show lacks the answer:\n%s", out)
+	}
 	if out, _, _ := cliRun(t, dir, env, "sync", "replies"); !strings.Contains(out, "0 answers recorded") {
 		t.Errorf("second sync: %q", out)
 	}

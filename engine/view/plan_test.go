@@ -882,6 +882,13 @@ func TestPlanShowsReplies(t *testing.T) {
 			t.Errorf("plan lacks %q:\n%s", want, txt.String())
 		}
 	}
+	var md bytes.Buffer
+	if err := view.PlanMarkdown(&md, p, view.PlanOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(md.String(), "; replies so far: 1 declined (klaus.mueller), 1 accepted |") {
+		t.Errorf("markdown lacks the replies:\n%s", md.String())
+	}
 	if c := change(t, p, "demo-2027/pair/klaus-anna/session/3"); c.Replies["klaus.mueller"] != "DECLINED" {
 		t.Errorf("plan JSON replies %v", c.Replies)
 	}
