@@ -467,3 +467,24 @@ func TestConcurrentDeliveries(t *testing.T) {
 		t.Errorf("%d distinct UIDs, want 16", len(uids))
 	}
 }
+
+// TestKnownAnswersSentBack: an update carrying known answers (apply sets
+// PartStat from the replies in state) sends them back instead of asking
+// again, in the inline part and in invite.ics alike.
+func TestKnownAnswersSentBack(t *testing.T) {
+	t.Parallel()
+	s := testserver.SMTP(t)
+	tg := newTarget(t, Config{Addr: s.Addr})
+	r := kickoff()
+	r.Attendees = slices.Clone(r.Attendees)
+	r.Attendees[0].PartStat = "DECLINED"
+	deliver(t, tg, target.Delivery{Action: target.Update, Resource: r, Sequence: 1})
+	msgs, _ := received(t, s, 0, 1)
+	for _, body := range [][]byte{msgs[0].part(t, "text/calendar").Body, msgs[0].Attachments[0].Body} {
+		text := strings.ReplaceAll(string(body), "\r\n ", "")
+		if !strings.Contains(text, "PARTSTAT=DECLINED;ROLE=REQ-PARTICIPANT;RSVP=FALSE:mailto:"+anna.Email) ||
+			!strings.Contains(text, "PARTSTAT=NEEDS-ACTION;ROLE=REQ-PARTICIPANT;RSVP=TRUE:mailto:"+klaus.Email) {
+			t.Errorf("answers not kept:\n%s", text)
+		}
+	}
+}
