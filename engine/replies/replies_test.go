@@ -3,6 +3,7 @@ package replies
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
 	"encoding/base64"
 	"fmt"
 	"mime/quotedprintable"
@@ -229,5 +230,29 @@ func TestKeep(t *testing.T) {
 	out := Record(st, []Reply{{UID: e.UID, Attendee: "klaus.mueller@example.com", PartStat: "ACCEPTED", Sequence: 1, Stamp: stamp(2, 12)}})
 	if len(out.Changes) != 0 || out.Stale != 1 {
 		t.Errorf("stale reply recorded: %+v", out)
+	}
+}
+
+// TestFetchTLS reads a reply over implicit TLS and over STARTTLS from a
+// Dovecot with a self-signed certificate, and refuses an untrusted one.
+func TestFetchTLS(t *testing.T) {
+	t.Parallel()
+	srv := testserver.IMAPWith(t, testserver.IMAPOptions{TLS: true})
+	uid := resource.UID("dl-2027/event/kickoff")
+	srv.Append(t, "INBOX", gmailReply(uid, anna, "ACCEPTED", 0, stamp(2, 10)))
+	trust := &tls.Config{RootCAs: srv.RootCAs}
+	for _, tc := range []struct{ mode, addr string }{{TLSImplicit, srv.TLSAddr}, {TLSStartTLS, srv.Addr}} {
+		res, err := Fetch(context.Background(), Config{Addr: tc.addr, TLS: tc.mode, TLSConfig: trust, Username: srv.Username, Password: srv.Password})
+		if err != nil {
+			t.Errorf("%s: %v", tc.mode, err)
+			continue
+		}
+		if len(res.Replies) != 2 || res.Replies[0].PartStat != "ACCEPTED" || res.Replies[0].UID != uid {
+			t.Errorf("%s: replies %+v", tc.mode, res.Replies)
+		}
+	}
+	// The system's roots do not trust the test certificate.
+	if _, err := Fetch(context.Background(), Config{Addr: srv.TLSAddr, Username: srv.Username, Password: srv.Password}); err == nil || !strings.Contains(err.Error(), "certificate") {
+		t.Errorf("untrusted certificate: %v", err)
 	}
 }

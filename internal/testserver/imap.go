@@ -3,6 +3,14 @@ package testserver
 import (
 	"bufio"
 	"bytes"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
+	"math/big"
 	"fmt"
 	"net"
 	"os"
@@ -18,19 +26,40 @@ import (
 )
 
 // IMAPServer is a running Dovecot IMAP server with one user and a maildir
-// in a temporary folder. It speaks plain IMAP (no TLS) on loopback and
+// in a temporary folder. Without TLS it speaks plain IMAP on loopback and
 // accepts LOGIN and AUTHENTICATE PLAIN there.
 type IMAPServer struct {
-	// Addr is "127.0.0.1:PORT".
+	// Addr is "127.0.0.1:PORT": plain IMAP, or with TLS IMAP that offers
+	// STARTTLS and refuses to log in before it.
 	Addr string
+	// TLSAddr is the implicit-TLS (imaps) listener; "" without TLS.
+	TLSAddr string
+	// RootCAs trusts the server's self-signed certificate (for 127.0.0.1);
+	// nil without TLS.
+	RootCAs *x509.CertPool
 	// Username and Password log in to the one mailbox.
 	Username, Password string
 }
 
-// IMAP starts Debian's Dovecot (dovecot-imapd) with its own configuration,
-// not the system service: base_dir, state and maildir live in a temporary
-// folder, users come from a passwd-file with a plain password.
+// IMAPOptions changes how IMAPWith starts the server.
+type IMAPOptions struct {
+	// TLS gives the server a self-signed certificate, an imaps listener
+	// and STARTTLS on the plain one. (Dovecot counts loopback connections
+	// as secure, so it still accepts a login without TLS there.)
+	TLS bool
+}
+
+// IMAP starts Dovecot without TLS. See IMAPWith.
 func IMAP(t testing.TB) *IMAPServer {
+	t.Helper()
+	return IMAPWith(t, IMAPOptions{})
+}
+
+// IMAPWith starts Debian's Dovecot (dovecot-imapd) with its own
+// configuration, not the system service: base_dir, state and maildir live
+// in a temporary folder, users come from a passwd-file with a plain
+// password.
+func IMAPWith(t testing.TB, opts IMAPOptions) *IMAPServer {
 	t.Helper()
 	bin := dovecotBinary(t)
 	// The mail processes run as the mail user and must reach the folder:
@@ -84,16 +113,25 @@ func IMAP(t testing.TB) *IMAPServer {
 		t.Fatalf("testserver: %v", err)
 	}
 
+	srv := &IMAPServer{Username: username, Password: password}
+	ssl := "ssl = no\ndisable_plaintext_auth = no\n"
+	if opts.TLS {
+		certFile, keyFile, pool := writeCert(t, dir)
+		srv.RootCAs = pool
+		ssl = fmt.Sprintf("ssl = required\nssl_cert = <%s\nssl_key = <%s\ndisable_plaintext_auth = yes\n", certFile, keyFile)
+	}
+	tlsPort := 0
 	_, port := launch(t, "dovecot", dir, func(port int) ([]string, []string) {
+		if opts.TLS {
+			tlsPort = freePort(t)
+		}
 		conf := filepath.Join(dir, "dovecot.conf")
 		cfg := fmt.Sprintf(`base_dir = %[1]s/run
 state_dir = %[1]s/state
 log_path = /dev/stderr
 protocols = imap
 listen = 127.0.0.1
-ssl = no
-disable_plaintext_auth = no
-auth_mechanisms = plain login
+%[6]sauth_mechanisms = plain login
 auth_failure_delay = 0
 mail_location = maildir:%[2]s/%%u
 first_valid_uid = 1
@@ -113,19 +151,66 @@ service imap-login {
     port = %[5]d
   }
   inet_listener imaps {
-    port = 0
+    address = 127.0.0.1
+    port = %[7]d
   }
 }
 service anvil {
   chroot =
 }
-`, dir, mail, users, extra, port)
+`, dir, mail, users, extra, port, ssl, tlsPort)
 		if err := os.WriteFile(conf, []byte(cfg), 0o644); err != nil {
 			t.Fatalf("testserver: %v", err)
 		}
 		return []string{bin, "-F", "-c", conf}, nil
 	}, imapProbe)
-	return &IMAPServer{Addr: fmt.Sprintf("127.0.0.1:%d", port), Username: username, Password: password}
+	srv.Addr = fmt.Sprintf("127.0.0.1:%d", port)
+	if opts.TLS {
+		srv.TLSAddr = fmt.Sprintf("127.0.0.1:%d", tlsPort)
+	}
+	return srv
+}
+
+// writeCert writes a self-signed certificate for 127.0.0.1 and its key as
+// PEM files, readable by Dovecot's processes, and returns a pool that
+// trusts it.
+func writeCert(t testing.TB, dir string) (certFile, keyFile string, pool *x509.CertPool) {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatalf("testserver: %v", err)
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "127.0.0.1"},
+		IPAddresses: []net.IP{net.ParseIP("127.0.0.1")},
+		NotBefore:   time.Now().Add(-time.Hour), NotAfter: time.Now().Add(24 * time.Hour),
+		KeyUsage: x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+		IsCA: true, BasicConstraintsValid: true,
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatalf("testserver: %v", err)
+	}
+	cert, err := x509.ParseCertificate(der)
+	if err != nil {
+		t.Fatalf("testserver: %v", err)
+	}
+	pkcs8, err := x509.MarshalPKCS8PrivateKey(key)
+	if err != nil {
+		t.Fatalf("testserver: %v", err)
+	}
+	certFile, keyFile = filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
+	if err := os.WriteFile(certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o644); err != nil {
+		t.Fatalf("testserver: %v", err)
+	}
+	// The master process reads the key before it drops privileges; a
+	// test-only key in a private temporary folder.
+	if err := os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: pkcs8}), 0o600); err != nil {
+		t.Fatalf("testserver: %v", err)
+	}
+	pool = x509.NewCertPool()
+	pool.AddCert(cert)
+	return certFile, keyFile, pool
 }
 
 // dovecotBinary finds dovecot, which Debian puts in /usr/sbin (often not
@@ -165,7 +250,13 @@ func imapProbe(port int) error {
 // mailbox, as a mail server delivering them would.
 func (s *IMAPServer) Append(t testing.TB, mailbox string, msgs ...[]byte) {
 	t.Helper()
-	c, err := imapclient.DialInsecure(s.Addr, nil)
+	var c *imapclient.Client
+	var err error
+	if s.RootCAs != nil {
+		c, err = imapclient.DialTLS(s.TLSAddr, &imapclient.Options{TLSConfig: &tls.Config{RootCAs: s.RootCAs}})
+	} else {
+		c, err = imapclient.DialInsecure(s.Addr, nil)
+	}
 	if err != nil {
 		t.Fatalf("testserver: IMAP: %v", err)
 	}
