@@ -137,6 +137,10 @@ func (l *Loader) LoadSettings(ctx context.Context, file, cwd string) (*Settings,
 	if err := v.Decode(s); err != nil {
 		return nil, nil, fmt.Errorf("decoding settings: %w", err)
 	}
+	if s.State.LockTTL.Duration == 0 {
+		s.State.LockTTL.Duration = 15 * time.Minute
+	}
+	// Positions for checks made after loading (CheckReplies).
 	s.pos = map[string]Pos{}
 	if file != "" {
 		for _, path := range []string{"replies.username", "target.from"} {
@@ -144,9 +148,6 @@ func (l *Loader) LoadSettings(ctx context.Context, file, cwd string) (*Settings,
 				s.pos[path] = toPos(f.Pos())
 			}
 		}
-	}
-	if s.State.LockTTL.Duration == 0 {
-		s.State.LockTTL.Duration = 15 * time.Minute
 	}
 	return s, nil, ctx.Err()
 }
