@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"os"
 	"path/filepath"
 
 	"github.com/spf13/cobra"
@@ -152,4 +153,25 @@ func refreshReplies(ctx context.Context, a *app, ws *workspace, st *state.State)
 		st.Resources[addr] = e
 	}
 	return nil
+}
+
+// settingsWarnings are the checks of rmctl.cue against the programs
+// (a replies mailbox replies never reach). Invalid or missing settings
+// give none here: plan and apply report those.
+func settingsWarnings(ctx context.Context, a *app, l *schema.Loader, progs []*schema.Program) schema.Diagnostics {
+	cwd, err := os.Getwd()
+	if err != nil {
+		return nil
+	}
+	file := a.configFile
+	if file == "" {
+		if file, err = schema.FindSettings(cwd); err != nil || file == "" {
+			return nil
+		}
+	}
+	s, diags, err := l.LoadSettings(ctx, file, cwd)
+	if err != nil || diags.HasErrors() {
+		return nil
+	}
+	return s.CheckReplies(progs)
 }

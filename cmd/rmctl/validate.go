@@ -1,9 +1,6 @@
 package main
 
 import (
-	"context"
-	"os"
-
 	"github.com/spf13/cobra"
 
 	"github.com/rmctl/rmctl/engine/view"
@@ -71,25 +68,4 @@ func runValidate(cmd *cobra.Command, opts *validateOptions) error {
 		return &silentError{exitError}
 	}
 	return nil
-}
-
-// settingsWarnings are the checks of rmctl.cue against the programs
-// (a replies mailbox replies never reach). Invalid or missing settings
-// give none here: plan and apply report those.
-func settingsWarnings(ctx context.Context, a *app, l *schema.Loader, progs []*schema.Program) schema.Diagnostics {
-	cwd, err := os.Getwd()
-	if err != nil {
-		return nil
-	}
-	file := a.configFile
-	if file == "" {
-		if file, err = schema.FindSettings(cwd); err != nil || file == "" {
-			return nil
-		}
-	}
-	s, diags, err := l.LoadSettings(ctx, file, cwd)
-	if err != nil || diags.HasErrors() {
-		return nil
-	}
-	return s.CheckReplies(progs)
 }
