@@ -87,7 +87,7 @@ func walk(contentType, cte string, body io.Reader, depth int, out *[]Reply) erro
 		if err != nil {
 			return fmt.Errorf("decoding %s part: %w", typ, err)
 		}
-		rs, err := parseCalendar(data)
+		rs, err := parseCalendar(data, params["method"])
 		if err != nil {
 			return err
 		}
@@ -107,13 +107,18 @@ func decode(cte string, r io.Reader) io.Reader {
 }
 
 // parseCalendar returns the answers in one calendar object when its
-// METHOD is REPLY.
-func parseCalendar(data []byte) ([]Reply, error) {
+// METHOD is REPLY, or, when it has no METHOD, when the part's Content-Type
+// says method=REPLY (some clients write only one of the two).
+func parseCalendar(data []byte, partMethod string) ([]Reply, error) {
 	cal, err := goical.NewDecoder(bytes.NewReader(data)).Decode()
 	if err != nil {
 		return nil, fmt.Errorf("reading calendar: %w", err)
 	}
-	if m := cal.Props.Get(goical.PropMethod); m == nil || !strings.EqualFold(strings.TrimSpace(m.Value), "REPLY") {
+	method := partMethod
+	if m := cal.Props.Get(goical.PropMethod); m != nil {
+		method = m.Value
+	}
+	if !strings.EqualFold(strings.TrimSpace(method), "REPLY") {
 		return nil, nil
 	}
 	return answers(cal), nil

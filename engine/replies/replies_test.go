@@ -256,3 +256,49 @@ func TestFetchTLS(t *testing.T) {
 		t.Errorf("untrusted certificate: %v", err)
 	}
 }
+
+// TestParseMethod: METHOD in the calendar decides; without one, the
+// part's Content-Type method does; a REQUEST is no reply.
+func TestParseMethod(t *testing.T) {
+	uid := resource.UID("dl-2027/event/kickoff")
+	msg := func(ctype, method string) []byte {
+		cal := "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:x\r\n" + method +
+			"BEGIN:VEVENT\r\nUID:" + uid + "\r\nDTSTAMP:20270202T100000Z\r\n" +
+			"ATTENDEE;PARTSTAT=ACCEPTED:mailto:anna.schmidt@example.com\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+		return []byte("From: a@example.com\r\nSubject: x\r\nMIME-Version: 1.0\r\nContent-Type: " + ctype + "\r\n\r\n" + cal)
+	}
+	for _, tc := range []struct {
+		name  string
+		raw   []byte
+		count int
+	}{
+		{"both", msg("text/calendar; method=REPLY", "METHOD:REPLY\r\n"), 1},
+		{"body only", msg("text/calendar", "METHOD:REPLY\r\n"), 1},
+		{"content type only", msg("text/calendar; method=REPLY", ""), 1},
+		{"request", msg("text/calendar; method=REQUEST", "METHOD:REQUEST\r\n"), 0},
+		{"neither", msg("text/calendar", ""), 0},
+		{"not a calendar", []byte("Subject: x\r\n\r\nMETHOD:REPLY\r\n"), 0},
+	} {
+		rs, err := Parse(tc.raw)
+		if err != nil || len(rs) != tc.count {
+			t.Errorf("%s: %d replies (%v), want %d", tc.name, len(rs), err, tc.count)
+		}
+	}
+}
+
+// FuzzParse: no input makes Parse panic; every reply it returns is
+// normalised.
+func FuzzParse(f *testing.F) {
+	uid := resource.UID("dl-2027/event/kickoff")
+	f.Add(outlookReply(uid, klaus, "DECLINED", 1, stamp(2, 8)))
+	f.Add(gmailReply(uid, anna, "ACCEPTED", 0, stamp(2, 10)))
+	f.Add([]byte("Content-Type: multipart/mixed; boundary=x\r\n\r\n--x\r\nContent-Type: multipart/mixed; boundary=x\r\n\r\n--x--\r\n"))
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		rs, _ := Parse(raw)
+		for _, r := range rs {
+			if !Answer(r.PartStat) || r.UID == "" || r.Attendee != strings.ToLower(r.Attendee) {
+				t.Errorf("reply %+v", r)
+			}
+		}
+	})
+}
