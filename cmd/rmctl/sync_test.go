@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/rmctl/rmctl/engine/replies"
 	"github.com/rmctl/rmctl/engine/state"
 	"github.com/rmctl/rmctl/internal/testserver"
 )
@@ -98,8 +99,13 @@ replies: {imap: %q, username: %q, tls: "none", mailbox: "Replies"}
 	if out, _, _ := cliRun(t, dir, env, "state", "show", addr); !strings.Contains(out, "(mentee, declined)") {
 		t.Errorf("state show lacks the answer:\n%s", out)
 	}
-	if out, _, _ := cliRun(t, dir, env, "sync", "replies"); !strings.Contains(out, "0 answers recorded") {
+	if out, _, _ := cliRun(t, dir, env, "sync", "replies"); out != "Read 1 message: 0 answers recorded.\n" {
 		t.Errorf("second sync: %q", out)
+	}
+	out, _, _ = cliRun(t, dir, env, "sync", "replies", "-o", "json")
+	var sum replies.Summary
+	if err := json.Unmarshal([]byte(out), &sum); err != nil || sum.Version != 1 || sum.Messages != 1 || len(sum.Recorded) != 0 || sum.Stale != 0 || sum.Known != 1 {
+		t.Errorf("sync -o json: %s (%v)", out, err)
 	}
 	// The password is nowhere in what rmctl wrote.
 	_ = filepath.Walk(filepath.Join(dir, ".rmctl"), func(path string, info os.FileInfo, err error) error {

@@ -28,8 +28,9 @@ type Outcome struct {
 	// Unknown counts replies to no resource in state (other events in the
 	// mailbox, or resources no longer managed); Uninvited those from
 	// addresses not among the resource's attendees; Stale those older
-	// than the answer recorded or than the last change of time or place.
-	Unknown, Uninvited, Stale int
+	// than the answer recorded or than the last change of time or place;
+	// Known those already recorded (a mailbox is read whole every time).
+	Unknown, Uninvited, Stale, Known int
 }
 
 // Record merges replies into the answers recorded in st and returns what
@@ -75,6 +76,10 @@ func Record(st *state.State, rs []Reply) Outcome {
 		if e.Replies != nil {
 			since = e.Replies.Since
 			old, had = e.Replies.By[person]
+		}
+		if had && r.PartStat == old.PartStat && r.Sequence == old.Sequence && r.Stamp.Equal(old.Stamp) {
+			out.Known++
+			continue
 		}
 		if r.Sequence < since || had && !newer(r, old) {
 			out.Stale++

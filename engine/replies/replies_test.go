@@ -174,8 +174,8 @@ func TestFetchFromDovecot(t *testing.T) {
 	for addr, e := range out.Entries {
 		st.Resources[addr] = e
 	}
-	if again := Record(st, res.Replies); len(again.Changes) != 0 || len(again.Entries) != 0 {
-		t.Errorf("second run: %+v", again.Changes)
+	if again := Record(st, res.Replies); len(again.Changes) != 0 || len(again.Entries) != 0 || again.Known != 3 || again.Stale != 2 {
+		t.Errorf("second run: changes %+v, known %d, stale %d; want none, 3, 2", again.Changes, again.Known, again.Stale)
 	}
 
 	// A wrong password fails with the server's word, not the password.

@@ -15,6 +15,7 @@ type Summary struct {
 	Unknown   int      `json:"unknown"`
 	Uninvited int      `json:"uninvited"`
 	Stale     int      `json:"stale"`
+	Known     int      `json:"known"` // already recorded
 	// Unreadable counts messages that could not be read as replies.
 	Unreadable int `json:"unreadable"`
 }
@@ -22,7 +23,7 @@ type Summary struct {
 // Summarize returns the JSON form of a sync.
 func Summarize(res *Result, out Outcome) Summary {
 	s := Summary{Version: 1, Messages: res.Messages, Recorded: out.Changes, Unknown: out.Unknown,
-		Uninvited: out.Uninvited, Stale: out.Stale, Unreadable: res.Unreadable}
+		Uninvited: out.Uninvited, Stale: out.Stale, Known: out.Known, Unreadable: res.Unreadable}
 	if s.Recorded == nil {
 		s.Recorded = []Change{}
 	}
