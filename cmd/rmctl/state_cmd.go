@@ -93,6 +93,9 @@ func newStateShowCmd(a *app) *cobra.Command {
 				return err
 			}
 			e := st.Resources[args[0]]
+			if r, ok := st.Retired[args[0]]; e == nil && ok {
+				return fmt.Errorf("no resource %q in state: it was cancelled (SEQUENCE %d), and state keeps only that, to send it above its cancellation if it is declared again", args[0], r.Sequence)
+			}
 			if e == nil {
 				return fmt.Errorf("no resource %q in state (see rmctl state list)", args[0])
 			}
