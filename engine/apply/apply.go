@@ -240,7 +240,9 @@ func run(ctx context.Context, c *plan.Change, st *state.State, mu *sync.Mutex, t
 		if _, err := tgt.Deliver(ctx, d); err != nil {
 			return nil, err
 		}
-		return moved([]state.Op{{Address: c.Address}}), nil
+		// The removal carries the CANCEL's SEQUENCE, so that a resource
+		// declared again later is sent above it (see plan.Build).
+		return moved([]state.Op{{Address: c.Address, Retired: &state.Retirement{UID: c.UID, Sequence: c.Sequence}}}), nil
 	}
 	return nil, fmt.Errorf("unknown action %q", c.Action)
 }

@@ -217,6 +217,10 @@ func Build(d *Desired, st *state.State, opts Options) *Plan {
 	}
 
 	hashes := contentHashes(d.Resources, len(st.Resources) > 0)
+	// Calendars that hold a resource's CANCEL ignore any later message
+	// with a SEQUENCE not above it: a resource declared again after it was
+	// cancelled (a pair resumed, a session restored) is created above it.
+	retired := st.RetiredSequences()
 	seen := make(map[string]bool, len(d.Resources))
 	for i := range d.Resources {
 		r := &d.Resources[i]
@@ -235,7 +239,11 @@ func Build(d *Desired, st *state.State, opts Options) *Plan {
 				reason = d.Created(r.Address)
 			}
 			reason = d.withNote(reason, r.Address)
-			p.Changes = append(p.Changes, Change{Address: r.Address, Action: Create, Kind: r.Kind, UID: r.UID, Reason: reason, After: r})
+			c := Change{Address: r.Address, Action: Create, Kind: r.Kind, UID: r.UID, Reason: reason, After: r}
+			if seq, ok := retired[r.UID]; ok {
+				c.Sequence = seq + 1
+			}
+			p.Changes = append(p.Changes, c)
 			continue
 		}
 		r.UID = entry.UID // identity survives moves
@@ -352,6 +360,11 @@ func (p *Plan) Check() error {
 		case Cancel:
 			if c.Before == nil {
 				return fmt.Errorf("%s: cancel without \"before\"", where)
+			}
+			if c.Sequence < 1 {
+				// State records the CANCEL's SEQUENCE, and a CANCEL is
+				// always sent above what it cancels.
+				return fmt.Errorf("%s: cancel with sequence %d, below 1", where, c.Sequence)
 			}
 		default:
 			return fmt.Errorf("%s: unknown action %q", where, c.Action)
