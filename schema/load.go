@@ -217,7 +217,9 @@ func cueFiles(fsys fs.FS, dir string) ([]string, error) {
 	}
 	var files []string
 	for _, e := range entries {
-		if !e.IsDir() && strings.HasSuffix(e.Name(), ".cue") && !strings.HasPrefix(e.Name(), ".") {
+		// rmctl.cue holds settings, not program data: a program directory
+		// may hold it too (rmctl init writes both side by side).
+		if !e.IsDir() && strings.HasSuffix(e.Name(), ".cue") && !strings.HasPrefix(e.Name(), ".") && e.Name() != SettingsFile {
 			files = append(files, path.Join(dir, e.Name()))
 		}
 	}

@@ -96,6 +96,7 @@ func runApply(cmd *cobra.Command, opts *applyOptions) error {
 	if err != nil {
 		return err
 	}
+	a.warnStateExposed(ws)
 	// Losing the lock (renewal failed: another apply may have taken it over)
 	// stops this apply: two applies at once could send things twice.
 	ctx, lost := context.WithCancelCause(ctx)
