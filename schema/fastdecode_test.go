@@ -33,10 +33,12 @@ people: "carl": {name: "Carl", email: "c@example.com", department: "IT", role: "
 people: "dora": {name: "Dora", email: "d@example.com", department: "IT", role: "mentee", interests: []}
 people: "eva": {name: "Eva", email: "e@example.com", department: "HR"}
 people: "fred": {name: "Fred", email: "f@example.com", department: "Sales"}
+people: "gina": {name: "Gina", email: "g@example.com", department: "Legal"}
+people: "claudia.wolf": {name: "Claudia", email: "cw@example.com", department: "Marketing"}
 pairs: "bob-anna": mentor: "anna.s"
 pairs: "bob-anna": {mentee: "bob", slot: {week: -1, weekday: "friday"}, sessions: "2": skip: true}
 pairs: "x": {mentor: "anna.s", mentee: "bob", status: "paused", start: "2027-03-01", end: "2027-05-15", language: "en"}
-pairs: "own": {mentor: "carl", mentee: "dora", plan: [{title: "Eins", topics: ["A"], tutorials: []}, {title: "Zwei"}], location: "Raum 1", onlineMeeting: "https://meet.example.com/x"}
+pairs: "own": {mentor: "carl", mentee: "gina", plan: [{title: "Eins", topics: ["A"], tutorials: []}, {title: "Zwei"}], location: "Raum 1", onlineMeeting: "https://meet.example.com/x"}
 pairs: "own": sessions: "2": {title: "Zwei neu", topics: ["B"], tutorials: []}
 pairs: "own": sessions: "1": {skip: false, topics: []}
 pairs: "ref": {mentor: "eva", mentee: "fred", plan: [program.sessions.plan[1], {title: "Eigenes"}]}
