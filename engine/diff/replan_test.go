@@ -28,6 +28,14 @@ func TestDiffCompareReplannedSession(t *testing.T) {
 	if c.Action != plan.Update || !reflect.DeepEqual(c.Fields, want) {
 		t.Errorf("%s %s, want update %s", c.Action, js(c.Fields), js(want))
 	}
+	// The declarations: a change of that pair, field by field.
+	wantEntity := []diff.Change{{Kind: "pair", ID: "mia-dora", Change: "changed", Fields: []plan.FieldChange{
+		fc("sessions.3.title", "", `"Our blog"`),
+		fc("sessions.3.topics", "", `["A first post", "Comments"]`),
+	}}}
+	if got := changes(t, r, "changed"); !reflect.DeepEqual(got, wantEntity) {
+		t.Errorf("declaration changes %s, want %s", js(got), js(wantEntity))
+	}
 
 	// A pair's own plan of two sessions: the pair's sessions 3 and 4 are
 	// cancelled, nobody else's changes.
