@@ -2,12 +2,13 @@ package schema
 
 import (
 	"fmt"
-	"net/mail"
 	"regexp"
 	"sort"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/rmctl/rmctl/internal/address"
 )
 
 // The checks in this file need more than one value at a time, so they run
@@ -19,10 +20,11 @@ var idRe = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]*$`)
 
 // checker collects the diagnostics of one program.
 type checker struct {
-	p     *Program
-	diags Diagnostics
-	shape *shapeErrors    // nil when the package passed the schema
-	ready map[string]bool // pairReady's answers, by pair
+	p         *Program
+	diags     Diagnostics
+	shape     *shapeErrors    // nil when the package passed the schema
+	ready     map[string]bool // pairReady's answers, by pair
+	suggested int             // "did you mean" suggestions made
 }
 
 func (c *checker) errorf(path []string, format string, args ...any) {
@@ -63,8 +65,10 @@ func (l *Loader) check(p *Program, shape *shapeErrors) Diagnostics {
 	c.checkTutorials()
 	c.checkPairPlans()
 	c.checkGuests()
+	c.checkMeetingPlaces()
 	c.checkMoved()
 	c.checkPairDates()
+	c.checkValues()
 	// Calendar checks run on the pairs whose people, zones and shape are
 	// sound; on the others they would only repeat those errors.
 	if c.calendarReady() {
@@ -73,6 +77,7 @@ func (l *Loader) check(p *Program, shape *shapeErrors) Diagnostics {
 		c.checkSessionDays()
 		c.checkOverlaps()
 		c.checkEventHours()
+		c.checkLocalTimes()
 	}
 	return c.diags
 }
@@ -90,7 +95,10 @@ func (c *checker) checkIDs() {
 		for _, id := range kind.ids {
 			if !idRe.MatchString(id) {
 				c.errorf(append(kind.field[:len(kind.field):len(kind.field)], id),
-					"%q is not a valid id: use lower-case letters, digits, '.', '_' and '-', starting with a letter or digit", id)
+					"%s is not a valid id: use lower-case letters, digits, '.', '_' and '-', starting with a letter or digit", shortID(id))
+			} else if n := len(id); n > maxID {
+				c.errorf(append(kind.field[:len(kind.field):len(kind.field)], id),
+					"the id %s has %d characters; at most %d are allowed (ids name files and calendar entries)", shortID(id), n, maxID)
 			}
 		}
 	}
@@ -106,7 +114,7 @@ func (c *checker) checkZones(load func(string) (*time.Location, error)) {
 			return
 		}
 		loc, err := load(name)
-		if err != nil || name == "Local" {
+		if err != nil || !zoneName(name) {
 			loc = nil
 			c.errorf(at, "unknown time zone %q: use an IANA name such as Europe/Berlin or America/New_York", name)
 		}
@@ -131,8 +139,8 @@ func (c *checker) checkPeople() {
 	byEmail := make(map[string]string, len(p.People))
 	for _, id := range p.PersonIDs {
 		person := p.People[id]
-		if _, err := mail.ParseAddress(person.Email); err != nil {
-			c.errorf(at("people", id, "email"), "%q is not a valid e-mail address", person.Email)
+		if err := address.Email(person.Email); err != nil {
+			c.errorf(at("people", id, "email"), "%s %v", shorten(fmt.Sprintf("%q", person.Email)), err)
 		}
 		key := strings.ToLower(person.Email)
 		if other, dup := byEmail[key]; dup {
@@ -151,6 +159,11 @@ func (c *checker) checkPeople() {
 }
 
 func (c *checker) suggestPerson(id string) string {
+	// Each suggestion compares id with every person: past a few, a
+	// program with thousands of broken references would take minutes.
+	if c.suggested++; c.suggested > maxSuggestions {
+		return ""
+	}
 	if best := closest(id, c.p.PersonIDs); best != "" {
 		return fmt.Sprintf(" (did you mean %q?)", best)
 	}
@@ -203,16 +216,15 @@ func (c *checker) checkPairs() {
 		if len(pairs) <= max {
 			continue
 		}
-		for _, id := range pairs[max:] {
-			c.errorf(at("pairs", id, "mentor"), "%s already mentors %d active pairs (%s); policy.maxMenteesPerMentor allows %d",
-				mentor, len(pairs), strings.Join(pairs, ", "), max)
-		}
+		// One error per mentor, at the first pair over the limit, naming a
+		// few pairs: listing all of them in an error per pair made 2,000
+		// pairs print 34 MB.
+		c.errorf(at("pairs", pairs[max], "mentor"), "%s mentors %s active pairs (%s); policy.maxMenteesPerMentor allows %d",
+			mentor, groupDigits(len(pairs)), listSome(pairs, 3), max)
 	}
 	for _, mentee := range sortedKeys(mentorsOf) {
 		if pairs := mentorsOf[mentee]; len(pairs) > 1 {
-			for _, id := range pairs[1:] {
-				c.warnf(at("pairs", id, "mentee"), "%s is the mentee of more than one active pair (%s)", mentee, strings.Join(pairs, ", "))
-			}
+			c.warnf(at("pairs", pairs[1], "mentee"), "%s is the mentee of %s active pairs (%s)", mentee, groupDigits(len(pairs)), listSome(pairs, 3))
 		}
 	}
 }
@@ -557,7 +569,7 @@ func (c *checker) checkSessions() {
 			}
 			msg := firstOff
 			if len(offHours) > 1 {
-				msg += fmt.Sprintf(" (sessions %s all are)", strings.Join(offHours, ", "))
+				msg += fmt.Sprintf(" (sessions %s all are)", listSome(offHours, 12))
 			}
 			c.errorf(where, "%s; set a pair slot or time zone that suits both", msg)
 		}
@@ -668,7 +680,7 @@ func (c *checker) checkOverlaps() {
 		})
 		// Compare each booking with the one ending last so far, not just its
 		// neighbour: a long session can overlap several that follow it.
-		latest := 0
+		latest, perPerson := 0, 0
 		for i := 1; i < len(bs); i++ {
 			blame, other := bs[i], bs[latest]
 			if bs[i].end.After(bs[latest].end) {
@@ -687,7 +699,13 @@ func (c *checker) checkOverlaps() {
 				continue
 			}
 			reported[key] = true
+			if perPerson++; perPerson > maxOverlaps {
+				continue
+			}
 			c.errorf(blame.at(), "%s overlaps %s for %s on %s", blame.what(), other.what(), who, DateOf(blame.start.In(p.PersonZone(who))))
+		}
+		if more := perPerson - maxOverlaps; more > 0 {
+			c.errorf(at("people", who), "%s has %s more overlapping appointments than the %d listed", who, groupDigits(more), maxOverlaps)
 		}
 	}
 }

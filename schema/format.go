@@ -31,9 +31,9 @@ func Format(paths []string, write bool) (*FormatResult, error) {
 	}
 	res := &FormatResult{}
 	for _, name := range files {
-		src, err := os.ReadFile(name)
+		src, err := readLocalFile(name)
 		if err != nil {
-			return nil, fmt.Errorf("reading %s: %w", name, err)
+			return nil, fmt.Errorf("fmt: %w", err)
 		}
 		f, err := parser.ParseFile(name, src, parser.ParseComments)
 		if err != nil {

@@ -17,6 +17,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -51,6 +52,17 @@ type Loader struct {
 
 	// LoadLocation resolves IANA time zone names; tests inject a fixed database.
 	LoadLocation func(name string) (*time.Location, error)
+
+	// Limits bound each program directory's loading (DefaultLimits by default).
+	Limits Limits
+
+	// Tags are the build tags set, like `cue -t`: a file whose @if(...)
+	// condition is false for them is not part of its program.
+	Tags []string
+
+	// stopped is set when a load was abandoned mid-evaluation: the CUE
+	// context is still in use by it, so the Loader must not be used again.
+	stopped error
 }
 
 // NewLoader compiles the embedded schema once.
@@ -60,7 +72,7 @@ func NewLoader() (*Loader, error) {
 	if err := v.Err(); err != nil {
 		return nil, fmt.Errorf("compiling embedded schema: %w", err)
 	}
-	return &Loader{ctx: ctx, schema: v, LoadLocation: time.LoadLocation}, nil
+	return &Loader{ctx: ctx, schema: v, LoadLocation: time.LoadLocation, Limits: DefaultLimits()}, nil
 }
 
 // Result is what Load found: the programs that decoded and every diagnostic.
@@ -76,16 +88,19 @@ type Result struct {
 // system's file system. A pattern is a directory or dir/... for every
 // directory below dir that holds .cue files. File names in diagnostics are
 // relative to the working directory when they lie below it.
+//
+// Files are read only inside the pattern's root: the enclosing git
+// repository's work tree, or the pattern's directory outside git. A symlink
+// that leads elsewhere, a file that is not regular (a FIFO, a device) or one
+// larger than MaxFileSize is reported, not read.
 func (l *Loader) Load(ctx context.Context, patterns ...string) (*Result, error) {
 	cwd, err := os.Getwd()
 	if err != nil {
 		return nil, fmt.Errorf("finding working directory: %w", err)
 	}
-	// One FS rooted at / lets relative and absolute patterns mix; display
-	// names are mapped back to what the user typed.
-	fsys := os.DirFS("/")
-	abs := make([]string, len(patterns))
-	for i, p := range patterns {
+	roots := map[string]*tree{}
+	reqs := make([]request, 0, len(patterns))
+	for _, p := range patterns {
 		rec := strings.HasSuffix(p, "/...") || p == "..."
 		dir := strings.TrimSuffix(strings.TrimSuffix(p, "..."), "/")
 		if dir == "" {
@@ -94,52 +109,127 @@ func (l *Loader) Load(ctx context.Context, patterns ...string) (*Result, error) 
 		if !filepath.IsAbs(dir) {
 			dir = filepath.Join(cwd, dir)
 		}
-		a := strings.TrimPrefix(filepath.ToSlash(filepath.Clean(dir)), "/")
-		if a == "" {
-			a = "."
+		dir = filepath.Clean(dir)
+		root := rootOf(dir)
+		t, ok := roots[root]
+		if !ok {
+			r, err := os.OpenRoot(root)
+			if err != nil {
+				return nil, fmt.Errorf("opening %s: %w", root, err)
+			}
+			defer r.Close()
+			t = &tree{fsys: rootFS{r}, display: displayBelow(cwd, root)}
+			roots[root] = t
 		}
+		rel, err := filepath.Rel(root, dir)
+		if err != nil {
+			return nil, fmt.Errorf("finding %s in %s: %w", dir, root, err)
+		}
+		a := filepath.ToSlash(rel)
 		if rec {
-			a = strings.TrimSuffix(a, "/") + "/..."
+			if a == "." {
+				a = "..."
+			} else {
+				a += "/..."
+			}
 		}
-		abs[i] = a
+		reqs = append(reqs, request{tree: t, pattern: a})
 	}
-	display := func(name string) string {
-		full := "/" + name
-		if rel, err := filepath.Rel(cwd, full); err == nil && !strings.HasPrefix(rel, "..") {
+	return l.load(ctx, reqs)
+}
+
+// rootOf returns the directory files below dir may be read from: the
+// nearest enclosing directory holding .git, else dir itself. When dir is not
+// a directory it is the nearest ancestor that is, so that the pattern is
+// reported as missing rather than the root; nothing is read from it.
+func rootOf(dir string) string {
+	for d := dir; ; {
+		if _, err := os.Lstat(filepath.Join(d, ".git")); err == nil {
+			return d
+		}
+		parent := filepath.Dir(d)
+		if parent == d {
+			break
+		}
+		d = parent
+	}
+	for d := dir; ; {
+		if info, err := os.Stat(d); err == nil && info.IsDir() {
+			return d
+		}
+		parent := filepath.Dir(d)
+		if parent == d {
+			return d
+		}
+		d = parent
+	}
+}
+
+// displayBelow maps slash paths inside root to what the user reads: paths
+// relative to cwd when below it, absolute otherwise.
+func displayBelow(cwd, root string) func(string) string {
+	return func(name string) string {
+		full := filepath.Join(root, filepath.FromSlash(name))
+		if rel, err := filepath.Rel(cwd, full); err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
 			return rel
 		}
 		return full
 	}
-	return l.load(ctx, fsys, abs, display)
 }
 
 // LoadFS loads programs from fsys, for example a git revision. Patterns and
-// file names in diagnostics are slash-separated paths within fsys.
+// file names in diagnostics are slash-separated paths within fsys. Only
+// regular files of at most MaxFileSize are read; keeping symlinks inside a
+// root is fsys's part.
 func (l *Loader) LoadFS(ctx context.Context, fsys fs.FS, patterns ...string) (*Result, error) {
-	return l.load(ctx, fsys, patterns, func(s string) string { return s })
+	t := &tree{fsys: fsys, display: func(s string) string { return s }}
+	reqs := make([]request, len(patterns))
+	for i, p := range patterns {
+		reqs[i] = request{tree: t, pattern: p}
+	}
+	return l.load(ctx, reqs)
 }
 
-func (l *Loader) load(ctx context.Context, fsys fs.FS, patterns []string, display func(string) string) (*Result, error) {
+// tree is a file system programs are loaded from and how its names are shown.
+type tree struct {
+	fsys    fs.FS
+	display func(string) string
+}
+
+// request is one pattern within a tree.
+type request struct {
+	tree    *tree
+	pattern string
+}
+
+func (l *Loader) load(ctx context.Context, reqs []request) (*Result, error) {
 	res := &Result{}
-	var dirs []string
+	type progDir struct {
+		tree *tree
+		dir  string
+	}
+	var dirs []progDir
 	seen := map[string]bool{}
-	for _, p := range patterns {
-		found, diag := expandPattern(fsys, p, display)
+	for _, r := range reqs {
+		found, diag := expandPattern(r.tree.fsys, r.pattern, r.tree.display)
 		if diag != nil {
 			res.Diagnostics = append(res.Diagnostics, *diag)
 		}
 		for _, d := range found {
-			if !seen[d] {
-				seen[d] = true
-				dirs = append(dirs, d)
+			if key := r.tree.display(d); !seen[key] {
+				seen[key] = true
+				dirs = append(dirs, progDir{r.tree, d})
 			}
 		}
 	}
-	for _, dir := range dirs {
+	for _, d := range dirs {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		prog, diags := l.loadDir(fsys, dir, display)
+		prog, diags, err := l.loadDirBounded(ctx, d.tree.fsys, d.dir, d.tree.display)
+		if err != nil {
+			return nil, err
+		}
 		res.Diagnostics = append(res.Diagnostics, diags...)
 		if prog != nil {
 			res.Programs = append(res.Programs, prog)
@@ -153,6 +243,68 @@ func (l *Loader) load(ctx context.Context, fsys fs.FS, patterns []string, displa
 		p.src.release()
 	}
 	return res, nil
+}
+
+// loadDirBounded runs loadDir under Limits and ctx. CUE evaluation cannot
+// be interrupted, so loadDir runs on its own goroutine and is abandoned when
+// a limit is reached or ctx is done; the Loader is unusable afterwards.
+func (l *Loader) loadDirBounded(ctx context.Context, fsys fs.FS, dir string, display func(string) string) (*Program, Diagnostics, error) {
+	if l.stopped != nil {
+		return nil, nil, fmt.Errorf("the loader was stopped by an earlier error: %w", l.stopped)
+	}
+	type result struct {
+		prog     *Program
+		diags    Diagnostics
+		panicked bool
+	}
+	done := make(chan result, 1)
+	go func() {
+		var r result
+		defer func() {
+			// No input may crash rmctl: a panic in CUE becomes an error
+			// about the directory that caused it.
+			if p := recover(); p != nil {
+				r = result{diags: Diagnostics{{Severity: Error, Pos: Pos{Filename: display(dir)},
+					Message: fmt.Sprintf("internal error while evaluating this program (please report it): %v", p)}}, panicked: true}
+			}
+			done <- r
+		}()
+		r.prog, r.diags = l.loadDir(fsys, dir, display)
+	}()
+	limit := l.Limits
+	var timeout <-chan time.Time
+	if limit.Time > 0 {
+		t := time.NewTimer(limit.Time)
+		defer t.Stop()
+		timeout = t.C
+	}
+	var tick <-chan time.Time
+	if limit.Heap > 0 {
+		t := time.NewTicker(heapCheckEvery)
+		defer t.Stop()
+		tick = t.C
+	}
+	for {
+		select {
+		case r := <-done:
+			if r.panicked {
+				// The CUE context may be left inconsistent.
+				l.stopped = fmt.Errorf("%s: evaluation failed", display(dir))
+			}
+			return r.prog, r.diags, nil
+		case <-ctx.Done():
+			l.stopped = ctx.Err()
+			return nil, nil, ctx.Err()
+		case <-timeout:
+			l.stopped = &LimitError{Dir: display(dir), Reason: fmt.Sprintf("the program took longer than %v to evaluate", limit.Time)}
+			return nil, nil, l.stopped
+		case <-tick:
+			if n := heapInUse(); n > limit.Heap {
+				l.stopped = &LimitError{Dir: display(dir), Reason: fmt.Sprintf("evaluating the program used more than %s of memory", formatBytes(limit.Heap))}
+				return nil, nil, l.stopped
+			}
+		}
+	}
 }
 
 // expandPattern turns one pattern into program directories.
@@ -170,7 +322,7 @@ func expandPattern(fsys fs.FS, pattern string, display func(string) string) ([]s
 	case errors.Is(err, fs.ErrNotExist):
 		return nil, fail("no such directory")
 	case err != nil:
-		return nil, fail(fmt.Sprintf("cannot read: %v", trimPathError(err)))
+		return nil, fail(fmt.Sprintf("cannot read: %v", explainStatError(fsys, root, err)))
 	case !info.IsDir():
 		return nil, fail("not a directory: give the program's directory, not a file")
 	}
@@ -289,10 +441,15 @@ func (l *Loader) loadDir(fsys fs.FS, dir string, display func(string) string) (*
 
 	var diags Diagnostics
 	var parsed []*ast.File
+	tags := map[string]bool{}
+	for _, t := range l.Tags {
+		tags[t] = true
+	}
+	excluded := 0
 	for _, name := range files {
-		src, err := fs.ReadFile(fsys, name)
+		src, err := readSource(fsys, name)
 		if err != nil {
-			diags = append(diags, Diagnostic{Severity: Error, Pos: Pos{Filename: display(name)}, Message: fmt.Sprintf("cannot read file: %v", trimPathError(err))})
+			diags = append(diags, Diagnostic{Severity: Error, Pos: Pos{Filename: display(name)}, Message: fmt.Sprintf("cannot read file: %v", err)})
 			continue
 		}
 		f, err := parser.ParseFile(display(name), src)
@@ -300,7 +457,18 @@ func (l *Loader) loadDir(fsys fs.FS, dir string, display func(string) string) (*
 			diags = append(diags, fromCUE(err, cue.Value{}, l.schema)...)
 			continue
 		}
+		if ok, d := buildTagsAllow(f, tags); d != nil {
+			diags = append(diags, *d)
+			continue
+		} else if !ok {
+			excluded++
+			continue
+		}
+		diags = append(diags, guardFile(f)...)
 		parsed = append(parsed, f)
+	}
+	if excluded == len(files) {
+		return nil, Diagnostics{{Severity: Error, Pos: dirPos, Message: fmt.Sprintf("every .cue file here has an @if(...) condition that the build tags set (%s) do not meet; set tags with -t", tagList(l.Tags))}}
 	}
 	pkg, userFiles, pkgDiags := samePackage(parsed)
 	diags = append(diags, pkgDiags...)
@@ -326,10 +494,10 @@ func (l *Loader) loadDir(fsys fs.FS, dir string, display func(string) string) (*
 	}
 	v, err := l.build(display(dir), userFiles, schemaAST)
 	if err != nil {
-		return nil, fromCUE(err, cue.Value{}, l.schema)
+		return nil, placeDiagnostics(fromCUE(err, cue.Value{}, l.schema), userFiles)
 	}
 	if err := v.Err(); err != nil && !isEvalOnly(err) {
-		return nil, fromCUE(err, src.user(), l.schema)
+		return nil, placeDiagnostics(fromCUE(err, src.user(), l.schema), userFiles)
 	}
 	diags = append(diags, checkTopLevel(v)...)
 	if err := v.Validate(cue.Concrete(true)); err != nil {
@@ -338,19 +506,19 @@ func (l *Loader) loadDir(fsys fs.FS, dir string, display func(string) string) (*
 		// the others are fixed. Descending into the failing parts finds all.
 		var errs []cueerrors.Error
 		collectErrors(v, &errs)
-		diags = append(diags, fromCUEList(errs, src.user(), l.schema)...)
+		diags = append(diags, placeDiagnostics(fromCUEList(errs, src.user(), l.schema), userFiles)...)
 		// Check what did decode, so one run shows every problem (partial.go);
 		// the program itself is not returned: it is incomplete.
 		raw := decodePartial(v)
-		p := raw.program(dir, src)
+		p := raw.program(display(dir), src)
 		return nil, append(diags, l.check(p, newShapeErrors(errs))...)
 	}
 
 	var raw rawModel
 	if err := decodeModel(v, userFiles, &raw.Program, &raw.People, &raw.Pairs, &raw.Moved); err != nil {
-		return nil, append(diags, fromCUE(err, src.user(), l.schema)...)
+		return nil, append(diags, placeDiagnostics(fromCUE(err, src.user(), l.schema), userFiles)...)
 	}
-	p := raw.program(dir, src)
+	p := raw.program(display(dir), src)
 	diags = append(diags, l.check(p, nil)...)
 	return p, diags
 }
@@ -380,6 +548,13 @@ func (raw *rawModel) program(dir string, src *source) *Program {
 	p.PairIDs = sortedKeys(p.Pairs)
 	p.src = src
 	return p
+}
+
+func tagList(tags []string) string {
+	if len(tags) == 0 {
+		return "none"
+	}
+	return strings.Join(tags, ", ")
 }
 
 // decodeModel decodes a validated package. People and pairs come from the
@@ -602,8 +777,133 @@ func collectErrors(v cue.Value, out *[]cueerrors.Error) {
 		}
 	}
 	if len(*out) == n {
-		*out = append(*out, cueerrors.Errors(err)...)
+		for _, e := range cueerrors.Errors(err) {
+			*out = append(*out, pathInto(e, v))
+		}
 	}
+}
+
+// pathInto gives an error the path of the value it was found in when CUE
+// reports it by the schema definition that failed (#Contact.email for a
+// missing program.organizer.email), which names no field of the user's.
+func pathInto(e cueerrors.Error, v cue.Value) cueerrors.Error {
+	p := e.Path()
+	if len(p) == 0 || !strings.HasPrefix(p[0], "#") {
+		return e
+	}
+	var at []string
+	for _, sel := range v.Path().Selectors() {
+		at = append(at, sel.String())
+	}
+	if len(at) == 0 {
+		return e
+	}
+	// The definition's own name is replaced by where it is used; v is
+	// usually the failing field itself, whose path already ends in the rest.
+	rest := p[1:]
+	if len(at) >= len(rest) && slices.Equal(at[len(at)-len(rest):], rest) {
+		rest = nil
+	}
+	return pathedError{err: e, path: append(at, rest...)}
+}
+
+// pathedError is a CUE error with another path.
+type pathedError struct {
+	err  cueerrors.Error
+	path []string
+}
+
+func (e pathedError) Path() []string                   { return e.path }
+func (e pathedError) Error() string                    { return e.err.Error() }
+func (e pathedError) Position() token.Pos              { return e.err.Position() }
+func (e pathedError) InputPositions() []token.Pos      { return e.err.InputPositions() }
+func (e pathedError) Msg() (format string, args []any) { return e.err.Msg() }
+
+// placeDiagnostics gives diagnostics that CUE reported without a position
+// (a structural cycle in a hidden field, an error on a definition) the
+// nearest one in the user's files: the field the path names, or its nearest
+// declared ancestor, or the start of the first file.
+func placeDiagnostics(diags Diagnostics, files []*ast.File) Diagnostics {
+	for i, d := range diags {
+		if d.Message == "structural cycle" {
+			diags[i].Message = "structural cycle: this value contains itself (a field refers to one of its own parents), so it would be infinitely deep"
+		}
+		if d.Pos.Line > 0 || len(files) == 0 {
+			continue
+		}
+		if p, ok := fieldPos(files, splitPath(d.Path)); ok {
+			diags[i].Pos = p
+		} else {
+			diags[i].Pos = packagePos(files[0], files[0].Filename)
+		}
+	}
+	return diags
+}
+
+// splitPath undoes FormatPath well enough to find fields: ids are split at
+// dots outside quotes and list indices are dropped.
+func splitPath(p string) []string {
+	var segs []string
+	var cur strings.Builder
+	quoted := false
+	for _, r := range p {
+		switch {
+		case r == '"':
+			quoted = !quoted
+		case r == '.' && !quoted:
+			segs = append(segs, cur.String())
+			cur.Reset()
+		default:
+			cur.WriteRune(r)
+		}
+	}
+	segs = append(segs, cur.String())
+	for i, s := range segs {
+		if j := strings.IndexByte(s, '['); j >= 0 && !strings.HasPrefix(s, "[") {
+			segs[i] = s[:j]
+		}
+	}
+	return segs
+}
+
+// anyLabel is a field's name, hidden and definition names included.
+func anyLabel(f *ast.Field) (string, bool) {
+	if id, ok := f.Label.(*ast.Ident); ok {
+		return id.Name, true
+	}
+	return labelName(f)
+}
+
+// fieldPos finds the deepest declared field along segs in the files' syntax.
+func fieldPos(files []*ast.File, segs []string) (Pos, bool) {
+	var best Pos
+	depth := 0
+	for _, f := range files {
+		decls := f.Decls
+		for i, seg := range segs {
+			var next []ast.Decl
+			for _, d := range decls {
+				fd, ok := d.(*ast.Field)
+				if !ok {
+					continue
+				}
+				if n, ok := anyLabel(fd); !ok || n != seg {
+					continue
+				}
+				if i+1 > depth {
+					best, depth = toPos(fd.Pos()), i+1
+				}
+				if st, ok := fd.Value.(*ast.StructLit); ok {
+					next = append(next, st.Elts...)
+				}
+			}
+			if next == nil {
+				break
+			}
+			decls = next
+		}
+	}
+	return best, depth > 0 && best.Line > 0
 }
 
 // fromCUE turns CUE errors into diagnostics, preferring positions in the

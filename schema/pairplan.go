@@ -3,6 +3,8 @@ package schema
 import (
 	"fmt"
 	"strconv"
+
+	"github.com/rmctl/rmctl/internal/address"
 )
 
 // The checks of per-pair plans, re-planned sessions and event guests.
@@ -108,4 +110,40 @@ func (c *checker) pairTutorials() map[string]bool {
 		}
 	}
 	return used
+}
+
+// checkMeetingPlaces checks the meeting links as invitations need them
+// (the calendar encoder refuses what package address refuses, so validate
+// must refuse it first), and the topics of pairs' own and re-planned
+// sessions as the program's (see checkValues).
+func (c *checker) checkMeetingPlaces() {
+	p := c.p
+	link := func(u string, where []string) {
+		if u == "" {
+			return
+		}
+		// The link is not repeated: it may hold a password.
+		if err := address.URL(u); err != nil {
+			c.errorf(where, "the meeting link %v", err)
+		}
+	}
+	link(p.Sessions.OnlineMeeting, at("program", "sessions", "onlineMeeting"))
+	topics := func(n, session int, where []string) {
+		if n > maxTopics {
+			c.errorf(where, "session %d lists %d topics; at most %d fit in an invitation: move details to the agenda", session, n, maxTopics)
+		}
+	}
+	for _, id := range p.PairIDs {
+		pair := p.Pairs[id]
+		link(pair.OnlineMeeting, at("pairs", id, "onlineMeeting"))
+		for i, e := range pair.Plan {
+			topics(len(e.Topics), i+1, at("pairs", id, "plan", Index(i), "topics"))
+		}
+		for _, n := range sortedKeys(pair.Sessions) {
+			if o := pair.Sessions[n]; o.Topics != nil {
+				k, _ := strconv.Atoi(n)
+				topics(len(*o.Topics), k, at("pairs", id, "sessions", n, "topics"))
+			}
+		}
+	}
 }

@@ -85,8 +85,14 @@ func salvage(v cue.Value) (any, bool) {
 	}
 	m := map[string]any{}
 	for it.Next() {
+		sel := it.Selector()
+		if !sel.IsString() {
+			// An invalid list element (a plan entry): lists are kept
+			// only whole, so the list is left out.
+			return nil, false
+		}
 		if x, ok := salvage(it.Value()); ok {
-			m[it.Selector().Unquoted()] = x
+			m[sel.Unquoted()] = x
 		}
 	}
 	return m, true

@@ -36,6 +36,11 @@ type Session struct {
 	// off ("Whit Monday in DE-BY for klaus.mueller"); both zero otherwise.
 	ShiftedFrom Date
 	ShiftWhy    string
+
+	// The local day and time asked for; Start differs from them when the
+	// time falls in a daylight-saving gap (see checkLocalTimes).
+	Day   Date
+	Clock Clock
 }
 
 // Shift describes a session moved off a day off, for plans and invitations:
@@ -154,7 +159,7 @@ func (p *Program) schedule(pairID string) []Session {
 			}
 			s.Skipped = o.Skip
 		}
-		s.Start = day.In(clock, loc)
+		s.Start, s.Day, s.Clock = day.In(clock, loc), day, clock
 		s.End = s.Start.Add(slot.Duration.Duration)
 		switch {
 		case s.Skipped:

@@ -7,11 +7,14 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"cuelang.org/go/cue"
 	cueerrors "cuelang.org/go/cue/errors"
 	"cuelang.org/go/cue/parser"
+
+	"github.com/rmctl/rmctl/internal/address"
 )
 
 //go:embed settings.cue
@@ -95,7 +98,7 @@ func (l *Loader) LoadSettings(ctx context.Context, file, cwd string) (*Settings,
 	v, user := sch, cue.Value{}
 	s := &Settings{Dir: cwd}
 	if file != "" {
-		src, err := os.ReadFile(file)
+		src, err := readLocalFile(file)
 		if err != nil {
 			return nil, nil, fmt.Errorf("reading settings: %w", err)
 		}
@@ -121,6 +124,20 @@ func (l *Loader) LoadSettings(ctx context.Context, file, cwd string) (*Settings,
 	}
 	if err := v.Decode(s); err != nil {
 		return nil, nil, fmt.Errorf("decoding settings: %w", err)
+	}
+	if s.Target.From != "" {
+		// The sender is checked as every other address is, so the e-mail
+		// target never fails on an address validate accepted.
+		if err := address.Email(s.Target.From); err != nil {
+			return nil, Diagnostics{{Severity: Error, Pos: lookupPos(user, []string{"target", "from"}), Path: "target.from",
+				Message: fmt.Sprintf("%s %v", shorten(fmt.Sprintf("%q", s.Target.From)), err)}}, nil
+		}
+	}
+	if s.Target.Kind == "caldav" {
+		if err := address.URL(strings.ReplaceAll(s.Target.URL, "{person}", "p")); err != nil {
+			return nil, Diagnostics{{Severity: Error, Pos: lookupPos(user, []string{"target", "url"}), Path: "target.url",
+				Message: fmt.Sprintf("%s %v", shorten(fmt.Sprintf("%q", s.Target.URL)), err)}}, nil
+		}
 	}
 	if s.State.LockTTL.Duration == 0 {
 		s.State.LockTTL.Duration = 15 * time.Minute

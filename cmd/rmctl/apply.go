@@ -30,6 +30,7 @@ type applyOptions struct {
 	AutoApprove bool
 	Parallelism int
 	MaxCancel   int
+	Timeout     time.Duration
 	planFlags
 }
 
@@ -67,6 +68,9 @@ that plan, and refuses it if state has changed since it was made.`,
 			if _, err := opts.planFlags.view(false); err != nil {
 				return err
 			}
+			if opts.Timeout < 0 {
+				return usageErrorf("--timeout must not be negative (0 means no limit)")
+			}
 			if runF != nil {
 				return runF(opts)
 			}
@@ -76,13 +80,61 @@ that plan, and refuses it if state has changed since it was made.`,
 	cmd.Flags().BoolVar(&opts.AutoApprove, "auto-approve", false, "apply without asking for confirmation")
 	cmd.Flags().IntVar(&opts.Parallelism, "parallelism", 8, "number of actions carried out at once")
 	cmd.Flags().IntVar(&opts.MaxCancel, "max-cancel", 25, "refuse to cancel more than this percentage of managed resources")
+	cmd.Flags().DurationVar(&opts.Timeout, "timeout", 30*time.Minute, "stop after working this long (not counting the confirmation prompt), keeping what was done; 0 means no limit")
 	opts.planFlags.register(cmd)
 	return cmd
 }
 
 func runApply(cmd *cobra.Command, opts *applyOptions) error {
+	// A server that accepts connections and never answers would otherwise
+	// keep apply (and its lock) busy for as long as every request's own
+	// deadline and retries allow, times the number of changes.
+	clock := &workClock{limit: opts.Timeout, cause: &errTimeout{opts.Timeout}, started: time.Now()}
+	err := runApplyWithin(cmd, opts, clock)
+	if err != nil && clock.current != nil && errors.Is(context.Cause(clock.current), clock.cause) && !errors.Is(err, clock.cause) {
+		// Stopped by the limit outside apply proper (reading state,
+		// observing the calendars): say so rather than "context deadline
+		// exceeded".
+		err = fmt.Errorf("%w, before any change was applied: %w", clock.cause, err)
+	}
+	return err
+}
+
+// errTimeout is the cause of a context ended by --timeout.
+type errTimeout struct{ limit time.Duration }
+
+func (e *errTimeout) Error() string {
+	return fmt.Sprintf("the time limit of apply (--timeout %s) was reached", e.limit)
+}
+
+// workClock bounds the time apply works by --timeout, not counting the wait
+// for the user's confirmation: whoever takes 30 minutes to answer should
+// not see the apply they approved stop at once.
+type workClock struct {
+	limit   time.Duration // 0: none
+	cause   error
+	started time.Time     // when the clock last started
+	used    time.Duration // work time before the clock last started
+	current context.Context
+}
+
+// within returns parent bounded by the work time left.
+func (c *workClock) within(parent context.Context) (context.Context, context.CancelFunc) {
+	var cancel context.CancelFunc
+	if c.limit <= 0 {
+		c.current, cancel = context.WithCancel(parent)
+	} else {
+		c.current, cancel = context.WithTimeoutCause(parent, c.limit-c.used-time.Since(c.started), c.cause)
+	}
+	return c.current, cancel
+}
+
+// pause stops counting; resume counts again from now.
+func (c *workClock) pause()  { c.used += time.Since(c.started) }
+func (c *workClock) resume() { c.started = time.Now() }
+
+func runApplyWithin(cmd *cobra.Command, opts *applyOptions, clock *workClock) error {
 	a := opts.app
-	ctx := cmd.Context()
 	vopts, err := opts.planFlags.view(a.streams.Color())
 	if err != nil {
 		return err
@@ -92,22 +144,28 @@ func runApply(cmd *cobra.Command, opts *applyOptions) error {
 		patterns = opts.Patterns
 	}
 	lock := state.LockInfo{ID: newLockID(), Operation: "apply", Who: who(), PID: pid(), Created: a.now()}
-	ws, st, err := a.openPlanning(ctx, patterns, &lock)
+	a.load = opts.loadFlags
+	openCtx, cancelOpen := clock.within(cmd.Context())
+	defer cancelOpen()
+	ws, st, err := a.openPlanning(openCtx, patterns, &lock)
 	if err != nil {
 		return err
 	}
 	a.warnStateExposed(ws)
 	// Losing the lock (renewal failed: another apply may have taken it over)
-	// stops this apply: two applies at once could send things twice.
-	ctx, lost := context.WithCancelCause(ctx)
+	// stops this apply: two applies at once could send things twice. The
+	// lock is kept (and released) independently of --timeout.
+	lockCtx, lost := context.WithCancelCause(cmd.Context())
 	defer lost(nil)
-	stopRenewing := keepLock(ctx, ws, lock.ID, lost)
+	stopRenewing := keepLock(lockCtx, ws, lock.ID, lost)
 	defer func() {
 		stopRenewing()
-		if err := ws.store.Unlock(context.WithoutCancel(ctx), lock.ID); err != nil {
+		if err := ws.store.Unlock(context.WithoutCancel(lockCtx), lock.ID); err != nil {
 			fmt.Fprintf(a.streams.ErrOut, "rmctl: releasing the state lock: %v\n", err)
 		}
 	}()
+	ctx, cancelWork := clock.within(lockCtx)
+	defer func() { cancelWork() }()
 	if st.Replayed > 0 {
 		// An earlier apply was interrupted: fold its journal in first, so
 		// the serial moves on and a plan saved before it counts as stale.
@@ -152,10 +210,14 @@ func runApply(cmd *cobra.Command, opts *applyOptions) error {
 	// A saved plan was reviewed when it was made, as with Terraform: it
 	// runs without asking again.
 	if !opts.AutoApprove && opts.PlanFile == "" {
+		clock.pause()
 		ok, err := confirm(a)
 		if err != nil {
 			return err
 		}
+		clock.resume()
+		cancelWork()
+		ctx, cancelWork = clock.within(lockCtx)
 		if !ok {
 			fmt.Fprintln(s.Out, "Apply cancelled: nothing was changed.")
 			return &silentError{exitError}
@@ -282,7 +344,7 @@ func (pr *progress) report(ev apply.Progress) {
 	pr.mu.Lock()
 	defer pr.mu.Unlock()
 	if ev.Err != nil {
-		fmt.Fprintf(pr.a.streams.ErrOut, "failed: %s: %v\n", ev.Change.Address, ev.Err)
+		fmt.Fprintf(pr.a.streams.ErrOut, "failed: %s: %s\n", ev.Change.Address, pr.a.secrets.String(ev.Err.Error()))
 	}
 	if pr.bar != nil {
 		pr.bar.Increment()

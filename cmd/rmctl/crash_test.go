@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strconv"
 	"strings"
@@ -320,26 +321,27 @@ func crashTrial(t *testing.T, bin string, v crashVariant, delay time.Duration) (
 		checkRecordedWasDelivered(t, stateFile, msgDir)
 	}
 
-	// A killed apply leaves its lock. The next apply names it; the
-	// documented way out is force-unlock with its ID.
+	// A killed apply leaves its lock. Its holder is gone, so the next apply
+	// takes it over at once, without force-unlock, and says so.
 	lockFile := stateFile + ".lock"
 	if data, err := os.ReadFile(lockFile); err == nil {
 		var info state.LockInfo
 		if err := json.Unmarshal(data, &info); err != nil {
 			t.Fatalf("lock file after kill (%s): %v\n%s", where, err, data)
 		}
-		res := mustRmctl(t, bin, work, 1, "apply", "--auto-approve", "--now", crashNow, v.prog)
-		if !strings.Contains(res.stderr, "state is locked") || !strings.Contains(res.stderr, info.ID) {
-			t.Errorf("apply with a dead holder's lock: stderr does not name the lock %s:\n%s", info.ID, res.stderr)
+		res := mustRmctl(t, bin, work, 0, "apply", "--auto-approve", "--now", crashNow, v.prog)
+		if !strings.Contains(res.stderr, "took over the state lock") || !strings.Contains(res.stderr, info.ID) {
+			t.Errorf("apply with a dead holder's lock: stderr does not note the takeover of lock %s:\n%s", info.ID, res.stderr)
 		}
-		mustRmctl(t, bin, work, 0, "force-unlock", info.ID)
 	} else if !errors.Is(err, fs.ErrNotExist) {
 		t.Fatal(err)
-	} else if killed && where != landedTooLate {
-		t.Logf("killed (%s) without a lock file left", where)
+	} else {
+		if killed && where != landedTooLate {
+			t.Logf("killed (%s) without a lock file left", where)
+		}
+		mustRmctl(t, bin, work, 0, "apply", "--auto-approve", "--now", crashNow, v.prog)
 	}
 
-	mustRmctl(t, bin, work, 0, "apply", "--auto-approve", "--now", crashNow, v.prog)
 	checkConverged(t, bin, work, v.prog, v.seq, v.total)
 	t.Logf("kill after %v: %s (%d/%d messages written)", delay.Round(time.Millisecond), where, written, v.total)
 	return where, ran
@@ -638,4 +640,64 @@ func checkNoLeftovers(t *testing.T, dir string) {
 	if err != nil {
 		t.Fatal(err)
 	}
+}
+
+// An apply killed while it holds the lock leaves the lock behind; the next
+// apply, with no force-unlock, takes it over at once with a note naming
+// the dead holder, and converges without sending anything twice.
+func TestKilledApplyLockTakenOver(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("a dead holder is recognized from /proc")
+	}
+	bin := buildRmctlBinary(t)
+	prog := generateProgram(t, 20)
+	work := t.TempDir()
+	total := planSummary(t, bin, work, prog)["create"]
+	lockFile := filepath.Join(work, ".rmctl", "state.json.lock")
+
+	cmd := exec.Command(bin, "apply", "--auto-approve", "--now", crashNow, prog)
+	cmd.Dir = work
+	cmd.Env = append(os.Environ(), "NO_COLOR=1")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	deadline := time.After(30 * time.Second)
+	for held := false; !held; {
+		select {
+		case err := <-done:
+			t.Fatalf("apply finished (%v) before it was seen holding the lock", err)
+		case <-deadline:
+			t.Fatal("apply did not take the lock within 30s")
+		case <-time.After(time.Millisecond):
+			_, err := os.Stat(lockFile)
+			held = err == nil
+		}
+	}
+	_ = cmd.Process.Signal(syscall.SIGKILL)
+	<-done
+	data, err := os.ReadFile(lockFile)
+	if err != nil {
+		t.Fatalf("no lock left by the killed apply: %v", err)
+	}
+	var info state.LockInfo
+	if err := json.Unmarshal(data, &info); err != nil {
+		t.Fatalf("lock file: %v\n%s", err, data)
+	}
+	if info.PID != cmd.Process.Pid || info.Host == "" || info.Start == 0 {
+		t.Fatalf("the lock does not identify the killed process %d: %s", cmd.Process.Pid, data)
+	}
+
+	res := mustRmctl(t, bin, work, 0, "apply", "--auto-approve", "--now", crashNow, prog)
+	note := fmt.Sprintf("rmctl: note: took over the state lock of %s (pid %d) for \"apply\" since %s, lock ID %s: process %d on %s no longer exists.",
+		info.Who, info.PID, info.Created.Format(time.RFC3339), info.ID, info.PID, info.Host)
+	if !strings.Contains(res.stderr, note) {
+		t.Errorf("stderr does not carry the takeover note\n%s\ngot:\n%s", note, res.stderr)
+	}
+	if res.took > time.Minute {
+		t.Errorf("the apply after the kill took %v: it waited instead of taking the lock over", res.took)
+	}
+	checkConverged(t, bin, work, prog, 0, total)
+	t.Logf("%d resources; apply after the kill took %v", total, res.took.Round(time.Millisecond))
 }

@@ -17,7 +17,6 @@ import (
 	"github.com/rmctl/rmctl/engine/diff"
 	"github.com/rmctl/rmctl/engine/gitrepo"
 	"github.com/rmctl/rmctl/engine/view"
-	"github.com/rmctl/rmctl/schema"
 )
 
 type diffOptions struct {
@@ -63,6 +62,7 @@ BASE defaults to the merge base of HEAD with the default branch
 	}
 	cmd.Flags().StringVarP(&opts.Output, "output", "o", "text", "output format: text, json or markdown")
 	cmd.Flags().StringArrayVar(&opts.Paths, "path", []string{"programs/..."}, "program directories to compare, relative to the current directory (repeatable)")
+	opts.loadFlags.register(cmd)
 	cmd.Flags().StringVar(&opts.Now, "now", "", "as if it were this time; sessions before it count as past")
 	return cmd
 }
@@ -128,11 +128,11 @@ func runDiff(ctx context.Context, opts *diffOptions) error {
 	var base, head *diff.Side
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() (err error) {
-		base, err = loadSide(gctx, repo, baseRev, baseHash, patterns)
+		base, err = loadSide(gctx, repo, baseRev, baseHash, patterns, opts.Tags)
 		return err
 	})
 	g.Go(func() (err error) {
-		head, err = loadSide(gctx, repo, headLabel, headHash, patterns)
+		head, err = loadSide(gctx, repo, headLabel, headHash, patterns, opts.Tags)
 		return err
 	})
 	if err := g.Wait(); err != nil {
@@ -162,8 +162,9 @@ func runDiff(ctx context.Context, opts *diffOptions) error {
 // hash). A pattern whose directory does not exist at that revision simply
 // contributes no programs: a program that is added or deleted is a change,
 // not an error.
-func loadSide(ctx context.Context, repo *gitrepo.Repo, label string, h plumbing.Hash, patterns []string) (*diff.Side, error) {
-	l, err := schema.NewLoader()
+func loadSide(ctx context.Context, repo *gitrepo.Repo, label string, h plumbing.Hash, patterns []string, tags []string) (*diff.Side, error) {
+	lf := loadFlags{Tags: tags}
+	l, err := lf.newLoader()
 	if err != nil {
 		return nil, err
 	}

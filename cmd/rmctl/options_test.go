@@ -74,6 +74,11 @@ func TestPlanOptions(t *testing.T) {
 			want: planOptions{Patterns: []string{"dir"}, Output: "markdown", planFlags: planFlags{Sort: "time"}},
 		},
 		{
+			name: "build tags",
+			args: []string{"-t", "draft", "--tag", "a,b", "dir"},
+			want: planOptions{Patterns: []string{"dir"}, Output: "text", planFlags: planFlags{Sort: "time", loadFlags: loadFlags{Tags: []string{"draft", "a,b"}}}},
+		},
+		{
 			// A glob given once with a comma stays one glob: --target is a
 			// StringArray, not a StringSlice.
 			name: "comma in target",
@@ -196,29 +201,39 @@ func TestApplyOptions(t *testing.T) {
 	}{
 		{
 			name: "defaults",
-			want: applyOptions{Patterns: []string{"."}, Parallelism: 8, MaxCancel: 25, planFlags: planFlags{Sort: "time"}},
+			want: applyOptions{Patterns: []string{"."}, Parallelism: 8, MaxCancel: 25, Timeout: 30 * time.Minute, planFlags: planFlags{Sort: "time"}},
 		},
 		{
 			name: "plan file",
 			args: []string{"plan.json"},
-			want: applyOptions{PlanFile: "plan.json", Parallelism: 8, MaxCancel: 25, planFlags: planFlags{Sort: "time"}},
+			want: applyOptions{PlanFile: "plan.json", Parallelism: 8, MaxCancel: 25, Timeout: 30 * time.Minute, planFlags: planFlags{Sort: "time"}},
 		},
 		{
 			name: "directory",
 			args: []string{"--auto-approve", "--parallelism", "2", "--max-cancel", "100", "--now", "2027-01-01T00:00:00Z", "prog"},
-			want: applyOptions{Patterns: []string{"prog"}, AutoApprove: true, Parallelism: 2, MaxCancel: 100,
+			want: applyOptions{Patterns: []string{"prog"}, AutoApprove: true, Parallelism: 2, MaxCancel: 100, Timeout: 30 * time.Minute,
 				planFlags: planFlags{Now: "2027-01-01T00:00:00Z", Sort: "time"}},
 		},
 		{
 			name: "missing path is a pattern",
 			args: []string{"nowhere.json"},
-			want: applyOptions{Patterns: []string{"nowhere.json"}, Parallelism: 8, MaxCancel: 25, planFlags: planFlags{Sort: "time"}},
+			want: applyOptions{Patterns: []string{"nowhere.json"}, Parallelism: 8, MaxCancel: 25, Timeout: 30 * time.Minute, planFlags: planFlags{Sort: "time"}},
 		},
 		{
 			name: "selection",
 			args: []string{"--target", "p/**", "--exclude", "p/event", "--prune", "--max-cancel", "0", "--sort", "address", "--verbose", "prog"},
-			want: applyOptions{Patterns: []string{"prog"}, Parallelism: 8, MaxCancel: 0,
+			want: applyOptions{Patterns: []string{"prog"}, Parallelism: 8, MaxCancel: 0, Timeout: 30 * time.Minute,
 				planFlags: planFlags{Targets: []string{"p/**"}, Excludes: []string{"p/event"}, Prune: true, Sort: "address", Verbose: true}},
+		},
+		{
+			name: "timeout",
+			args: []string{"--timeout", "2s", "prog"},
+			want: applyOptions{Patterns: []string{"prog"}, Parallelism: 8, MaxCancel: 25, Timeout: 2 * time.Second, planFlags: planFlags{Sort: "time"}},
+		},
+		{
+			name: "no timeout",
+			args: []string{"--timeout", "0", "prog"},
+			want: applyOptions{Patterns: []string{"prog"}, Parallelism: 8, MaxCancel: 25, planFlags: planFlags{Sort: "time"}},
 		},
 	}
 	for _, tt := range tests {
@@ -246,6 +261,8 @@ func TestApplyOptions(t *testing.T) {
 		{"--max-cancel", "101"},
 		{"--parallelism", "many"},
 		{"--auto-approve=perhaps"},
+		{"--timeout", "-1s"},
+		{"--timeout", "soon"},
 	} {
 		t.Run(strings.Join(args, " "), func(t *testing.T) {
 			a, _, _ := testApp()
@@ -372,5 +389,36 @@ func TestRunGlobalFlags(t *testing.T) {
 	}
 	if strings.Contains(errOut.String(), "--help") {
 		t.Errorf("a runtime error should not point to --help: %q", errOut.String())
+	}
+}
+
+// TestTagFlagOnEveryLoadingCommand: validate, plan, apply and diff all take
+// -t/--tag, into the shared loadFlags.
+func TestTagFlagOnEveryLoadingCommand(t *testing.T) {
+	t.Chdir(t.TempDir())
+	want := []string{"draft", "prod"}
+	for _, mk := range []func(a *app, got *[]string) *cobra.Command{
+		func(a *app, got *[]string) *cobra.Command {
+			return newValidateCmd(a, func(o *validateOptions) error { *got = o.Tags; return nil })
+		},
+		func(a *app, got *[]string) *cobra.Command {
+			return newPlanCmd(a, func(o *planOptions) error { *got = o.Tags; return nil })
+		},
+		func(a *app, got *[]string) *cobra.Command {
+			return newApplyCmd(a, func(o *applyOptions) error { *got = o.Tags; return nil })
+		},
+		func(a *app, got *[]string) *cobra.Command {
+			return newDiffCmd(a, func(o *diffOptions) error { *got = o.Tags; return nil })
+		},
+	} {
+		a, _, _ := testApp()
+		var got []string
+		cmd := mk(a, &got)
+		if code, err := execUnderRoot(t, a, cmd, "-t", "draft", "--tag", "prod"); code != 0 {
+			t.Fatalf("%s: exit %d: %v", cmd.Name(), code, err)
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("%s: tags %v, want %v", cmd.Name(), got, want)
+		}
 	}
 }

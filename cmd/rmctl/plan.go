@@ -24,6 +24,7 @@ type planFlags struct {
 	Refresh  bool
 	Sort     string
 	Verbose  bool
+	loadFlags
 }
 
 func (f *planFlags) register(cmd *cobra.Command) {
@@ -31,6 +32,7 @@ func (f *planFlags) register(cmd *cobra.Command) {
 	cmd.Flags().StringArrayVar(&f.Excludes, "exclude", nil, "leave out resources whose address matches this glob or prefix (repeatable)")
 	cmd.Flags().StringVar(&f.Now, "now", "", "plan as if it were this time (RFC 3339 or YYYY-MM-DD); resources before it are frozen")
 	cmd.Flags().BoolVar(&f.Prune, "prune", false, "also cancel resources of programs in state that were not loaded")
+	f.loadFlags.register(cmd)
 	cmd.Flags().BoolVar(&f.Refresh, "refresh", false, "read back what the target holds and show drift (someone moved, deleted or edited an event)")
 	cmd.Flags().StringVar(&f.Sort, "sort", string(plan.ByTime), "order of the changes shown: time (a timeline within each program) or address; JSON is always by address")
 	cmd.Flags().BoolVar(&f.Verbose, "verbose", false, "list past resources that differ from the declarations, not just their number")
@@ -143,6 +145,7 @@ func runPlan(cmd *cobra.Command, opts *planOptions) error {
 	if err != nil {
 		return err
 	}
+	a.load = opts.loadFlags
 	ws, st, err := a.openPlanning(ctx, opts.Patterns, nil)
 	if err != nil {
 		return err

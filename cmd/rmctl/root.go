@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+
+	"github.com/rmctl/rmctl/engine/target"
 )
 
 // app holds what every command needs from the outside world. Commands get it
@@ -19,15 +21,21 @@ type app struct {
 	streams *Streams
 	getenv  func(string) string
 	now     func() time.Time
+	// secrets holds the target passwords once resolved, so that no message
+	// rmctl prints carries one, whatever a server echoed into an error.
+	secrets *target.Redactor
 
 	configFile string // --config
+	// load holds the loading flags of the running command, for the
+	// workspace it opens.
+	load loadFlags
 }
 
 func run(args []string, s *Streams, getenv func(string) string) int {
 	if getenv("NO_COLOR") != "" {
 		s.NoColor = true
 	}
-	a := &app{streams: s, getenv: getenv, now: time.Now}
+	a := &app{streams: s, getenv: getenv, now: time.Now, secrets: &target.Redactor{}}
 	root := newRootCmd(a)
 	root.SetArgs(args)
 
@@ -37,7 +45,7 @@ func run(args []string, s *Streams, getenv func(string) string) int {
 	if err != nil {
 		var silent *silentError
 		if !errors.As(err, &silent) {
-			fmt.Fprintf(s.ErrOut, "rmctl: %v\n", err)
+			fmt.Fprintf(s.ErrOut, "rmctl: %s\n", a.secrets.String(err.Error()))
 		}
 		var usage *usageError
 		if errors.As(err, &usage) {

@@ -3,7 +3,9 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io/fs"
 	"sort"
 	"text/tabwriter"
 
@@ -12,6 +14,7 @@ import (
 	"github.com/rmctl/rmctl/engine/plan"
 	"github.com/rmctl/rmctl/engine/resource"
 	"github.com/rmctl/rmctl/engine/state"
+	"github.com/rmctl/rmctl/engine/view"
 )
 
 func newStateCmd(a *app) *cobra.Command {
@@ -27,7 +30,7 @@ func newStateCmd(a *app) *cobra.Command {
 			return cmd.Help()
 		},
 	}
-	cmd.AddCommand(newStateListCmd(a), newStateShowCmd(a), newStateRmCmd(a))
+	cmd.AddCommand(newStateListCmd(a), newStateShowCmd(a), newStateRmCmd(a), newStateCheckCmd(a), newStateRestoreCmd(a))
 	return cmd
 }
 
@@ -174,6 +177,93 @@ are still declared.`,
 				fmt.Fprintf(a.streams.Out, "Removed %s\n", addr)
 			}
 			return ws.store.Write(ctx, st)
+		},
+	}
+}
+
+func newStateCheckCmd(a *app) *cobra.Command {
+	return &cobra.Command{
+		Use:   "check",
+		Short: "Check state, journal and backup for damage without changing anything",
+		Long: `Check reads the state file, its journal and the backup with the strict checks
+plan and apply use (checksum, resource count, serials, entries) and reports
+what it finds. It exits 1 when the state or journal is damaged.`,
+		Args: usageArgs(cobra.NoArgs),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ws, err := a.openWorkspace(cmd.Context(), nil)
+			if err != nil {
+				return err
+			}
+			rep, err := ws.store.Check(cmd.Context())
+			out := a.streams.Out
+			path := ws.store.Path()
+			if rep != nil && rep.Backup != nil {
+				fmt.Fprintf(out, "Backup %s: serial %d, %s.\n", path+state.BackupSuffix, rep.Backup.Serial, view.Count(rep.Backup.Resources, "resource"))
+			} else if rep != nil && rep.BackupErr != nil {
+				fmt.Fprintf(out, "Backup %s is not usable: %v\n", path+state.BackupSuffix, rep.BackupErr)
+			}
+			if errors.Is(err, fs.ErrNotExist) {
+				fmt.Fprintf(out, "No state yet at %s.\n", path)
+				return nil
+			}
+			if err != nil {
+				return err
+			}
+			format := "checksum correct"
+			if rep.Version < state.FormatVersion {
+				format = fmt.Sprintf("format %d without checksum; the next apply adds one", rep.Version)
+			}
+			fmt.Fprintf(out, "State %s: lineage %s, serial %d, %s, %s.\n", path, rep.Lineage, rep.Serial, view.Count(rep.Resources, "resource"), format)
+			if rep.Journal > 0 {
+				fmt.Fprintf(out, "Journal: %s of an interrupted apply, folded in by the next apply.\n", view.Count(rep.Journal, "recorded action"))
+			}
+			return nil
+		},
+	}
+}
+
+func newStateRestoreCmd(a *app) *cobra.Command {
+	return &cobra.Command{
+		Use:   "restore",
+		Short: "Replace a damaged state with its backup",
+		Long: `Restore replaces a damaged state with the backup (the state file's path plus
+.backup) and replays the journal recorded on top of it. rmctl writes the
+backup when apply or state rm start, after checking the state, and again
+with every state it writes, so it is the last state that passed the checks.
+The damaged state file and journal are kept next to it, renamed to end in
+.damaged-TIME. A journal that is itself damaged is not replayed: what it
+recorded will be planned again.
+
+Review rmctl plan before the next apply.`,
+		Args: usageArgs(cobra.NoArgs),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			ws, err := a.openWorkspace(ctx, nil)
+			if err != nil {
+				return err
+			}
+			lock := state.LockInfo{ID: newLockID(), Operation: "state restore", Who: who(), PID: pid(), Created: a.now()}
+			if err := ws.store.Lock(ctx, lock); err != nil {
+				return err
+			}
+			defer ws.store.Unlock(context.WithoutCancel(ctx), lock.ID)
+			res, err := ws.store.Restore(ctx)
+			if err != nil {
+				return err
+			}
+			out := a.streams.Out
+			if res.JournalErr != nil {
+				fmt.Fprintf(a.streams.ErrOut, "rmctl: warning: the journal was not replayed, what it recorded will be planned again: %v\n", res.JournalErr)
+			}
+			for _, p := range res.SetAside {
+				fmt.Fprintf(out, "Kept %s\n", p)
+			}
+			fmt.Fprintf(out, "Restored %s from %s", ws.store.Path(), ws.store.Path()+state.BackupSuffix)
+			if res.Replayed > 0 {
+				fmt.Fprintf(out, " and %s in the journal", view.Count(res.Replayed, "recorded action"))
+			}
+			fmt.Fprintf(out, ": serial %d, %s.\nReview rmctl plan before the next apply.\n", res.Serial, view.Count(res.Resources, "resource"))
+			return nil
 		},
 	}
 }

@@ -22,12 +22,14 @@ func newTarget(ctx context.Context, a *app, ws *workspace) (target.Target, error
 		if err != nil {
 			return nil, fmt.Errorf("CalDAV target: %w", err)
 		}
+		a.secrets.Add(t.Username, password)
 		return caldav.New(caldav.Config{URL: t.URL, Username: t.Username, Password: password})
 	case "email":
 		password, err := target.Secret(a.getenv, t.PasswordEnv, ws.settings.Path(t.CredentialsFile))
 		if err != nil {
 			return nil, fmt.Errorf("e-mail target: %w", err)
 		}
+		a.secrets.Add(t.Username, password)
 		return email.New(email.Config{Addr: t.SMTP, TLS: t.TLS, Username: t.Username, Password: password, From: t.From, Now: a.now})
 	}
 	return nil, fmt.Errorf("target kind %q is not supported by this build", t.Kind)

@@ -4,7 +4,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/rmctl/rmctl/engine/view"
-	"github.com/rmctl/rmctl/schema"
 )
 
 type validateOptions struct {
@@ -12,6 +11,7 @@ type validateOptions struct {
 	Patterns []string
 	Output   string
 	Strict   bool
+	loadFlags
 }
 
 func newValidateCmd(a *app, runF func(*validateOptions) error) *cobra.Command {
@@ -41,11 +41,12 @@ Exit status: 0 valid, 1 invalid (or warnings with --strict), 2 usage error.`,
 	}
 	cmd.Flags().StringVarP(&opts.Output, "output", "o", "text", "output format: text or json")
 	cmd.Flags().BoolVar(&opts.Strict, "strict", false, "treat warnings as errors")
+	opts.loadFlags.register(cmd)
 	return cmd
 }
 
 func runValidate(cmd *cobra.Command, opts *validateOptions) error {
-	l, err := schema.NewLoader()
+	l, err := opts.newLoader()
 	if err != nil {
 		return err
 	}

@@ -2,9 +2,11 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/rmctl/rmctl/engine/gitrepo"
 	"github.com/rmctl/rmctl/engine/state"
@@ -55,6 +57,10 @@ func (a *app) openWorkspace(ctx context.Context, patterns []string) (*workspace,
 		settings: settings,
 		store: state.NewLocal(settings.Path(settings.State.Path), state.LocalOptions{
 			Now: a.now, LockTTL: settings.State.LockTTL.Duration,
+			OnTakeOver: func(prev state.LockInfo, why string) {
+				fmt.Fprintf(a.streams.ErrOut, "rmctl: note: took over the state lock of %s (pid %d) for %q since %s, lock ID %s: %s.\n",
+					prev.Who, prev.PID, prev.Operation, prev.Created.Format(time.RFC3339), prev.ID, why)
+			},
 		}),
 	}
 	if patterns == nil {
@@ -106,9 +112,14 @@ func (a *app) openPlanning(ctx context.Context, patterns []string, lock *state.L
 		if err := ws.store.Lock(ctx, *lock); err != nil {
 			return nil, nil, err
 		}
+		// The store, not ws: every failure below returns a nil ws, and
+		// the deferred release runs after that assignment.
+		store := ws.store
 		defer func() {
 			if err != nil {
-				ws.store.Unlock(context.WithoutCancel(ctx), lock.ID)
+				if uerr := store.Unlock(context.WithoutCancel(ctx), lock.ID); uerr != nil {
+					err = errors.Join(err, fmt.Errorf("releasing the state lock: %w", uerr))
+				}
 			}
 		}()
 	}
@@ -119,7 +130,7 @@ func (a *app) openPlanning(ctx context.Context, patterns []string, lock *state.L
 		st, readErr = ws.store.Read(ctx)
 	}()
 	if patterns != nil {
-		loader, lerr := schema.NewLoader()
+		loader, lerr := a.load.newLoader()
 		if lerr == nil {
 			lerr = ws.loadPrograms(ctx, a, loader, cwd, patterns)
 		}
@@ -131,6 +142,14 @@ func (a *app) openPlanning(ctx context.Context, patterns []string, lock *state.L
 	}
 	if readErr != nil {
 		return nil, nil, readErr
+	}
+	if lock != nil {
+		// Whoever takes the lock is about to change state: keep a copy of
+		// the state that just passed the strict checks, for rmctl state
+		// restore.
+		if err := ws.store.Backup(ctx, st); err != nil {
+			return nil, nil, err
+		}
 	}
 	return ws, st, nil
 }

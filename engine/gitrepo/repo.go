@@ -33,6 +33,9 @@ type Repo struct {
 	mu   sync.Mutex
 	repo *git.Repository
 	root string
+	// wt confines work tree reads to the work tree: symlinks that lead
+	// out of it are not followed.
+	wt *os.Root
 }
 
 // Open finds the repository containing dir, walking up through the parents
@@ -84,31 +87,40 @@ func Open(dir string) (*Repo, error) {
 			repo = r2
 		}
 	}
-	return &Repo{repo: repo, root: wt.Filesystem.Root()}, nil
+	root := wt.Filesystem.Root()
+	wtRoot, err := os.OpenRoot(root)
+	if err != nil {
+		return nil, fmt.Errorf("open work tree of %s: %w", abs, err)
+	}
+	return &Repo{repo: repo, root: root, wt: wtRoot}, nil
 }
 
 // maxOpenPacks bounds the pack files kept open; repositories rarely have
 // more packs than this after git's automatic gc.
 const maxOpenPacks = 16
 
-// Close releases the pack files held open. The Repo and file systems from
-// Tree must not be used afterwards. Not calling Close only leaks a few file
-// descriptors until the process exits.
+// Close releases the pack files and the work tree held open. The Repo and
+// file systems from Tree and WorkTree must not be used afterwards. Not
+// calling Close only leaks a few file descriptors until the process exits.
 func (r *Repo) Close() error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	err := r.wt.Close()
 	if c, ok := r.repo.Storer.(interface{ Close() error }); ok {
-		return c.Close()
+		err = errors.Join(c.Close(), err)
 	}
-	return nil
+	return err
 }
 
 // Root returns the absolute path of the work tree root.
 func (r *Repo) Root() string { return r.root }
 
 // WorkTree returns the work tree as an fs.FS, for loading programs as they
-// are on disk, including uncommitted edits.
-func (r *Repo) WorkTree() fs.FS { return os.DirFS(r.root) }
+// are on disk, including uncommitted edits. Like a tree from [Repo.Tree] it
+// follows symlinks only within the repository: one leading out of it (to
+// /etc/passwd, /dev/zero, a home directory) is an error, so a pull request
+// cannot make `rmctl diff` print or hang on files outside the repository.
+func (r *Repo) WorkTree() fs.FS { return r.wt.FS() }
 
 // DefaultBranch returns the revision of the branch changes are merged into,
 // in a form [Repo.Resolve] accepts: origin/HEAD's target (for example

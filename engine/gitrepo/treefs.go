@@ -19,6 +19,14 @@ import (
 // maxSymlinkHops matches Linux's ELOOP limit.
 const maxSymlinkHops = 40
 
+// MaxFileSize is the largest blob a tree from [Repo.Tree] reads: rmctl reads
+// program files of at most 10 MB (schema.MaxFileSize), and a hostile commit
+// can hold a blob, or a forged object header, of any size.
+const MaxFileSize = 10 << 20
+
+// maxSymlinkSize bounds a symlink's target, like Linux's PATH_MAX.
+const maxSymlinkSize = 4096
+
 // errSymlinkOutside is returned for symlinks whose target lies outside the
 // repository (absolute, or climbing above the root): a commit does not
 // record what they point to.
@@ -33,9 +41,11 @@ var errSymlinkOutside = fmt.Errorf("symlink points outside the repository: %w", 
 //
 // The result implements fs.ReadDirFS, fs.ReadFileFS, fs.StatFS and
 // fs.ReadLinkFS. Symlinks are followed within the tree, like os.DirFS
-// follows them on disk. Submodules appear as empty directories, as in a
-// checkout without `git submodule update`. Every entry's ModTime is the
-// commit time, since git records no per-file times.
+// follows them on disk, but never out of the tree. Reading a file larger
+// than MaxFileSize fails (Stat still reports its size). Submodules appear
+// as empty directories, as in a checkout without `git submodule update`.
+// Every entry's ModTime is the commit time, since git records no per-file
+// times.
 func (r *Repo) Tree(h plumbing.Hash) (fs.FS, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -87,10 +97,14 @@ func (f *treeFS) tree(h plumbing.Hash) (*object.Tree, error) {
 	return t, nil
 }
 
-func (f *treeFS) blob(h plumbing.Hash) ([]byte, error) {
+// blob reads blob h, refusing one larger than limit bytes before reading it.
+func (f *treeFS) blob(h plumbing.Hash, limit int64) ([]byte, error) {
 	b, err := f.r.repo.BlobObject(h)
 	if err != nil {
 		return nil, fmt.Errorf("read blob %s: %w", h, err)
+	}
+	if b.Size > limit || b.Size < 0 {
+		return nil, &tooLargeError{size: b.Size, limit: limit}
 	}
 	rd, err := b.Reader()
 	if err != nil {
@@ -99,10 +113,21 @@ func (f *treeFS) blob(h plumbing.Hash) ([]byte, error) {
 	defer rd.Close()
 	var buf bytes.Buffer
 	buf.Grow(int(b.Size) + bytes.MinRead) // one allocation; ReadFrom wants MinRead spare
-	if _, err := buf.ReadFrom(rd); err != nil {
+	// The header's size is only a claim: bound what is inflated too.
+	if _, err := buf.ReadFrom(io.LimitReader(rd, limit+1)); err != nil {
 		return nil, fmt.Errorf("read blob %s: %w", h, err)
 	}
+	if int64(buf.Len()) > limit {
+		return nil, &tooLargeError{size: int64(buf.Len()), limit: limit}
+	}
 	return buf.Bytes(), nil
+}
+
+// tooLargeError is returned for a blob over the size a read allows.
+type tooLargeError struct{ size, limit int64 }
+
+func (e *tooLargeError) Error() string {
+	return fmt.Sprintf("file is %d bytes, more than the %d bytes rmctl reads", e.size, e.limit)
 }
 
 // lookup resolves name to a node, following symlinks in directory
@@ -137,7 +162,7 @@ func (f *treeFS) lookup(op, name string, followLast bool) (node, error) {
 		if hops++; hops > maxSymlinkHops {
 			return fail(errors.New("too many levels of symbolic links"))
 		}
-		target, err := f.blob(next.hash)
+		target, err := f.blob(next.hash, maxSymlinkSize)
 		if err != nil {
 			return fail(err)
 		}
@@ -269,7 +294,7 @@ func (f *treeFS) ReadLink(name string) (string, error) {
 	if n.mode != filemode.Symlink {
 		return "", &fs.PathError{Op: "readlink", Path: name, Err: fs.ErrInvalid}
 	}
-	b, err := f.blob(n.hash)
+	b, err := f.blob(n.hash, maxSymlinkSize)
 	if err != nil {
 		return "", &fs.PathError{Op: "readlink", Path: name, Err: err}
 	}
@@ -287,7 +312,7 @@ func (f *treeFS) ReadFile(name string) ([]byte, error) {
 	if n.isDir() {
 		return nil, &fs.PathError{Op: "read", Path: name, Err: errIsDir}
 	}
-	b, err := f.blob(n.hash)
+	b, err := f.blob(n.hash, MaxFileSize)
 	if err != nil {
 		return nil, &fs.PathError{Op: "read", Path: name, Err: err}
 	}
@@ -396,7 +421,7 @@ func (fl *file) load(op string) error {
 		return nil
 	}
 	fl.fsys.r.mu.Lock()
-	b, err := fl.fsys.blob(fl.node.hash)
+	b, err := fl.fsys.blob(fl.node.hash, MaxFileSize)
 	fl.fsys.r.mu.Unlock()
 	if err != nil {
 		return &fs.PathError{Op: op, Path: fl.path, Err: err}

@@ -276,3 +276,50 @@ func TestTreeConcurrent(t *testing.T) {
 	}
 	wg.Wait()
 }
+
+// TestTreeBoundsReads: a commit can hold blobs of any size, and symlinks
+// anywhere; reading them must not exhaust memory or leave the tree.
+func TestTreeBoundsReads(t *testing.T) {
+	isolate(t)
+	dir, gr := initRepo(t)
+	huge := strings.Repeat("x", MaxFileSize+1)
+	h := writeCommit(t, gr.Storer, map[string]tfile{
+		"p/huge.cue":      {content: huge},
+		"p/max.cue":       {content: huge[:MaxFileSize]},
+		"p/long-link.cue": {content: strings.Repeat("a/", 3000), mode: filemode.Symlink},
+		"p/zero.cue":      {content: "/dev/zero", mode: filemode.Symlink},
+		"p/up.cue":        {content: "../../etc/passwd", mode: filemode.Symlink},
+		"p/sub.cue":       {mode: filemode.Submodule},
+	}, "bounds")
+	r := open(t, dir)
+	fsys, err := r.Tree(h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fi, err := fs.Stat(fsys, "p/huge.cue"); err != nil || fi.Size() != MaxFileSize+1 {
+		t.Errorf("Stat(huge) = %v, %v; want its size", fi, err)
+	}
+	var tl *tooLargeError
+	if _, err := fs.ReadFile(fsys, "p/huge.cue"); !errors.As(err, &tl) {
+		t.Errorf("ReadFile(huge) = %v, want a too-large error", err)
+	}
+	if f, err := fsys.Open("p/huge.cue"); err != nil {
+		t.Errorf("Open(huge) = %v", err)
+	} else if _, err := io.ReadAll(f); !errors.As(err, &tl) {
+		t.Errorf("reading huge through Open = %v, want a too-large error", err)
+	}
+	if b, err := fs.ReadFile(fsys, "p/max.cue"); err != nil || len(b) != MaxFileSize {
+		t.Errorf("ReadFile(max) = %d bytes, %v; want the file", len(b), err)
+	}
+	if _, err := fs.Stat(fsys, "p/long-link.cue"); !errors.As(err, &tl) {
+		t.Errorf("Stat(long-link) = %v, want a too-large error for the symlink target", err)
+	}
+	for _, name := range []string{"p/zero.cue", "p/up.cue"} {
+		if _, err := fs.ReadFile(fsys, name); !errors.Is(err, errSymlinkOutside) {
+			t.Errorf("ReadFile(%s) = %v, want %v", name, err, errSymlinkOutside)
+		}
+	}
+	if fi, err := fs.Stat(fsys, "p/sub.cue"); err != nil || !fi.IsDir() {
+		t.Errorf("Stat(submodule) = %v, %v; want an empty directory", fi, err)
+	}
+}

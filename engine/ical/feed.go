@@ -82,18 +82,3 @@ func startOf(c *goical.Component) time.Time {
 	}
 	return time.Time{}
 }
-
-// decode parses one VCALENDAR. go-ical's decoder panics on some malformed
-// parameter lists; data read back from a server must not crash rmctl.
-func decode(data []byte) (cal *goical.Calendar, err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			cal, err = nil, fmt.Errorf("malformed iCalendar: %v", r)
-		}
-	}()
-	cal, err = goical.NewDecoder(bytes.NewReader(data)).Decode()
-	if err != nil {
-		return nil, fmt.Errorf("parse iCalendar: %w", err)
-	}
-	return cal, nil
-}

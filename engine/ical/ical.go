@@ -15,22 +15,24 @@
 // become LF, and other ASCII control characters except TAB are dropped
 // (RFC 5545 forbids them in TEXT). In parameter values (CN) double quotes
 // become single quotes and control characters become spaces, because
-// RFC 5545 parameter values can carry neither.
+// RFC 5545 parameter values can carry neither, and spaces around the name
+// are trimmed. E-mail addresses and URLs are never cleaned: one that the
+// rules of package address refuse is an error (validate refuses it too).
+// FuzzResource holds the encoder to all of this.
 package ical
 
 import (
 	"bytes"
 	"fmt"
-	"net/url"
 	"strconv"
 	"strings"
 	"time"
-	"unicode"
 	"unicode/utf8"
 
 	goical "github.com/emersion/go-ical"
 
 	"github.com/rmctl/rmctl/engine/resource"
+	"github.com/rmctl/rmctl/internal/address"
 )
 
 // ProdID is the PRODID of everything rmctl writes.
@@ -278,29 +280,19 @@ func person(prop, name, email string) (*goical.Prop, error) {
 	return p, nil
 }
 
-// checkEmail refuses what cannot be a mailto: address; it does not try to
-// validate mail syntax, which the schema does.
+// checkEmail and checkURL apply the rules validate applies (package
+// address), so nothing validate accepted fails here, and nothing that could
+// break a content line or hide a second address is ever written.
 func checkEmail(email string) error {
-	if email == "" {
-		return fmt.Errorf("no e-mail address")
-	}
-	if strings.ContainsFunc(email, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }) ||
-		!utf8.ValidString(email) || !strings.Contains(email, "@") {
-		return fmt.Errorf("invalid e-mail address %q", email)
+	if err := address.Email(email); err != nil {
+		return fmt.Errorf("e-mail address %q %w", email, err)
 	}
 	return nil
 }
 
 func checkURL(s string) error {
-	if strings.ContainsFunc(s, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }) || !utf8.ValidString(s) {
-		return fmt.Errorf("%q contains spaces or control characters", s)
-	}
-	u, err := url.Parse(s)
-	if err != nil {
-		return err
-	}
-	if u.Scheme == "" {
-		return fmt.Errorf("%q is not absolute", s)
+	if err := address.URL(s); err != nil {
+		return fmt.Errorf("%q %w", s, err)
 	}
 	return nil
 }

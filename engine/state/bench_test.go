@@ -105,3 +105,19 @@ func BenchmarkRecord(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkBackup50k measures the backup apply writes when it starts, in
+// the usual case: the last Write left the backup equal to the state.
+func BenchmarkBackup50k(b *testing.B) {
+	l := bigState(b)
+	s, err := l.Read(context.Background())
+	if err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		if err := l.Backup(context.Background(), s); err != nil {
+			b.Fatal(err)
+		}
+	}
+	reportSize(b, l)
+}

@@ -7,3 +7,9 @@ func JournalSyncs(l *Local) int {
 	defer l.io.Unlock()
 	return l.syncs
 }
+
+// DecodeState exposes the strict decoder to the fuzz test.
+func DecodeState(data []byte) (*State, error) { return decodeState("state.json", data) }
+
+// EncodeState exposes the encoder to the fuzz test.
+func EncodeState(s *State) ([]byte, error) { return encodeState(s, s.Serial) }

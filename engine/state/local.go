@@ -7,11 +7,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	jsonv2 "github.com/go-json-experiment/json"
 	"io/fs"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strconv"
 	"sync"
 	"syscall"
@@ -31,6 +29,10 @@ type LocalOptions struct {
 	// NewLineage makes the lineage of a state that does not exist yet.
 	// Default a random UUID.
 	NewLineage func() string
+	// OnTakeOver, when set, is told every time Lock takes over another
+	// holder's lock: the former holder and why (its process is gone, or the
+	// lock expired), for a note to the user.
+	OnTakeOver func(prev LockInfo, why string)
 }
 
 // DefaultLockTTL is the lock lifetime used when LocalOptions.LockTTL is zero.
@@ -38,9 +40,10 @@ const DefaultLockTTL = 15 * time.Minute
 
 // Local keeps state in files next to each other:
 //
-//	PATH          the state, JSON, one resource per line
+//	PATH          the state, JSON, one resource per line, with a checksum (codec.go)
 //	PATH.journal  Ops recorded since the state was last written, JSON lines
-//	PATH.lock     the lock, JSON LockInfo
+//	PATH.lock     the lock, JSON LockInfo (lock.go)
+//	PATH.backup   the last state that passed the checks (recover.go)
 //
 // Record appends to the journal and fsyncs it, so every finished action
 // survives a crash; Write replaces the state atomically (temp file, fsync,
@@ -51,9 +54,8 @@ const DefaultLockTTL = 15 * time.Minute
 // state it was recorded against ("serial"). Read replays only the lines
 // recorded against the serial it finds, so a journal that survives a crash
 // between Write's rename and its removal of the journal is not applied to
-// the newer state a second time. Even without that tag the replay would be
-// harmless for a state that already holds the Ops: an Op sets or deletes a
-// whole entry, so applying it twice gives the same result as once.
+// the newer state a second time; a line recorded against a newer serial,
+// or none, belongs to another state and makes Read fail.
 //
 // A Local is safe for concurrent use. It guards against other processes
 // only through Lock: Read, Record and Write assume the caller holds the
@@ -63,6 +65,7 @@ type Local struct {
 	now                 func() time.Time
 	ttl                 time.Duration
 	newLineage          func() string
+	onTakeOver          func(prev LockInfo, why string)
 
 	// io serializes file work within the process: Read, Write and the
 	// journal flusher. Write holding it means no Op lands in a journal it is
@@ -95,7 +98,7 @@ type batch struct {
 func NewLocal(path string, opts LocalOptions) *Local {
 	l := &Local{
 		path: path, journal: path + ".journal", lock: path + ".lock",
-		now: opts.Now, ttl: opts.LockTTL, newLineage: opts.NewLineage,
+		now: opts.Now, ttl: opts.LockTTL, newLineage: opts.NewLineage, onTakeOver: opts.OnTakeOver,
 	}
 	if l.now == nil {
 		l.now = time.Now
@@ -133,14 +136,14 @@ func (l *Local) Read(ctx context.Context) (*State, error) {
 		s, err = l.createEmpty()
 	}
 	if err != nil {
-		return nil, err
+		return nil, l.withHint(err)
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("reading state %s: %w", l.path, err)
 	}
 	ops, err := l.readJournal(s.Serial)
 	if err != nil {
-		return nil, err
+		return nil, l.withHint(err)
 	}
 	for _, op := range ops {
 		s.Apply(op)
@@ -161,42 +164,6 @@ func (l *Local) readState() (*State, error) {
 		return nil, fmt.Errorf("reading state %s: %w", l.path, err)
 	}
 	return decodeState(l.path, data)
-}
-
-func decodeState(path string, data []byte) (*State, error) {
-	if s := decodeLines(data); s != nil {
-		return s, nil
-	}
-	// Not in the layout encodeState writes (edited by hand, or broken): the
-	// general decoder, which also gives the better error messages.
-	var s State
-	if err := json.Unmarshal(data, &s); err != nil {
-		// A newer format may not even decode into today's types; say so
-		// rather than report a confusing type error.
-		var v struct {
-			Version int `json:"version"`
-		}
-		if json.Unmarshal(data, &v) == nil && v.Version > FormatVersion {
-			return nil, newerVersionError(path, v.Version)
-		}
-		return nil, fmt.Errorf("reading state %s: %w", path, err)
-	}
-	switch {
-	case s.Version > FormatVersion:
-		return nil, newerVersionError(path, s.Version)
-	case s.Version < 1:
-		return nil, fmt.Errorf("reading state %s: not an rmctl state file (format version %d)", path, s.Version)
-	case s.Lineage == "":
-		return nil, fmt.Errorf("reading state %s: no lineage", path)
-	}
-	if s.Resources == nil {
-		s.Resources = map[string]*Entry{}
-	}
-	return &s, nil
-}
-
-func newerVersionError(path string, v int) error {
-	return fmt.Errorf("reading state %s: format version %d is newer than this rmctl understands (%d); upgrade rmctl", path, v, FormatVersion)
 }
 
 // createEmpty persists an empty state with a new lineage, unless another
@@ -223,6 +190,27 @@ func (l *Local) createEmpty() (*State, error) {
 	return nil, fmt.Errorf("creating state %s: %w", l.path, err)
 }
 
+// withHint adds to a *DamagedError how to recover, naming this store's
+// files.
+func (l *Local) withHint(err error) error {
+	var d *DamagedError
+	if !errors.As(err, &d) || d.Hint != "" {
+		return err
+	}
+	backup := l.path + BackupSuffix
+	if _, serr := os.Stat(backup); serr == nil {
+		d.Hint = "To recover, run rmctl state restore: it puts back " + backup + ",\n" +
+			"the last state that passed these checks, replays the journal on top and keeps the damaged files.\n" +
+			"Review rmctl plan before the next apply. If you edited the file by hand, undo the edit instead\n" +
+			"(rmctl state rm edits state safely). rmctl state check shows what is wrong."
+	} else {
+		d.Hint = "To recover: if you edited the file by hand, undo the edit (rmctl state rm edits state safely).\n" +
+			"There is no backup (" + backup + ") to restore; moving the state files aside starts a new\n" +
+			"state in which everything is planned, and sent, again."
+	}
+	return err
+}
+
 // journalLine is how an Op is stored in the journal: the Op's own fields
 // plus the serial of the state it was recorded against.
 type journalLine struct {
@@ -234,7 +222,14 @@ type journalLine struct {
 // readJournal returns the journal's Ops that apply to the state with the
 // given serial. A last line without its newline is what an interrupted
 // append leaves behind; its Op was never acknowledged, so it is ignored.
-// Any other line that does not decode is an error.
+// Any other line that does not decode or check is a *DamagedError.
+//
+// Lines recorded against an older serial are skipped: a Write that folded
+// them crashed before it removed the journal, and later Records appended
+// to it, so serials only grow along the file. A line recorded against a
+// newer serial, or without one, belongs to another state (a state file put
+// back from a copy, a journal copied from elsewhere): replaying it would
+// mix two histories, so it is refused.
 func (l *Local) readJournal(serial uint64) ([]Op, error) {
 	data, err := os.ReadFile(l.journal)
 	if errors.Is(err, fs.ErrNotExist) {
@@ -247,6 +242,7 @@ func (l *Local) readJournal(serial uint64) ([]Op, error) {
 		data = data[:i+1] // drop the torn tail
 	}
 	var ops []Op
+	var last uint64
 	for n := 1; len(data) > 0; n++ {
 		i := bytes.IndexByte(data, '\n')
 		line := data[:i]
@@ -255,16 +251,29 @@ func (l *Local) readJournal(serial uint64) ([]Op, error) {
 			continue
 		}
 		var jl journalLine
-		if err := json.Unmarshal(line, &jl); err != nil {
-			return nil, fmt.Errorf("reading journal %s: line %d: %w", l.journal, n, err)
+		dec := json.NewDecoder(bytes.NewReader(line))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&jl); err != nil {
+			return nil, damaged(l.journal, n, "%v", err)
 		}
-		if jl.Address == "" {
-			return nil, fmt.Errorf("reading journal %s: line %d: op without address", l.journal, n)
+		switch {
+		case jl.Serial == nil:
+			return nil, damaged(l.journal, n, "the line has no serial")
+		case *jl.Serial > serial:
+			return nil, damaged(l.journal, n, "the line was recorded against state serial %d, but the state is at serial %d: the journal belongs to another state", *jl.Serial, serial)
+		case *jl.Serial < last:
+			return nil, damaged(l.journal, n, "the line was recorded against state serial %d, after a line recorded against serial %d", *jl.Serial, last)
 		}
-		// Lines tagged with an older serial were folded into the state by
-		// a Write that crashed before it removed the journal.
-		if jl.Serial != nil && *jl.Serial < serial {
+		last = *jl.Serial
+		if last < serial {
 			continue
+		}
+		if jl.Entry == nil {
+			if jl.Address == "" {
+				return nil, damaged(l.journal, n, "op without address")
+			}
+		} else if err := checkEntry(jl.Address, jl.Entry); err != nil {
+			return nil, damaged(l.journal, n, "%v", err)
 		}
 		ops = append(ops, Op{Address: jl.Address, Entry: jl.Entry})
 	}
@@ -283,6 +292,13 @@ func (l *Local) readJournal(serial uint64) ([]Op, error) {
 func (l *Local) Record(ctx context.Context, op Op) error {
 	if op.Address == "" {
 		return errors.New("recording op: empty address")
+	}
+	if op.Entry != nil {
+		// The reader refuses what fails this check: better to fail the
+		// action now than to leave a journal no later run can read.
+		if err := checkEntry(op.Address, op.Entry); err != nil {
+			return fmt.Errorf("recording %s: %w", op.Address, err)
+		}
 	}
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("recording %s: %w", op.Address, err)
@@ -530,6 +546,9 @@ func (l *Local) Write(ctx context.Context, s *State) error {
 	case h.Serial != s.Serial:
 		return fmt.Errorf("writing state %s: stale state (serial %d, stored %d): it changed since it was read", l.path, s.Serial, h.Serial)
 	}
+	if prev >= MaxSerial {
+		return fmt.Errorf("writing state %s: serial %d is the largest a state may have; no further write is possible (start a new state)", l.path, prev)
+	}
 	for _, op := range l.pending {
 		s.Apply(op)
 	}
@@ -556,7 +575,35 @@ func (l *Local) Write(ctx context.Context, s *State) error {
 	if err := os.Remove(l.journal); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("removing journal %s (state %s written): %w", l.journal, l.path, err)
 	}
+	// The backup follows the state, so that restoring it after the state
+	// file is damaged (edited, merged, cut short) loses nothing.
+	if err := l.writeBackup(data); err != nil {
+		return fmt.Errorf("writing backup %s (state %s written): %w", l.path+BackupSuffix, l.path, err)
+	}
 	return nil
+}
+
+// writeBackup replaces the backup with data like replaceFile, but without
+// the fsyncs: it would double the cost of a Write, and a backup lost or
+// torn in a crash costs little, because Restore checks the backup as
+// strictly as Read checks the state and refuses a damaged one.
+func (l *Local) writeBackup(data []byte) error {
+	path := l.path + BackupSuffix
+	f, err := os.CreateTemp(filepath.Dir(path), filepath.Base(path)+".tmp-*") // mode 0600
+	if err != nil {
+		return err
+	}
+	_, err = f.Write(data)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(f.Name(), path)
+	}
+	if err != nil {
+		os.Remove(f.Name())
+	}
+	return err
 }
 
 // replaceFile atomically replaces path with data: temp file in the same
@@ -637,380 +684,6 @@ func writeExclusive(path string, data []byte) error {
 		err = cerr
 	}
 	return err
-}
-
-// encodeState renders s with the given serial: the header fields first
-// (readHeader relies on that), then one resource per line, sorted by
-// address, so the file diffs well in git and decodeLines can decode the
-// lines in parallel.
-func encodeState(s *State, serial uint64) ([]byte, error) {
-	lineage, err := json.Marshal(s.Lineage)
-	if err != nil {
-		return nil, err
-	}
-	addrs := s.Addresses()
-	chunks := make([][]byte, chunkCount(len(addrs)))
-	err = parallel(len(addrs), len(chunks), func(c, lo, hi int) error {
-		buf := bytes.NewBuffer(make([]byte, 0, (hi-lo)*1200))
-		enc := json.NewEncoder(buf)
-		enc.SetEscapeHTML(false) // titles with < & > stay readable
-		for _, a := range addrs[lo:hi] {
-			e := s.Resources[a]
-			if e == nil {
-				return fmt.Errorf("resource %s: nil entry", a)
-			}
-			// Encode ends every value with a newline: cut it, then end
-			// the line with a comma and newline, which the last line
-			// must not have.
-			if err := enc.Encode(a); err != nil {
-				return err
-			}
-			buf.Truncate(buf.Len() - 1)
-			buf.WriteByte(':')
-			if err := enc.Encode(e); err != nil {
-				return fmt.Errorf("resource %s: %w", a, err)
-			}
-			buf.Truncate(buf.Len() - 1)
-			buf.WriteString(",\n")
-		}
-		chunks[c] = buf.Bytes()
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	size := 100
-	for _, c := range chunks {
-		size += len(c)
-	}
-	out := make([]byte, 0, size)
-	out = fmt.Appendf(out, `{"version":%d,"lineage":%s,"serial":%d,"resources":{`, FormatVersion, lineage, serial)
-	if len(addrs) > 0 {
-		out = append(out, '\n')
-		for _, c := range chunks {
-			out = append(out, c...)
-		}
-		out = out[:len(out)-2] // the last line's ",\n"
-		out = append(out, '\n')
-	}
-	return append(out, "}}\n"...), nil
-}
-
-// decodeLines decodes a state in the layout encodeState writes, one
-// resource per line, decoding the lines in parallel: a 50,000-resource
-// state is some 55 MB of JSON, and encoding/json alone reads it at about
-// 50 MB/s per core. It returns nil when data is not in that layout or
-// anything fails to decode; the caller then uses the general decoder.
-func decodeLines(data []byte) *State {
-	nl := bytes.IndexByte(data, '\n')
-	if nl < 0 || !bytes.HasPrefix(data, []byte(`{"version":`)) || !bytes.HasSuffix(data[:nl], []byte(`"resources":{`)) {
-		return nil
-	}
-	var s State
-	if json.Unmarshal(append(data[:nl:nl], "}}"...), &s) != nil || s.Version != FormatVersion || s.Lineage == "" {
-		return nil
-	}
-	body := bytes.TrimRight(data[nl+1:], "\n")
-	if !bytes.HasSuffix(body, []byte("}}")) {
-		return nil
-	}
-	body = body[:len(body)-2]
-	var lines [][]byte
-	for line := range bytes.Lines(body) {
-		lines = append(lines, line)
-	}
-	addrs := make([]string, len(lines))
-	entries := make([]*Entry, len(lines))
-	err := parallel(len(lines), chunkCount(len(lines)), func(_, lo, hi int) error {
-		for i := lo; i < hi; i++ {
-			line := bytes.TrimSuffix(bytes.TrimSuffix(lines[i], []byte("\n")), []byte(","))
-			end := closingQuote(line)
-			if end < 0 || end+1 >= len(line) || line[end+1] != ':' {
-				return errors.New("not a resource line")
-			}
-			if err := jsonv2.Unmarshal(line[:end+1], &addrs[i]); err != nil {
-				return err
-			}
-			// The JSON v2 decoder (the design of the coming encoding/json/v2,
-			// maintained by the Go team) reads entries about five times
-			// faster than encoding/json, and a no-op plan reads every one.
-			if err := jsonv2.Unmarshal(line[end+2:], &entries[i]); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		return nil
-	}
-	s.Resources = make(map[string]*Entry, len(lines))
-	for i, a := range addrs {
-		s.Resources[a] = entries[i] // a repeated address: the last wins, as in encoding/json
-	}
-	return &s
-}
-
-// closingQuote returns the index of the quote that ends the JSON string
-// line starts with, or -1.
-func closingQuote(line []byte) int {
-	if len(line) == 0 || line[0] != '"' {
-		return -1
-	}
-	for i := 1; i < len(line); i++ {
-		switch line[i] {
-		case '\\':
-			i++
-		case '"':
-			return i
-		}
-	}
-	return -1
-}
-
-// chunkCount is how many pieces to split n items into for parallel work:
-// one per CPU, but not below a few thousand items a piece, where
-// goroutines cost more than they save.
-func chunkCount(n int) int {
-	return max(1, min(runtime.GOMAXPROCS(0), n/2000))
-}
-
-// parallel calls f(c, lo, hi) for chunk c of [0, n) split into chunks
-// pieces, concurrently, and returns the first error.
-func parallel(n, chunks int, f func(c, lo, hi int) error) error {
-	errs := make([]error, chunks)
-	var wg sync.WaitGroup
-	for c := range chunks {
-		wg.Go(func() { errs[c] = f(c, n*c/chunks, n*(c+1)/chunks) })
-	}
-	wg.Wait()
-	return errors.Join(errs...)
-}
-
-// Lock takes the lock for info.ID. Created and Expires default to now and
-// now plus the lock TTL.
-//
-// The lock file appears atomically with its content (see createExclusive),
-// and only when there is none. Every step that removes or replaces it
-// (taking over an expired lock, Unlock, ForceUnlock, RenewLock) runs under
-// an flock on PATH.lock.guard and re-reads the lock first, so two processes
-// finding the same expired lock cannot both take it over: the second sees
-// the first one's fresh lock. The flock is held for microseconds and
-// released by the kernel if the process dies, so it cannot go stale the way
-// the lock file can. The guard file stays in place; removing it would let a
-// waiter lock a file that is no longer there.
-func (l *Local) Lock(ctx context.Context, info LockInfo) error {
-	if info.ID == "" {
-		return fmt.Errorf("locking state %s: empty lock ID", l.path)
-	}
-	now := l.now()
-	if info.Created.IsZero() {
-		info.Created = now
-	}
-	if info.Expires.IsZero() {
-		info.Expires = now.Add(l.ttl)
-	}
-	data, err := json.MarshalIndent(info, "", "  ")
-	if err != nil {
-		return fmt.Errorf("locking state %s: %w", l.path, err)
-	}
-	data = append(data, '\n')
-	for range 10 {
-		if err := ctx.Err(); err != nil {
-			return fmt.Errorf("locking state %s: %w", l.path, err)
-		}
-		err := l.createExclusive(l.lock, data)
-		if err == nil {
-			l.removeTemps()
-			return nil
-		}
-		if errors.Is(err, fs.ErrNotExist) {
-			continue // the lock holder cleaned up our temp file: look again
-		}
-		if !errors.Is(err, fs.ErrExist) {
-			return fmt.Errorf("locking state %s: %w", l.path, err)
-		}
-		held, err := l.readLock(l.lock)
-		if errors.Is(err, fs.ErrNotExist) {
-			continue // released meanwhile
-		}
-		if err != nil {
-			return err
-		}
-		if !held.Expires.Before(now) {
-			return &LockedError{Info: *held}
-		}
-		if taken, err := l.takeOver(held.ID, data); taken || err != nil {
-			return err
-		}
-		// The lock changed meanwhile: look again.
-	}
-	return fmt.Errorf("locking state %s: lock file %s keeps changing; try again", l.path, l.lock)
-}
-
-// removeTemps deletes temporary files a killed process left behind. The
-// lock holder owns the state and lock files, so their temps can go: a
-// process racing for the lock loses its temp file, finds the lock taken and
-// reports it as usual. Failures are ignored: a leftover temp harms nothing.
-func (l *Local) removeTemps() {
-	for _, pattern := range []string{l.path + ".tmp-*", l.lock + ".tmp-*"} {
-		names, _ := filepath.Glob(pattern)
-		for _, n := range names {
-			os.Remove(n)
-		}
-	}
-}
-
-// takeOver replaces the expired lock with the given ID by one with data,
-// unless it changed meanwhile. It reports whether the lock is now ours.
-func (l *Local) takeOver(staleID string, data []byte) (bool, error) {
-	release, err := guard(l.lock + ".guard")
-	if err != nil {
-		return false, fmt.Errorf("locking state %s: %w", l.path, err)
-	}
-	defer release()
-	held, err := l.readLock(l.lock)
-	if errors.Is(err, fs.ErrNotExist) {
-		return false, nil
-	}
-	if err != nil {
-		return false, err
-	}
-	if held.ID != staleID || !held.Expires.Before(l.now()) {
-		return false, nil
-	}
-	if err := os.Remove(l.lock); err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return false, fmt.Errorf("locking state %s: removing expired lock: %w", l.path, err)
-	}
-	// A process not taking over may still create its lock first; then
-	// this fails and Lock reports that one.
-	err = l.createExclusive(l.lock, data)
-	switch {
-	case err == nil:
-		return true, nil
-	case errors.Is(err, fs.ErrExist):
-		return false, nil
-	}
-	return false, fmt.Errorf("locking state %s: %w", l.path, err)
-}
-
-// Unlock releases the lock with the given ID. It returns an error wrapping
-// ErrNotLocked when the lock is not held with that ID.
-func (l *Local) Unlock(ctx context.Context, id string) error {
-	if err := ctx.Err(); err != nil {
-		return fmt.Errorf("unlocking state %s: %w", l.path, err)
-	}
-	if err := l.removeLock(id); err != nil {
-		return fmt.Errorf("unlocking state %s: %w", l.path, err)
-	}
-	return nil
-}
-
-// ForceUnlock removes the lock if it has the given ID, whoever holds it,
-// for `rmctl force-unlock ID` after a process died holding it. Asking for
-// the ID, rather than removing whatever is there, keeps it from breaking a
-// lock that was taken since the user looked. The error for another ID
-// names the actual holder.
-func (l *Local) ForceUnlock(ctx context.Context, id string) error {
-	if err := ctx.Err(); err != nil {
-		return fmt.Errorf("force-unlocking state %s: %w", l.path, err)
-	}
-	if err := l.removeLock(id); err != nil {
-		return fmt.Errorf("force-unlocking state %s: %w", l.path, err)
-	}
-	return nil
-}
-
-// LockInfo returns the current lock, or nil when the state is not locked.
-func (l *Local) LockInfo() (*LockInfo, error) {
-	info, err := l.readLock(l.lock)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil
-	}
-	return info, err
-}
-
-// RenewLock moves the Expires of the lock with the given ID to now plus
-// the lock TTL, for an apply that runs longer than the TTL. It refuses a
-// lock that already expired: another process may have taken it over.
-func (l *Local) RenewLock(ctx context.Context, id string) error {
-	if err := ctx.Err(); err != nil {
-		return fmt.Errorf("renewing lock %s: %w", l.lock, err)
-	}
-	release, err := guard(l.lock + ".guard")
-	if err != nil {
-		return fmt.Errorf("renewing lock %s: %w", l.lock, err)
-	}
-	defer release()
-	held, err := l.heldBy(id)
-	if err != nil {
-		return fmt.Errorf("renewing lock %s: %w", l.lock, err)
-	}
-	now := l.now()
-	if held.Expires.Before(now) {
-		return fmt.Errorf("renewing lock %s: lock %s expired at %s and may be taken over; not renewed", l.lock, id, held.Expires.Format(time.RFC3339))
-	}
-	held.Expires = now.Add(l.ttl)
-	data, err := json.MarshalIndent(held, "", "  ")
-	if err == nil {
-		err = l.replaceFile(l.lock, append(data, '\n'))
-	}
-	if err != nil {
-		return fmt.Errorf("renewing lock %s: %w", l.lock, err)
-	}
-	return nil
-}
-
-// removeLock removes the lock if it has the given ID.
-func (l *Local) removeLock(id string) error {
-	// Look before taking the guard: a missing directory or a foreign lock
-	// needs no guard file created.
-	if _, err := l.heldBy(id); err != nil {
-		return err
-	}
-	release, err := guard(l.lock + ".guard")
-	if err != nil {
-		return err
-	}
-	defer release()
-	if _, err := l.heldBy(id); err != nil {
-		return err
-	}
-	if err := os.Remove(l.lock); err != nil {
-		return fmt.Errorf("removing lock %s: %w", l.lock, err)
-	}
-	return nil
-}
-
-// heldBy returns the lock if it has the given ID, or an error wrapping
-// ErrNotLocked that names the actual holder.
-func (l *Local) heldBy(id string) (*LockInfo, error) {
-	held, err := l.readLock(l.lock)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, fmt.Errorf("%w: lock ID %s: there is no lock", ErrNotLocked, id)
-	}
-	if err != nil {
-		return nil, err
-	}
-	if held.ID != id {
-		return nil, fmt.Errorf("%w: lock ID %s: the lock is held by %s (pid %d) for %q since %s with ID %s",
-			ErrNotLocked, id, held.Who, held.PID, held.Operation, held.Created.Format(time.RFC3339), held.ID)
-	}
-	return held, nil
-}
-
-func (l *Local) readLock(path string) (*LockInfo, error) {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return nil, fmt.Errorf("reading lock %s: %w", path, err)
-	}
-	var info LockInfo
-	if err := json.Unmarshal(data, &info); err != nil || info.ID == "" {
-		if err == nil {
-			err = errors.New("no lock ID")
-		}
-		return nil, fmt.Errorf("reading lock %s: %w (if no rmctl is running, delete the file)", path, err)
-	}
-	return &info, nil
 }
 
 // syncDir fsyncs a directory so that entries created, renamed or removed

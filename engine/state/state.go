@@ -17,8 +17,9 @@ import (
 	"github.com/rmctl/rmctl/engine/resource"
 )
 
-// FormatVersion is the version of the state file format.
-const FormatVersion = 1
+// FormatVersion is the version of the state file format. Version 2 added
+// the count and checksum; version 1 files are still read (see codec.go).
+const FormatVersion = 2
 
 // State is the whole record.
 type State struct {
@@ -105,6 +106,15 @@ type LockInfo struct {
 	PID       int       `json:"pid"`
 	Created   time.Time `json:"created"`
 	Expires   time.Time `json:"expires"` // a lock past this is stale and may be taken over
+	// Host, BootID, PIDNamespace and Start tell the holder process apart
+	// from a later process with the same PID, so that a lock whose holder
+	// died on this machine (SIGKILL, OOM) can be taken over at once. Lock
+	// fills them on Linux when PID is the calling process; a lock without
+	// them (another platform, an older rmctl) waits for Expires.
+	Host         string `json:"host,omitempty"`
+	BootID       string `json:"bootId,omitempty"`       // /proc/sys/kernel/random/boot_id
+	PIDNamespace string `json:"pidNamespace,omitempty"` // /proc/self/ns/pid
+	Start        uint64 `json:"start,omitempty"`        // clock ticks after boot, /proc/PID/stat field 22
 }
 
 // LockedError is returned when another process holds the lock.
@@ -131,7 +141,8 @@ type Store interface {
 // Locker guards a store against concurrent applies.
 type Locker interface {
 	// Lock takes the lock or returns a *LockedError naming the holder. A
-	// lock past its Expires is taken over.
+	// lock past its Expires, or whose holder is known to be gone, is taken
+	// over.
 	Lock(ctx context.Context, info LockInfo) error
 	// Unlock releases the lock with the given ID.
 	Unlock(ctx context.Context, id string) error

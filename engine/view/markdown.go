@@ -3,6 +3,7 @@ package view
 import (
 	"fmt"
 	"io"
+	"regexp"
 	"strings"
 
 	"github.com/rmctl/rmctl/engine/plan"
@@ -164,10 +165,48 @@ func names(as []resource.Attendee) string {
 	return strings.Join(parts, ", ")
 }
 
-// mdEscape keeps user text from breaking the table or injecting markup.
+// mdReplacer is mdEscape's, made once.
+var mdReplacer = strings.NewReplacer(
+	"|", "\\|", "\n", " ", "<", "&lt;", ">", "&gt;", "`", "'",
+	// Links and images: "[x](http://evil)" stays text.
+	"\\", "\\\\", "[", "\\[", "]", "\\]",
+	// A zero-width space inside "://" and "www." keeps a bare URL from
+	// becoming a link.
+	"://", ":&#8203;//", "www.", "www&#8203;.",
+)
+
+// mdEscape keeps user text (names, titles, URLs from the programs) from
+// breaking the table or injecting markup into a pull-request comment:
+// links, images, HTML, @mentions.
 func mdEscape(s string) string {
-	r := strings.NewReplacer("|", "\\|", "\n", " ", "<", "&lt;", ">", "&gt;", "`", "'")
-	return r.Replace(s)
+	// An entity such as "&#64;" or "&commat;" would become an "@" after
+	// the escaping; a plain "&" ("Anna & Klaus") stays as it is.
+	s = mdEntity.ReplaceAllString(s, "&amp;$1")
+	// A zero-width space after the "@" of "@org/team" keeps it from
+	// notifying the team; the "@" inside an e-mail address mentions no one.
+	return mdReplacer.Replace(breakMentions(s))
+}
+
+var mdEntity = regexp.MustCompile(`&(#?[0-9A-Za-z]+;)`)
+
+// breakMentions puts a zero-width space after every "@" that does not
+// follow a character of an e-mail address's local part.
+func breakMentions(s string) string {
+	if !strings.Contains(s, "@") {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		b.WriteByte(s[i])
+		if s[i] == '@' && (i == 0 || !localPartByte(s[i-1])) {
+			b.WriteString("&#8203;")
+		}
+	}
+	return b.String()
+}
+
+func localPartByte(c byte) bool {
+	return c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || strings.IndexByte("_.+-", c) >= 0
 }
 
 func short(commit string) string {

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"os/exec"
 	"reflect"
 	"sync"
 	"testing"
@@ -31,6 +32,9 @@ func TestStore(t *testing.T, newStore func(t *testing.T) state.Store) {
 	t.Run("SecondLock", func(t *testing.T) { testSecondLock(t, newStore(t)) })
 	t.Run("UnlockWrongID", func(t *testing.T) { testUnlockWrongID(t, newStore(t)) })
 	t.Run("ExpiredLockTakenOver", func(t *testing.T) { testExpiredLock(t, newStore(t)) })
+	t.Run("DeadHolderTakenOver", func(t *testing.T) { testDeadHolder(t, newStore(t)) })
+	t.Run("OtherMachineHolderKept", func(t *testing.T) { testOtherMachineHolder(t, newStore(t)) })
+	t.Run("InvalidEntriesRefused", func(t *testing.T) { testInvalidEntries(t, newStore(t)) })
 }
 
 // SampleEntry returns a realistic entry for address: a session snapshot
@@ -351,4 +355,97 @@ func testExpiredLock(t *testing.T, s state.Store) {
 	if err := s.Unlock(ctx, "fresh"); err != nil {
 		t.Fatalf("Unlock: %v", err)
 	}
+}
+
+// DeadProcess returns the lock identity (see state.Identify) of a process
+// that ran on this machine and was killed, as an apply killed with
+// SIGKILL leaves in its lock. It skips the test where process identities
+// are not supported.
+func DeadProcess(t *testing.T) state.LockInfo {
+	t.Helper()
+	cmd := exec.Command("sleep", "60")
+	if err := cmd.Start(); err != nil {
+		t.Skipf("cannot start a process to kill: %v", err)
+	}
+	info := state.LockInfo{ID: "dead-holder", Operation: "apply", Who: "ci@this-machine", PID: cmd.Process.Pid,
+		Created: time.Now().UTC().Truncate(time.Second), Expires: time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)}
+	err := state.Identify(&info)
+	_ = cmd.Process.Kill()
+	_ = cmd.Wait()
+	if errors.Is(err, errors.ErrUnsupported) {
+		t.Skipf("process identities: %v", err)
+	}
+	if err != nil {
+		t.Fatalf("Identify: %v", err)
+	}
+	return info
+}
+
+func testDeadHolder(t *testing.T, s state.Store) {
+	ctx := context.Background()
+	dead := DeadProcess(t)
+	if err := s.Lock(ctx, dead); err != nil {
+		t.Fatalf("Lock: %v", err)
+	}
+	// Far from expired, but its holder is gone: taken over at once.
+	if err := s.Lock(ctx, lockInfo("next")); err != nil {
+		t.Fatalf("Lock over a dead holder's lock: %v, want it taken over", err)
+	}
+	var le *state.LockedError
+	if err := s.Lock(ctx, lockInfo("third")); !errors.As(err, &le) || le.Info.ID != "next" {
+		t.Fatalf("Lock while the new holder holds it: %v, want *state.LockedError naming next", err)
+	}
+	if err := s.Unlock(ctx, "next"); err != nil {
+		t.Fatalf("Unlock: %v", err)
+	}
+}
+
+func testOtherMachineHolder(t *testing.T, s state.Store) {
+	ctx := context.Background()
+	dead := DeadProcess(t)
+	for name, edit := range map[string]func(*state.LockInfo){
+		"host":          func(i *state.LockInfo) { i.Host += "-elsewhere" },
+		"boot":          func(i *state.LockInfo) { i.BootID = "00000000-0000-0000-0000-000000000000" },
+		"pid namespace": func(i *state.LockInfo) { i.PIDNamespace = "pid:[1]" },
+		"no identity":   func(i *state.LockInfo) { i.Host, i.BootID, i.PIDNamespace, i.Start = "", "", "", 0 },
+	} {
+		held := dead
+		edit(&held)
+		if err := s.Lock(ctx, held); err != nil {
+			t.Fatalf("%s: Lock: %v", name, err)
+		}
+		// The PID means nothing on another machine (or unchecked): the
+		// lock waits for its TTL or force-unlock.
+		var le *state.LockedError
+		if err := s.Lock(ctx, lockInfo("next")); !errors.As(err, &le) || le.Info.ID != held.ID {
+			t.Fatalf("%s: Lock over another machine's lock: %v, want *state.LockedError naming it", name, err)
+		}
+		if err := s.Unlock(ctx, held.ID); err != nil {
+			t.Fatalf("%s: Unlock: %v", name, err)
+		}
+	}
+}
+
+func testInvalidEntries(t *testing.T, s state.Store) {
+	ctx := context.Background()
+	st := read(t, s)
+	bad := map[string]*state.Entry{
+		"negative sequence": SampleEntry("i/a", 1),
+		"other address":     SampleEntry("i/elsewhere", 1),
+		"no uid":            SampleEntry("i/a", 1),
+	}
+	bad["negative sequence"].Sequence = -5
+	bad["no uid"].UID = ""
+	for name, e := range bad {
+		if err := s.Record(ctx, state.Op{Address: "i/a", Entry: e}); err == nil {
+			t.Errorf("Record of an entry with %s succeeded, want an error", name)
+		}
+		st.Resources["i/a"] = e
+		if err := s.Write(ctx, st); err == nil {
+			t.Fatalf("Write of an entry with %s succeeded, want an error", name)
+		}
+	}
+	delete(st.Resources, "i/a")
+	got := read(t, s)
+	must(t, len(got.Resources) == 0 && got.Serial == 0, "after refused Records and Writes: %v at serial %d, want nothing", addrs(got), got.Serial)
 }

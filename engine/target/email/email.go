@@ -74,7 +74,6 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
-	"encoding/base64"
 	"errors"
 	"fmt"
 	"io"
@@ -531,20 +530,17 @@ func (t *Target) fail(address string, o *outgoing, attempts int, err error) erro
 	}
 }
 
-// redact removes the password, plain and in the base64 forms AUTH PLAIN
-// and LOGIN send, from text that may echo the SMTP dialogue.
+// maxCause bounds the cause's text in an Error: go-mail's message and the
+// server's reply, which a server may make as long as it likes.
+const maxCause = 300
+
+// redact removes the password, plain and in the encodings AUTH PLAIN and
+// LOGIN send, from text that may echo the SMTP dialogue, and keeps a short
+// excerpt of it without control characters.
 func (t *Target) redact(s string) string {
-	if len(t.password) < 3 {
-		return s // too short to tell from ordinary text; never seen in errors anyway
-	}
-	for _, secret := range []string{
-		t.password,
-		base64.StdEncoding.EncodeToString([]byte(t.password)),
-		base64.StdEncoding.EncodeToString([]byte("\x00" + t.username + "\x00" + t.password)),
-	} {
-		s = strings.ReplaceAll(s, secret, "[redacted]")
-	}
-	return s
+	var r target.Redactor
+	r.Add(t.username, t.password)
+	return target.Excerpt(r.String(s), maxCause)
 }
 
 // replyCode finds the SMTP reply code in err: go-mail reports it in its

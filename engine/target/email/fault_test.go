@@ -30,6 +30,8 @@ type flakySMTP struct {
 	reply string
 	fail  int
 	hang  bool
+	// auth offers AUTH PLAIN and accepts any credentials.
+	auth bool
 	// starttls offers STARTTLS with this configuration; implicit speaks
 	// TLS from the first byte with it.
 	starttls, implicit *tls.Config
@@ -87,6 +89,9 @@ func (f *flakySMTP) serve(c net.Conn) {
 					say("250-STARTTLS")
 				}
 			}
+			if f.auth {
+				say("250-AUTH PLAIN")
+			}
 			say("250 8BITMIME")
 		case cmd == "STARTTLS" && f.starttls != nil:
 			say("220 ready")
@@ -96,6 +101,8 @@ func (f *flakySMTP) serve(c net.Conn) {
 			}
 			c = tc
 			r = bufio.NewReader(c)
+		case f.auth && strings.HasPrefix(cmd, "AUTH PLAIN"):
+			say("235 2.7.0 accepted")
 		case strings.HasPrefix(cmd, "HELO"), strings.HasPrefix(cmd, "NOOP"), strings.HasPrefix(cmd, "RSET"):
 			say("250 OK")
 		case strings.HasPrefix(cmd, "MAIL FROM"):

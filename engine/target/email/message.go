@@ -14,6 +14,7 @@ import (
 
 	"github.com/rmctl/rmctl/engine/ical"
 	"github.com/rmctl/rmctl/engine/resource"
+	"github.com/rmctl/rmctl/internal/address"
 )
 
 // outgoing is one e-mail of a delivery: one method (or notice) to one
@@ -136,9 +137,9 @@ func idDomain(from string) string {
 // checkAddress accepts a bare addr-spec, nothing that would need quoting
 // or could smuggle a second address into a header.
 func checkAddress(addr string) error {
-	a, err := netmail.ParseAddress(addr)
-	if err != nil || a.Address != addr || a.Name != "" {
-		return fmt.Errorf("invalid e-mail address %q", addr)
+	// The rules validate applies, so a program that validates sends.
+	if err := address.Email(addr); err != nil {
+		return fmt.Errorf("invalid e-mail address %q: %w", addr, err)
 	}
 	return nil
 }

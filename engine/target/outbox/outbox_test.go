@@ -433,3 +433,33 @@ func TestSafeName(t *testing.T) {
 		t.Errorf("objectName %q", got)
 	}
 }
+
+// TestFinishWithLongNames covers issue 8 item 4 where users met it: an apply
+// whose attendees have 1 MB names (older state, a program written before
+// names were bounded) rebuilt each feed for minutes. Finish now takes
+// milliseconds per feed; the deadline is generous so a busy machine
+// cannot fail it.
+func TestFinishWithLongNames(t *testing.T) {
+	dir := t.TempDir()
+	o := open(t, dir)
+	r := kickoff()
+	long := strings.Repeat("Ä", 1<<19) // 1 MB
+	for i := range r.Attendees {
+		r.Attendees[i].Name = long
+	}
+	deliver(t, o, target.Delivery{Action: target.Create, Resource: r, Sequence: 0})
+	start := time.Now()
+	finish(t, o)
+	if d := time.Since(start); d > 20*time.Second {
+		t.Fatalf("Finish took %v for three feeds with 1 MB names", d)
+	}
+	// go-ical's Decoder is the quadratic one: read the feed by hand.
+	data, err := os.ReadFile(filepath.Join(dir, FeedsDir, anna.ID+".ics"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	unfolded := string(bytes.ReplaceAll(data, []byte("\r\n "), nil))
+	if n := strings.Count(unfolded, "CN="+long+";"); n != 3 {
+		t.Errorf("feed names the attendees %d times in full, want 3", n)
+	}
+}

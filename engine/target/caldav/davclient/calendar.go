@@ -62,7 +62,7 @@ func (c *Client) EnsureCalendar(ctx context.Context, calendarURL string, display
 	if res.status == http.StatusCreated || res.status == http.StatusOK || res.status == http.StatusNoContent {
 		return nil
 	}
-	herr := newHTTPError("MKCALENDAR", u, res)
+	herr := c.httpError("MKCALENDAR", u, res)
 	if res.status != http.StatusUnauthorized {
 		// An existing collection gives 409 (Radicale), 405 or a 207 as
 		// above (Xandikos): another process may have just created the
@@ -168,7 +168,7 @@ func (c *Client) List(ctx context.Context, calendarURL string) ([]Object, error)
 		return nil, fmt.Errorf("davclient: list: %w", err)
 	}
 	if res.status != http.StatusMultiStatus {
-		return nil, fmt.Errorf("davclient: list: %w", newHTTPError("REPORT", u, res))
+		return nil, fmt.Errorf("davclient: list: %w", c.httpError("REPORT", u, res))
 	}
 	var ms multistatus
 	if err := xml.Unmarshal(res.body, &ms); err != nil {
@@ -199,6 +199,11 @@ func decodeResponse(base *url.URL, r msResponse) (*Object, error) {
 		return nil, fmt.Errorf("response with bad href %q", href)
 	}
 	abs := base.ResolveReference(ref)
+	if origin(abs) != origin(base) {
+		// rmctl would later read or delete the object there, with the
+		// credentials of this server.
+		return nil, fmt.Errorf("response names an object on another server (%s)", redact(abs))
+	}
 	if strings.TrimSuffix(abs.Path, "/") == strings.TrimSuffix(base.Path, "/") {
 		// Some servers include the collection itself; it is no object.
 		return nil, nil

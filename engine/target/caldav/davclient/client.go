@@ -15,6 +15,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/rmctl/rmctl/engine/target"
 )
 
 const (
@@ -31,6 +33,9 @@ const (
 	// maxBody bounds what is read from one response; a calendar-query of a
 	// calendar with thousands of sessions stays far below it.
 	maxBody = 64 << 20
+	// MaxRedirects is how many redirects one request follows: enough for a
+	// server that moved or adds a trailing slash, not for a loop.
+	MaxRedirects = 5
 )
 
 // Options configures a Client.
@@ -60,6 +65,8 @@ type Client struct {
 	maxRetries         int
 	deadline           time.Duration
 	sleepFn            func(time.Duration)
+	// secrets redacts the password from server answers quoted in errors.
+	secrets *target.Redactor
 }
 
 // New returns a Client for opts.
@@ -74,10 +81,13 @@ func New(opts Options) (*Client, error) {
 		maxRetries: opts.MaxRetries,
 		deadline:   opts.Deadline,
 		sleepFn:    opts.Sleep,
+		secrets:    &target.Redactor{},
 	}
+	c.secrets.Add(opts.Username, opts.Password)
 	if c.http == nil {
 		c.http = &http.Client{Timeout: DefaultAttemptTimeout}
 	}
+	c.http = guardRedirects(c.http)
 	switch {
 	case c.maxRetries == 0:
 		c.maxRetries = DefaultMaxRetries
@@ -88,6 +98,49 @@ func New(opts Options) (*Client, error) {
 		c.deadline = DefaultDeadline
 	}
 	return c, nil
+}
+
+// guardRedirects returns a copy of hc that follows at most MaxRedirects
+// redirects, never from https to http, and sends credentials only to the
+// origin (scheme, host and port) of the request the caller made. net/http
+// alone keeps Authorization on a redirect to another port or scheme of the
+// same host name, and follows https → http, sending the password in the
+// clear. A CheckRedirect of the caller's still runs after these checks.
+func guardRedirects(hc *http.Client) *http.Client {
+	guarded := *hc
+	next := hc.CheckRedirect
+	guarded.CheckRedirect = func(req *http.Request, via []*http.Request) error {
+		if len(via) > MaxRedirects {
+			return fmt.Errorf("stopped after %d redirects", MaxRedirects)
+		}
+		for _, v := range via {
+			if v.URL.Scheme == "https" && req.URL.Scheme != "https" {
+				return fmt.Errorf("refusing a redirect from https to %s (%s)", req.URL.Scheme, redact(req.URL))
+			}
+		}
+		if origin(req.URL) != origin(via[0].URL) {
+			req.Header.Del("Authorization")
+		}
+		if next != nil {
+			return next(req, via)
+		}
+		return nil
+	}
+	return &guarded
+}
+
+// origin is a URL's scheme, host and port, the port made explicit.
+func origin(u *url.URL) string {
+	port := u.Port()
+	if port == "" {
+		switch u.Scheme {
+		case "http":
+			port = "80"
+		case "https":
+			port = "443"
+		}
+	}
+	return strings.ToLower(u.Scheme) + "://" + net.JoinHostPort(strings.ToLower(u.Hostname()), port)
 }
 
 // operation bounds ctx by the client's Deadline.
@@ -185,7 +238,7 @@ func (c *Client) roundTrip(ctx context.Context, method string, u *url.URL, heade
 			if res != nil {
 				// Cancelled while waiting to retry: say so, and keep the
 				// last answer in the chain.
-				return nil, fmt.Errorf("%w (last answer: %w)", err, newHTTPError(method, u, res))
+				return nil, fmt.Errorf("%w (last answer: %w)", err, c.httpError(method, u, res))
 			}
 			return nil, c.transportError(method, u, attempt+1, err, lastErr)
 		}
@@ -353,7 +406,7 @@ func (d *davDoer) Do(req *http.Request) (*http.Response, error) {
 		return nil, err
 	}
 	if !res.ok() {
-		d.lastErr = newHTTPError(req.Method, req.URL, res)
+		d.lastErr = d.c.httpError(req.Method, req.URL, res)
 	}
 	return &http.Response{
 		Status:        fmt.Sprintf("%d %s", res.status, http.StatusText(res.status)),

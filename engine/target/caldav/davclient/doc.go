@@ -21,6 +21,15 @@
 // conditional writes, MKCALENDAR, GET and the calendar-query REPORT are sent
 // by this package directly.
 //
+// # Credentials
+//
+// Basic credentials go only to the origin (scheme, host and port) of the
+// URL the caller gave: a redirect elsewhere is followed without them, one
+// from https to http not at all, and at most MaxRedirects are followed. A
+// listing naming an object on another origin is refused. Error messages
+// quote at most 200 bytes of a server's answer, control characters removed
+// and the password (plain or Basic-encoded) redacted.
+//
 // # Retries and ambiguous writes
 //
 // Requests are retried with exponential backoff and jitter on 5xx (but 501

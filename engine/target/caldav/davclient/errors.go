@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+
+	"github.com/rmctl/rmctl/engine/target"
 )
 
 var (
@@ -24,7 +26,7 @@ var (
 
 // maxErrorBody bounds HTTPError.Body: enough for a server's explanation,
 // small enough for logs.
-const maxErrorBody = 512
+const maxErrorBody = 200
 
 // HTTPError is a response with an unexpected HTTP status.
 type HTTPError struct {
@@ -32,7 +34,9 @@ type HTTPError struct {
 	// URL is the request URL without user information.
 	URL    string
 	Status int
-	// Body is the start of the response body (at most 512 bytes).
+	// Body is the start of the response body's text (the character data of
+	// an XML body), with the client's credentials redacted and control
+	// characters removed: at most 200 bytes, safe to print.
 	Body string
 	// Ambiguous is set when an earlier attempt of the same request failed in
 	// a way that may have left it applied (connection lost after sending,
@@ -51,8 +55,8 @@ func (e *HTTPError) Error() string {
 	if e.Ambiguous {
 		msg += " (after an attempt that may have been applied)"
 	}
-	if snippet := oneLine(bodyText(e.Body), 160); snippet != "" {
-		msg += ": " + snippet
+	if e.Body != "" {
+		msg += ": " + e.Body
 	}
 	return msg
 }
@@ -70,16 +74,20 @@ func (e *HTTPError) Is(target error) bool {
 	return false
 }
 
-func newHTTPError(method string, u *url.URL, res *result) *HTTPError {
+// httpError describes a non-2xx answer. Servers echo requests in error
+// bodies (a 403 quoting the Authorization header was seen), so the body is
+// redacted before it is cut: a cut could leave part of a secret.
+func (c *Client) httpError(method string, u *url.URL, res *result) *HTTPError {
+	// Only the start of a body is quoted; bound the work of parsing one.
 	body := res.body
-	if len(body) > maxErrorBody {
-		body = body[:maxErrorBody]
+	if len(body) > 64<<10 {
+		body = body[:64<<10]
 	}
 	return &HTTPError{
 		Method:    method,
 		URL:       redact(u),
 		Status:    res.status,
-		Body:      string(body),
+		Body:      target.Excerpt(bodyText(c.secrets.String(string(body))), maxErrorBody),
 		Ambiguous: res.ambiguous,
 	}
 }
@@ -114,12 +122,4 @@ func bodyText(body string) string {
 		return body
 	}
 	return strings.Join(parts, " ")
-}
-
-func oneLine(s string, max int) string {
-	s = strings.Join(strings.Fields(s), " ")
-	if len(s) > max {
-		s = s[:max] + "…"
-	}
-	return s
 }

@@ -55,7 +55,7 @@ func (c *Client) put(ctx context.Context, op, objectURL string, ics []byte, cond
 		return "", fmt.Errorf("davclient: %s: %w", op, err)
 	}
 	if !res.ok() {
-		return "", fmt.Errorf("davclient: %s: %w", op, newHTTPError(http.MethodPut, u, res))
+		return "", fmt.Errorf("davclient: %s: %w", op, c.httpError(http.MethodPut, u, res))
 	}
 	if etag := normalizeETag(res.header.Get("ETag")); etag != "" {
 		return etag, nil
@@ -101,7 +101,7 @@ func (c *Client) Get(ctx context.Context, objectURL string) ([]byte, string, err
 		return nil, "", fmt.Errorf("davclient: get: %w", err)
 	}
 	if !res.ok() {
-		return nil, "", fmt.Errorf("davclient: get: %w", newHTTPError(http.MethodGet, u, res))
+		return nil, "", fmt.Errorf("davclient: get: %w", c.httpError(http.MethodGet, u, res))
 	}
 	etag := normalizeETag(res.header.Get("ETag"))
 	if etag == "" {
@@ -134,7 +134,7 @@ func (c *Client) Delete(ctx context.Context, objectURL string, etag string) erro
 	if res.ok() || (res.status == http.StatusNotFound && res.ambiguous) {
 		return nil
 	}
-	return fmt.Errorf("davclient: delete: %w", newHTTPError(http.MethodDelete, u, res))
+	return fmt.Errorf("davclient: delete: %w", c.httpError(http.MethodDelete, u, res))
 }
 
 // rootOf is the scheme://host/ endpoint for go-webdav; paths are then given

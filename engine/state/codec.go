@@ -1,0 +1,386 @@
+package state
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"runtime"
+	"strconv"
+	"sync"
+
+	jsonv2 "github.com/go-json-experiment/json"
+)
+
+// The state file (format version 2) is JSON with one resource per line,
+// sorted by address, so it diffs well in git and decodes in parallel:
+//
+//	{"version":2,"lineage":"…","serial":7,"count":2,"checksum":"sha256:…","resources":{
+//	"p/event/kickoff":{…},
+//	"p/pair/a-b/session/1":{…}
+//	}}
+//
+// The checksum is SHA-256 over the text "rmctl state\n", the lineage,
+// "\n", the serial in decimal, "\n", the count in decimal, "\n", and then
+// the SHA-256 of every resource line in order, each line without its
+// trailing comma and newline. Hashing each line on its own keeps encoding
+// and decoding parallel; hashing lineage, serial and count makes an edited
+// header detectable; count tells a deleted line from an edited one.
+//
+// Version 1 files (written before the checksum existed) have neither count
+// nor checksum. They are read with the same strict checks except the
+// checksum, and the next Write turns them into version 2.
+
+// MaxSerial is the largest serial a state may have: beyond 2^53 JSON tools
+// that read numbers as doubles (jq, JavaScript) lose digits, and no real
+// history gets there, so a larger serial can only come from damage.
+const MaxSerial = 1<<53 - 1
+
+// DamagedError reports a state or journal that fails the strict checks. It
+// is returned instead of any part of the state: a damaged state is never
+// half used.
+type DamagedError struct {
+	Path    string // the damaged file
+	Line    int    // 1-based line of the problem, 0 when it is not one line
+	Problem string // what is wrong
+	Hint    string // how to recover, set by the store that knows its files
+}
+
+func (e *DamagedError) Error() string {
+	where := e.Path
+	if e.Line > 0 {
+		where += ": line " + strconv.Itoa(e.Line)
+	}
+	msg := fmt.Sprintf("damaged state: %s: %s; rmctl did not use it.", where, e.Problem)
+	if e.Hint != "" {
+		msg += "\n" + e.Hint
+	}
+	return msg
+}
+
+func damaged(path string, line int, format string, args ...any) *DamagedError {
+	return &DamagedError{Path: path, Line: line, Problem: fmt.Sprintf(format, args...)}
+}
+
+func newerVersionError(path string, v int) error {
+	return fmt.Errorf("reading state %s: format version %d is newer than this rmctl understands (%d); upgrade rmctl", path, v, FormatVersion)
+}
+
+// checkEntry is the strict check of one entry, shared by the decoder, the
+// journal reader, Record and Write, so that rmctl never writes what it
+// would refuse to read.
+func checkEntry(addr string, e *Entry) error {
+	switch {
+	case addr == "":
+		return errors.New("empty address")
+	case e == nil:
+		return fmt.Errorf("resource %s: no entry", addr)
+	case e.Address != addr:
+		return fmt.Errorf("resource %s: the entry's address is %q", addr, e.Address)
+	case e.UID == "":
+		return fmt.Errorf("resource %s: no uid", addr)
+	case e.Sequence < 0:
+		return fmt.Errorf("resource %s: sequence %d is negative", addr, e.Sequence)
+	}
+	return nil
+}
+
+// stateChecksum computes the checksum described above.
+func stateChecksum(lineage string, serial uint64, sums [][sha256.Size]byte) string {
+	h := sha256.New()
+	fmt.Fprintf(h, "rmctl state\n%s\n%d\n%d\n", lineage, serial, len(sums))
+	for i := range sums {
+		h.Write(sums[i][:])
+	}
+	return "sha256:" + hex.EncodeToString(h.Sum(nil))
+}
+
+// encodeState renders s with the given serial in the current format. The
+// header fields come first (readHeader relies on that).
+func encodeState(s *State, serial uint64) ([]byte, error) {
+	if serial > MaxSerial {
+		return nil, fmt.Errorf("serial %d is beyond the largest serial, %d", serial, uint64(MaxSerial))
+	}
+	lineage, err := json.Marshal(s.Lineage)
+	if err != nil {
+		return nil, err
+	}
+	addrs := s.Addresses()
+	sums := make([][sha256.Size]byte, len(addrs))
+	chunks := make([][]byte, chunkCount(len(addrs)))
+	err = parallel(len(addrs), len(chunks), func(c, lo, hi int) error {
+		buf := bytes.NewBuffer(make([]byte, 0, (hi-lo)*1200))
+		enc := json.NewEncoder(buf)
+		enc.SetEscapeHTML(false) // titles with < & > stay readable
+		for i := lo; i < hi; i++ {
+			a, e := addrs[i], s.Resources[addrs[i]]
+			if err := checkEntry(a, e); err != nil {
+				return err
+			}
+			start := buf.Len()
+			// Encode ends every value with a newline: cut it, then end
+			// the line with a comma and newline, which the last line
+			// must not have.
+			if err := enc.Encode(a); err != nil {
+				return err
+			}
+			buf.Truncate(buf.Len() - 1)
+			buf.WriteByte(':')
+			if err := enc.Encode(e); err != nil {
+				return fmt.Errorf("resource %s: %w", a, err)
+			}
+			buf.Truncate(buf.Len() - 1)
+			sums[i] = sha256.Sum256(buf.Bytes()[start:])
+			buf.WriteString(",\n")
+		}
+		chunks[c] = buf.Bytes()
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	size := 200
+	for _, c := range chunks {
+		size += len(c)
+	}
+	out := make([]byte, 0, size)
+	out = fmt.Appendf(out, `{"version":%d,"lineage":%s,"serial":%d,"count":%d,"checksum":"%s","resources":{`+"\n",
+		FormatVersion, lineage, serial, len(addrs), stateChecksum(s.Lineage, serial, sums))
+	if len(addrs) > 0 {
+		for _, c := range chunks {
+			out = append(out, c...)
+		}
+		out = out[:len(out)-2] // the last line's ",\n"
+		out = append(out, '\n')
+	}
+	return append(out, "}}\n"...), nil
+}
+
+// fileHeader is the first line of a state file, closed with "}}".
+type fileHeader struct {
+	Version   int      `json:"version"`
+	Lineage   string   `json:"lineage"`
+	Serial    uint64   `json:"serial"`
+	Count     *int     `json:"count"`
+	Checksum  string   `json:"checksum"`
+	Resources struct{} `json:"resources"`
+}
+
+// decodeState decodes and checks a state file strictly: any damage gives a
+// *DamagedError and no state.
+func decodeState(path string, data []byte) (*State, error) {
+	head, lines, layoutErr := splitLines(data)
+	if layoutErr != nil {
+		return decodeLegacyLayout(path, data, layoutErr)
+	}
+	var h fileHeader
+	dec := json.NewDecoder(bytes.NewReader(append(head[:len(head):len(head)], "}}"...)))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&h); err != nil {
+		var v struct {
+			Version int `json:"version"`
+		}
+		if json.Unmarshal(append(head[:len(head):len(head)], "}}"...), &v) == nil && v.Version > FormatVersion {
+			return nil, newerVersionError(path, v.Version)
+		}
+		return nil, damaged(path, 1, "the header does not decode: %v", err)
+	}
+	if err := checkHeader(path, h.Version, h.Lineage, h.Serial); err != nil {
+		return nil, err
+	}
+	switch {
+	case h.Version == 1 && (h.Count != nil || h.Checksum != ""):
+		return nil, damaged(path, 1, "format version 1 has no count or checksum, yet this file has them: was the version edited?")
+	case h.Version >= 2 && (h.Count == nil || h.Checksum == ""):
+		return nil, damaged(path, 1, "the header has no count or no checksum")
+	case h.Count != nil && *h.Count != len(lines):
+		return nil, damaged(path, 0, "the header says %d resources but the file has %d: a line was deleted or added", *h.Count, len(lines))
+	}
+
+	addrs := make([]string, len(lines))
+	entries := make([]*Entry, len(lines))
+	sums := make([][sha256.Size]byte, len(lines))
+	bad := make([]*DamagedError, chunkCount(len(lines))) // per chunk: its first bad line
+	parallel(len(lines), len(bad), func(c, lo, hi int) error {
+		for i := lo; i < hi; i++ {
+			sums[i] = sha256.Sum256(lines[i])
+			if err := decodeLine(lines[i], &addrs[i], &entries[i]); err != nil {
+				bad[c] = damaged(path, i+2, "%v", err)
+				return nil
+			}
+		}
+		return nil
+	})
+	// Chunks are in file order: the first one with a bad line has the
+	// first bad line of the file.
+	for _, d := range bad {
+		if d != nil {
+			return nil, d
+		}
+	}
+	s := &State{Version: h.Version, Lineage: h.Lineage, Serial: h.Serial, Resources: make(map[string]*Entry, len(lines))}
+	for i, a := range addrs {
+		if _, dup := s.Resources[a]; dup {
+			return nil, damaged(path, i+2, "resource %s appears twice", a)
+		}
+		s.Resources[a] = entries[i]
+	}
+	if h.Version >= 2 {
+		if sum := stateChecksum(h.Lineage, h.Serial, sums); sum != h.Checksum {
+			return nil, damaged(path, 0, "the checksum does not match the content (%s in the header, %s computed): the file was changed outside rmctl", h.Checksum, sum)
+		}
+	}
+	return s, nil
+}
+
+// decodeLine decodes one resource line, `"address":{entry}`, strictly.
+func decodeLine(line []byte, addr *string, e **Entry) error {
+	end := closingQuote(line)
+	if end < 0 || end+1 >= len(line) || line[end+1] != ':' {
+		return errors.New(`not a resource line ("address":{…})`)
+	}
+	if err := jsonv2.Unmarshal(line[:end+1], addr); err != nil {
+		return fmt.Errorf("address: %w", err)
+	}
+	// The JSON v2 decoder (the design of the coming encoding/json/v2,
+	// maintained by the Go team) reads entries about five times faster
+	// than encoding/json, and a no-op plan reads every one.
+	if err := jsonv2.Unmarshal(line[end+2:], e, jsonv2.RejectUnknownMembers(true)); err != nil {
+		return fmt.Errorf("resource %s: %w", *addr, err)
+	}
+	return checkEntry(*addr, *e)
+}
+
+// checkHeader checks the fields every format has.
+func checkHeader(path string, version int, lineage string, serial uint64) error {
+	switch {
+	case version > FormatVersion:
+		return newerVersionError(path, version)
+	case version < 1:
+		return damaged(path, 1, "not an rmctl state file (format version %d)", version)
+	case lineage == "":
+		return damaged(path, 1, "no lineage")
+	case serial > MaxSerial:
+		return damaged(path, 1, "serial %d is out of range (at most %d)", serial, uint64(MaxSerial))
+	}
+	return nil
+}
+
+// decodeLegacyLayout decodes a file not in the one-resource-per-line
+// layout. Only version 1 files may be in another layout (edited by hand
+// before checksums existed); a version 2 file in another layout was
+// reformatted, which its checksum cannot vouch for.
+func decodeLegacyLayout(path string, data []byte, layoutErr error) (*State, error) {
+	var s struct {
+		Version   int               `json:"version"`
+		Lineage   string            `json:"lineage"`
+		Serial    uint64            `json:"serial"`
+		Resources map[string]*Entry `json:"resources"`
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&s); err != nil {
+		// A newer format may not even decode into today's types; say so
+		// rather than report a confusing type error.
+		var v struct {
+			Version int `json:"version"`
+		}
+		if json.Unmarshal(data, &v) == nil && v.Version > FormatVersion {
+			return nil, newerVersionError(path, v.Version)
+		}
+		line := 0
+		if se := (*json.SyntaxError)(nil); errors.As(err, &se) {
+			line = bytes.Count(data[:min(int(se.Offset), len(data))], []byte("\n")) + 1
+		}
+		return nil, damaged(path, line, "%v", err)
+	}
+	if dec.More() {
+		return nil, damaged(path, 0, "text after the end of the state")
+	}
+	if err := checkHeader(path, s.Version, s.Lineage, s.Serial); err != nil {
+		return nil, err
+	}
+	if s.Version >= 2 {
+		return nil, damaged(path, 0, "not in the layout rmctl writes (%v)", layoutErr)
+	}
+	for _, a := range sortedKeys(s.Resources) {
+		if err := checkEntry(a, s.Resources[a]); err != nil {
+			return nil, damaged(path, 0, "%v", err)
+		}
+	}
+	if s.Resources == nil {
+		s.Resources = map[string]*Entry{}
+	}
+	return &State{Version: s.Version, Lineage: s.Lineage, Serial: s.Serial, Resources: s.Resources}, nil
+}
+
+func sortedKeys(m map[string]*Entry) []string {
+	return (&State{Resources: m}).Addresses()
+}
+
+// splitLines splits a file in the layout encodeState writes into its
+// header line (up to and including `"resources":{`) and its resource lines
+// (without trailing comma and newline). Version 1 wrote an empty state on
+// one line, `…"resources":{}}`, which is accepted too.
+func splitLines(data []byte) (head []byte, lines [][]byte, err error) {
+	nl := bytes.IndexByte(data, '\n')
+	if nl < 0 || !bytes.HasPrefix(data, []byte(`{"version":`)) {
+		return nil, nil, errors.New("the first line is not the header")
+	}
+	head, body := data[:nl], data[nl+1:]
+	if bytes.HasSuffix(head, []byte(`"resources":{}}`)) && len(body) == 0 {
+		return head[:len(head)-2], nil, nil
+	}
+	if !bytes.HasSuffix(head, []byte(`"resources":{`)) {
+		return nil, nil, errors.New(`the first line does not end with "resources":{`)
+	}
+	if !bytes.HasSuffix(body, []byte("}}\n")) {
+		return nil, nil, errors.New("the last line is not }}")
+	}
+	body = body[:len(body)-3]
+	for line := range bytes.Lines(body) {
+		line = bytes.TrimSuffix(line, []byte("\n"))
+		// A comma on the last line is what deleting the line after it
+		// leaves; the count reports that better than a syntax error.
+		lines = append(lines, bytes.TrimSuffix(line, []byte(",")))
+	}
+	return head, lines, nil
+}
+
+// closingQuote returns the index of the quote that ends the JSON string
+// line starts with, or -1.
+func closingQuote(line []byte) int {
+	if len(line) == 0 || line[0] != '"' {
+		return -1
+	}
+	for i := 1; i < len(line); i++ {
+		switch line[i] {
+		case '\\':
+			i++
+		case '"':
+			return i
+		}
+	}
+	return -1
+}
+
+// chunkCount is how many pieces to split n items into for parallel work:
+// one per CPU, but not below a few thousand items a piece, where
+// goroutines cost more than they save.
+func chunkCount(n int) int {
+	return max(1, min(runtime.GOMAXPROCS(0), n/2000))
+}
+
+// parallel calls f(c, lo, hi) for chunk c of [0, n) split into chunks
+// pieces, concurrently, and returns the first error.
+func parallel(n, chunks int, f func(c, lo, hi int) error) error {
+	errs := make([]error, chunks)
+	var wg sync.WaitGroup
+	for c := range chunks {
+		wg.Go(func() { errs[c] = f(c, n*c/chunks, n*(c+1)/chunks) })
+	}
+	wg.Wait()
+	return errors.Join(errs...)
+}
