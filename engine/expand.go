@@ -109,7 +109,8 @@ func expandProgram(out []resource.Resource, p *schema.Program) []resource.Resour
 	for _, part := range parts {
 		out = append(out, part...)
 	}
-	return out
+	out = expandGuestAuthors(out, p, organizer)
+	return expandProgramFeedback(out, p, organizer)
 }
 
 // expandPair appends one pair's sessions and tutorial assignments.
@@ -150,26 +151,9 @@ func expandPair(out []resource.Resource, p *schema.Program, pairID string, organ
 				continue // a tutorial is handed out once, before its first session
 			}
 			handedOut[tutID] = true
-			tut := p.Tutorials[tutID]
-			for _, who := range people {
-				if tut.Audience != "both" && tut.Audience != string(who.Role) {
-					continue
-				}
-				tt := textsFor(p.PersonLanguage(who.ID))
-				due, _ := p.DueTime(who.ID, s.Start, tut.Due) // off a weekend or holiday
-				zone := p.PersonZone(who.ID)
-				a := resource.Resource{
-					Address: resource.Address(p.ID, "pair", pairID, "tutorial", tutID, who.ID),
-					Kind:    resource.Assignment, Program: p.ID,
-					Title: tt.assignmentTitle(tut.Title), URL: tut.URL,
-					Start: due.UTC(), Timezone: zone.String(), Language: tt.lang,
-					Organizer: organizer, Attendees: []resource.Attendee{who},
-					Description: tt.assignmentText(tut, s, zone),
-				}
-				a.UID = resource.UID(a.Address)
-				out = append(out, a)
-			}
+			out = expandTutorial(out, p, pairID, tutID, s, people, organizer)
 		}
+		out = expandSessionFeedback(out, p, pairID, s, people, organizer)
 	}
 	return out
 }
@@ -203,6 +187,13 @@ func (e explainer) created(addr string) string {
 		return "new event"
 	case len(segs) >= 4 && segs[3] == "session":
 		return "session " + segs[4] + " of pair " + segs[2]
+	case len(segs) == 7 && segs[3] == "tutorial" && segs[5] == "write",
+		len(segs) == 5 && segs[1] == "tutorial" && segs[3] == "write":
+		return "tutorial " + segs[len(segs)-3] + " written by " + segs[len(segs)-1]
+	case len(segs) == 6 && segs[3] == "feedback":
+		return "feedback on session " + segs[4] + " for " + segs[5]
+	case len(segs) == 4 && segs[1] == "feedback":
+		return "feedback on the program for " + segs[3]
 	case len(segs) >= 6 && segs[3] == "tutorial":
 		return "tutorial " + segs[4] + " for " + segs[5]
 	}
@@ -234,6 +225,9 @@ func (e explainer) gone(addr string) string {
 	}
 	if len(segs) >= 3 && segs[1] == "event" {
 		return "event " + segs[2] + " was removed"
+	}
+	if why := e.goneAuthoredOrFeedback(p, segs); why != "" {
+		return why
 	}
 	if len(segs) < 5 || segs[1] != "pair" {
 		return "no longer declared"

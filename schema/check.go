@@ -66,6 +66,8 @@ func (l *Loader) check(p *Program, shape *shapeErrors) Diagnostics {
 	c.checkPairPlans()
 	c.checkGuests()
 	c.checkMeetingPlaces()
+	c.checkAuthors()
+	c.checkFeedback()
 	c.checkMoved()
 	c.checkPairDates()
 	c.checkValues()

@@ -60,6 +60,7 @@ for path in sys.argv[1:]:
                 'summary': str(c.get('SUMMARY', '')), 'location': str(c.get('LOCATION', '')),
                 'conference': [str(x) for x in (c.get('CONFERENCE') if isinstance(c.get('CONFERENCE'), list) else [c.get('CONFERENCE')] if c.get('CONFERENCE') is not None else [])],
                 'description': str(c.get('DESCRIPTION', '')),
+                'address': raw(c, 'X-RMCTL-ADDRESS'), 'url': raw(c, 'URL'),
             })
     except Exception as e:
         res['error'] = '%s: %s' % (type(e).__name__, e)
@@ -77,6 +78,8 @@ type pyComponent struct {
 	DTEndUTC   *bool   `json:"dtend_utc"`
 	Due        *string `json:"due"`
 	DueUTC     *bool   `json:"due_utc"`
+	Address    *string `json:"address"`
+	URL        *string `json:"url"`
 
 	Summary     string   `json:"summary"`
 	Location    string   `json:"location"`
@@ -195,6 +198,7 @@ func TestExamplesICalendar(t *testing.T) {
 	// it from the session objects: the program's place and link, or the
 	// pair's own (leon-andrea).
 	places := map[string]bool{}
+	tasks := map[string]int{}
 	for _, c := range cals {
 		name := filepath.Base(filepath.Dir(c.File)) + "/" + filepath.Base(c.File)
 		if c.Error != nil {
@@ -247,6 +251,15 @@ func TestExamplesICalendar(t *testing.T) {
 				checkUTC("DTEND", comp.DTEnd, comp.DTEndUTC, false)
 			case "VTODO":
 				checkUTC("DUE", comp.Due, comp.DueUTC, true)
+				// Tutorials participants write and feedback requests are
+				// tasks too; a feedback request's filled-in URL must survive.
+				addr := deref(comp.Address)
+				switch {
+				case strings.Contains(addr, "/write/"):
+					tasks["write"]++
+				case strings.Contains(addr, "/feedback/") && strings.Contains(deref(comp.URL), "person="):
+					tasks["feedback"]++
+				}
 				checkUTC("DTSTART", comp.DTStart, comp.DTStartUTC, false)
 			}
 		}
@@ -257,6 +270,9 @@ func TestExamplesICalendar(t *testing.T) {
 	}
 	if !reflect.DeepEqual(places, want) {
 		t.Errorf("session places read by python3-icalendar: %v, want %v", places, want)
+	}
+	if authored, feedback := tasks["write"], tasks["feedback"]; authored == 0 || feedback == 0 {
+		t.Errorf("python3-icalendar read %d writing tasks and %d feedback requests with their URL, want some of each (examples/digital-leadership)", authored, feedback)
 	}
 	t.Logf("python3-icalendar read %d files with %d components", len(cals), components)
 }

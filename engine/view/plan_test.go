@@ -454,6 +454,51 @@ var scenarios = []scenario{
 		},
 	},
 	{
+		// The mentor now writes "practice" (no url) for the mentee, and
+		// feedback is asked after every session and at the closing. The
+		// mentor's reading task goes, the mentee's names the author, the
+		// writing tasks and feedback requests are new.
+		name: "authored-and-feedback",
+		after: func(t *testing.T) files {
+			f := baseFiles().Edit(t, "program.cue",
+				`practice: {title: "Working out loud", url: "https://learn.example.com/wol", minutes: 30}`,
+				`practice: {title: "Working out loud", minutes: 30, author: "mentor", authorDue: "10d"}`)
+			return f.Edit(t, "program.cue", "\ttutorials: {\n", `	feedback: {
+		session: {url: "https://forms.example.com/rm?p={pair}&s={session}", after: "1d"}
+		program: {url: "https://forms.example.com/rm-final?p={person}", after: "closing"}
+	}
+	tutorials: {
+`)
+		},
+		check: func(t *testing.T, p *plan.Plan, a *applied) {
+			var creates []string
+			for _, pair := range []struct{ id, mentor, mentee string }{{"klaus-anna", "anna.schmidt", "klaus.mueller"}, {"petra-ben", "ben.weber", "petra.lang"}} {
+				for n := 1; n <= 3; n++ {
+					creates = append(creates, fmt.Sprintf("demo-2027/pair/%s/feedback/%d/%s", pair.id, n, pair.mentor),
+						fmt.Sprintf("demo-2027/pair/%s/feedback/%d/%s", pair.id, n, pair.mentee))
+				}
+				creates = append(creates, "demo-2027/pair/"+pair.id+"/tutorial/practice/write/"+pair.mentor)
+			}
+			for _, who := range []string{"anna.schmidt", "ben.weber", "klaus.mueller", "petra.lang"} {
+				creates = append(creates, "demo-2027/feedback/program/"+who)
+			}
+			wantChanges(t, p, plan.Create, creates...)
+			// Session 3's text lists the tutorial, now without its link.
+			wantChanges(t, p, plan.Update, "demo-2027/pair/klaus-anna/session/3", "demo-2027/pair/klaus-anna/tutorial/practice/klaus.mueller",
+				"demo-2027/pair/petra-ben/session/3", "demo-2027/pair/petra-ben/tutorial/practice/petra.lang")
+			wantChanges(t, p, plan.Cancel, "demo-2027/pair/klaus-anna/tutorial/practice/anna.schmidt", "demo-2027/pair/petra-ben/tutorial/practice/ben.weber")
+			if c := change(t, p, "demo-2027/pair/klaus-anna/tutorial/practice/anna.schmidt"); c.Reason != "anna.schmidt writes tutorial practice, so is not given it to read" {
+				t.Errorf("cancel reason %q", c.Reason)
+			}
+			// 05-11 16:00 CEST minus 10 days: Saturday 05-01 (not a
+			// holiday here), so Friday 04-30 08:00 CEST.
+			w := change(t, p, "demo-2027/pair/klaus-anna/tutorial/practice/write/anna.schmidt")
+			if got := plan.FormatTime(w.After.Start, w.After.Timezone); got != "Fri 2027-04-30 08:00 CEST" {
+				t.Errorf("writing task due %s", got)
+			}
+		},
+	},
+	{
 		name:  "renamed-pair",
 		after: renamedFiles,
 		check: func(t *testing.T, p *plan.Plan, a *applied) {
