@@ -133,6 +133,28 @@ func TestFastDecodeFallsBack(t *testing.T) {
 			t.Errorf("fast path taken for %q", src)
 		}
 	}
+	// Per entry: a pair that is not plain data goes through CUE alone.
+	f, err := parser.ParseFile("t.cue", "package x\npairs: a: {mentor: \"m\"}\npairs: b: plan: [program.sessions.plan[0]]\npairs: b: mentor: \"n\"\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, viaCUE, ok := literalEntries([]*ast.File{f}, "pairs")
+	if _, plain := data["a"]; !ok || !plain || len(data) != 1 || len(viaCUE) != 1 || !viaCUE["b"] {
+		t.Errorf("literalEntries = %v, %v, %v; want a plain and b through CUE", data, viaCUE, ok)
+	}
+	for _, src := range []string{
+		"package x\npairs: [string]: {status: \"active\"}\n",
+		"package x\npairs: {for k in [\"a\"] {(k): {mentor: k}}}\n",
+		"package x\npairs: _p\n_p: {}\n",
+	} {
+		f, err := parser.ParseFile("t.cue", src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, _, ok := literalEntries([]*ast.File{f}, "pairs"); ok {
+			t.Errorf("per-entry fast path taken for %q", src)
+		}
+	}
 }
 
 func parseDir(t *testing.T, dir string) ([]*ast.File, string) {
