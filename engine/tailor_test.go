@@ -106,11 +106,20 @@ func TestExpandGuests(t *testing.T) {
 
 people: "cfo": {name: "Clara Fink", email: "cfo@example.com", department: "Finance"}
 program: events: closing: guests: ["cfo"]
+// Feedback goes to participants, not to guests.
+program: feedback: {
+	session: {url: "https://forms.example.com/s?p={person}", after: "1d"}
+	program: {url: "https://forms.example.com/p?p={person}", after: "closing"}
+}
 `
 	d := engineExpand(t, map[string]string{
 		"program.cue": expandProgram, "people.cue": expandPeople, "pairs.cue": expandPairs, "guests.cue": extra,
 	})
+	feedback := 0
 	for _, r := range d.Resources {
+		if strings.Contains(r.Address, "/feedback/") {
+			feedback++
+		}
 		has := slices.ContainsFunc(r.Attendees, func(a resource.Attendee) bool { return a.ID == "cfo" })
 		if want := r.Address == "dst-2027/event/closing"; has != want {
 			t.Errorf("%s: guest cfo invited = %v, want %v", r.Address, has, want)
@@ -118,6 +127,9 @@ program: events: closing: guests: ["cfo"]
 		if r.Address == "dst-2027/event/closing" && len(r.Attendees) != 9 {
 			t.Errorf("closing has %d attendees, want the 8 of the pairs and the guest", len(r.Attendees))
 		}
+	}
+	if feedback == 0 {
+		t.Error("no feedback requests expanded: the guest's absence from them proves nothing")
 	}
 }
 
