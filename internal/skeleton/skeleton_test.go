@@ -51,6 +51,17 @@ func TestSkeletonValidates(t *testing.T) {
 			if settings.Target.Kind != "outbox" || settings.State.Path != ".rmctl/state.json" {
 				t.Errorf("%s: settings %+v", lang, settings)
 			}
+			// As `rmctl fmt` would write them, so that `fmt --check` in CI
+			// passes on a program that starts from the skeleton.
+			var cue []string
+			for _, w := range written {
+				if strings.HasSuffix(w, ".cue") {
+					cue = append(cue, w)
+				}
+			}
+			if f, err := schema.Format(cue, false); err != nil || len(f.Changed) > 0 {
+				t.Errorf("%s: not formatted: %v %v", lang, f, err)
+			}
 			ignore, err := os.ReadFile(filepath.Join(dir, ".gitignore"))
 			if err != nil || !strings.Contains(string(ignore), "\n.rmctl/\n") {
 				t.Errorf("%s: .gitignore %q, %v", lang, ignore, err)
