@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"net/url"
 	"regexp"
-	"sort"
 	"strings"
 	"time"
 )
@@ -83,23 +82,7 @@ func (p *Program) ProgramFeedbackFrom() (from time.Time, days Days, ok bool) {
 // day (the end of the event feedback follows, or program.end), by the rule
 // of EventPeople but without an event's guests, who are not participants.
 func (p *Program) FeedbackPeople(day Date) []string {
-	seen := map[string]bool{}
-	for _, id := range p.PairIDs {
-		pair := p.Pairs[id]
-		if pair.Start != nil && day.Before(*pair.Start) {
-			continue
-		}
-		if pair.Status == StatusEnded && (pair.End == nil || !day.Before(*pair.End)) {
-			continue
-		}
-		seen[pair.Mentor], seen[pair.Mentee] = true, true
-	}
-	out := make([]string, 0, len(seen))
-	for id := range seen {
-		out = append(out, id)
-	}
-	sort.Strings(out)
-	return out
+	return p.ParticipantsOn(day)
 }
 
 // Feedback URL placeholders.

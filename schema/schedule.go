@@ -2,6 +2,7 @@ package schema
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"time"
@@ -321,7 +322,24 @@ func (p *Program) EventTimes(id string) (start, end time.Time) {
 // its end, or none without an end date (the plan leaves the ones already
 // past as they were sent).
 func (p *Program) EventPeople(eventID string) []string {
-	day := p.Events[eventID].Date
+	e := p.Events[eventID]
+	people := p.ParticipantsOn(e.Date)
+	if len(e.Guests) == 0 {
+		return people
+	}
+	for _, g := range e.Guests {
+		if _, ok := p.People[g]; ok && !slices.Contains(people, g) {
+			people = append(people, g)
+		}
+	}
+	sort.Strings(people)
+	return people
+}
+
+// ParticipantsOn returns, sorted, everyone in a pair that takes part in the
+// program on day: pairs that joined by then, and are not ended by then. A
+// paused pair's people still take part.
+func (p *Program) ParticipantsOn(day Date) []string {
 	seen := map[string]bool{}
 	for _, id := range p.PairIDs {
 		pair := p.Pairs[id]
@@ -332,11 +350,6 @@ func (p *Program) EventPeople(eventID string) []string {
 			continue
 		}
 		seen[pair.Mentor], seen[pair.Mentee] = true, true
-	}
-	for _, g := range p.Events[eventID].Guests {
-		if _, ok := p.People[g]; ok {
-			seen[g] = true
-		}
 	}
 	out := make([]string, 0, len(seen))
 	for id := range seen {
