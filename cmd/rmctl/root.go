@@ -101,6 +101,7 @@ applied idempotently.`,
 		newReportCmd(a, nil),
 		newImportCmd(a),
 		newPublishCmd(a, nil),
+		newSyncCmd(a),
 		newVersionCmd(a),
 	)
 	return root

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io/fs"
 	"sort"
+	"strings"
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
@@ -134,7 +135,13 @@ func showEntry(a *app, e *state.Entry) {
 		if i == 0 {
 			k = "attendees"
 		}
-		fmt.Fprintf(w, "%s\t%s <%s> (%s)\n", k, at.Name, at.Email, at.Role)
+		answer := ""
+		if e.Replies != nil {
+			if r, ok := e.Replies.By[at.ID]; ok {
+				answer = ", " + strings.ToLower(r.PartStat)
+			}
+		}
+		fmt.Fprintf(w, "%s\t%s <%s> (%s%s)\n", k, at.Name, at.Email, at.Role, answer)
 	}
 	commit := e.Commit
 	if e.Dirty {

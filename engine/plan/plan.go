@@ -104,6 +104,10 @@ type Change struct {
 	Removed []resource.Attendee `json:"removed,omitempty"`
 	// Observed is what an Adopt change records in state.
 	Observed *Observed `json:"observed,omitempty"`
+	// Replies are the answers state recorded (person id → PARTSTAT, from
+	// `rmctl sync replies`), on updates and cancels: who had declined or
+	// accepted before this change asks again or cancels.
+	Replies map[string]string `json:"replies,omitempty"`
 }
 
 // FieldChange is one field of an update, old → new, formatted for people.
@@ -254,7 +258,8 @@ func Build(d *Desired, st *state.State, opts Options) *Plan {
 		}
 		c := Change{Address: r.Address, Action: Update, Kind: r.Kind, UID: r.UID, MovedFrom: old,
 			Sequence: entry.Sequence + 1, Before: &entry.Snapshot, After: r,
-			Fields: diffSnapshots(zones, &entry.Snapshot, &after), Removed: removedAttendees(&entry.Snapshot, &after)}
+			Fields: diffSnapshots(zones, &entry.Snapshot, &after), Removed: removedAttendees(&entry.Snapshot, &after),
+			Replies: answers(entry)}
 		c.Reason = d.withNote(updateReason(c.Fields, old), r.Address)
 		if entry.Snapshot.Start.Before(opts.Now) || r.Start.Before(opts.Now) {
 			c.Action = NoOp
@@ -278,7 +283,7 @@ func Build(d *Desired, st *state.State, opts Options) *Plan {
 			continue
 		}
 		c := Change{Address: addr, Action: Cancel, Kind: entry.Snapshot.Kind, UID: entry.UID,
-			Sequence: entry.Sequence + 1, Before: &entry.Snapshot, MovedFrom: movedFrom[addr]}
+			Sequence: entry.Sequence + 1, Before: &entry.Snapshot, MovedFrom: movedFrom[addr], Replies: answers(entry)}
 		c.Reason = "no longer declared"
 		if !loaded[entry.Snapshot.Program] {
 			c.Reason = "program " + entry.Snapshot.Program + " is no longer declared"
@@ -487,5 +492,17 @@ func sortedKeys[V any](m map[string]V) []string {
 		out = append(out, k)
 	}
 	sort.Strings(out)
+	return out
+}
+
+// answers returns the replies recorded for entry, nil without any.
+func answers(entry *state.Entry) map[string]string {
+	if entry.Replies == nil || len(entry.Replies.By) == 0 {
+		return nil
+	}
+	out := make(map[string]string, len(entry.Replies.By))
+	for person, r := range entry.Replies.By {
+		out[person] = r.PartStat
+	}
 	return out
 }

@@ -30,8 +30,8 @@ type Counts struct {
 	Skipped int `json:"skipped"`
 	// Cancelled sessions: the pair is paused or ended.
 	Cancelled int `json:"cancelled"`
-	// Replies of attendees to sent sessions. rmctl does not read replies
-	// back yet, so every reply is counted as NoReply (unknown).
+	// Replies of attendees to sent sessions, as `rmctl sync replies`
+	// recorded them; no reply (or a tentative one) counts as NoReply.
 	Accepted int `json:"accepted"`
 	Declined int `json:"declined"`
 	NoReply  int `json:"replyUnknown"`

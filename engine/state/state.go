@@ -57,6 +57,27 @@ type Entry struct {
 	Commit       string    `json:"commit,omitempty"` // git commit it was last applied from
 	Dirty        bool      `json:"dirty,omitempty"`  // applied from a tree with uncommitted changes
 	AppliedAt    time.Time `json:"appliedAt"`
+	// Replies are the attendees' answers to the invitation (iTIP REPLY,
+	// read back by `rmctl sync replies`). Apply keeps them while time and
+	// place stay the same and sends them on as PARTSTAT.
+	Replies *Replies `json:"replies,omitempty"`
+}
+
+// Replies are the answers recorded for one resource.
+type Replies struct {
+	// Since is the SEQUENCE of the last change of time or place: replies to
+	// an older SEQUENCE answered a time that no longer holds and are ignored.
+	Since int `json:"since"`
+	// By holds each attendee's latest answer, by person id.
+	By map[string]Reply `json:"by,omitempty"`
+}
+
+// Reply is one attendee's latest answer: the iTIP REPLY with the highest
+// SEQUENCE, then the latest DTSTAMP, wins.
+type Reply struct {
+	PartStat string    `json:"partstat"` // ACCEPTED, DECLINED, TENTATIVE or DELEGATED
+	Sequence int       `json:"sequence"` // the SEQUENCE the attendee answered
+	Stamp    time.Time `json:"stamp"`    // the reply's DTSTAMP
 }
 
 // Ref locates a resource's copy in a target.

@@ -42,9 +42,9 @@ const (
 	Cancelled Status = "cancelled"
 )
 
-// PartStat is an attendee's reply to an invitation (RFC 5545 PARTSTAT).
-// Replies are not read back yet, so every attendee is Unknown; the field is
-// here so a later reader of RSVPs fills it without changing the value's shape.
+// PartStat is an attendee's reply to an invitation (RFC 5545 PARTSTAT), as
+// `rmctl sync replies` recorded it in state; Unknown without a reply (and
+// for TENTATIVE or DELEGATED).
 type PartStat string
 
 // Replies.
@@ -240,8 +240,8 @@ func buildPair(p *schema.Program, id string, want map[string]*resource.Resource,
 		ses.Start, ses.End = ses.Start.In(loc), ses.End.In(loc)
 		ses.Past = !ses.End.After(now)
 		ses.Replies = []Reply{
-			{Person: pair.Mentor, Role: string(resource.Mentor), PartStat: Unknown},
-			{Person: pair.Mentee, Role: string(resource.Mentee), PartStat: Unknown},
+			{Person: pair.Mentor, Role: string(resource.Mentor), PartStat: answer(sent[addr], pair.Mentor)},
+			{Person: pair.Mentee, Role: string(resource.Mentee), PartStat: answer(sent[addr], pair.Mentee)},
 		}
 		row.Sessions = append(row.Sessions, ses)
 	}
@@ -311,4 +311,18 @@ func status(addr string, want map[string]*resource.Resource, sent map[string]*st
 		return gone, e.Snapshot.Start, e.Snapshot.End
 	}
 	return gone, start, end
+}
+
+// answer is person's recorded reply to the invitation e stands for.
+func answer(e *state.Entry, person string) PartStat {
+	if e == nil || e.Replies == nil {
+		return Unknown
+	}
+	switch e.Replies.By[person].PartStat {
+	case "ACCEPTED":
+		return Accepted
+	case "DECLINED":
+		return Declined
+	}
+	return Unknown
 }

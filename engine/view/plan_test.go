@@ -944,3 +944,48 @@ func TestPlanRenderOptions(t *testing.T) {
 	golden(t, "past-sessions.address-verbose.txt", []byte(txt))
 	golden(t, "past-sessions.address-verbose.md", []byte(md))
 }
+
+// TestPlanShowsReplies: answers read back by `rmctl sync replies` show on
+// updates (kept, or asked again when the time moves) and cancels.
+func TestPlanShowsReplies(t *testing.T) {
+	a := applyBefore(t, baseFiles())
+	answered := func(addr string, by map[string]string) {
+		e := *a.state.Resources[addr]
+		e.Replies = &state.Replies{By: map[string]state.Reply{}}
+		for person, ps := range by {
+			e.Replies.By[person] = state.Reply{PartStat: ps}
+		}
+		a.state.Resources[addr] = &e
+	}
+	answered("demo-2027/pair/klaus-anna/session/2", map[string]string{"anna.schmidt": "DECLINED", "klaus.mueller": "DECLINED"})
+	answered("demo-2027/pair/klaus-anna/session/3", map[string]string{"anna.schmidt": "ACCEPTED", "klaus.mueller": "DECLINED"})
+	answered("demo-2027/pair/petra-ben/session/3", map[string]string{"ben.weber": "ACCEPTED"})
+
+	after := baseFiles().Edit(t, "pairs.cue",
+		`"klaus-anna": {mentor: "anna.schmidt", mentee: "klaus.mueller"}`,
+		`"klaus-anna": {mentor: "anna.schmidt", mentee: "klaus.mueller", sessions: "2": {date: "2027-04-15", time: "10:00"}}`).
+		Edit(t, "people.cue", `name: "Klaus Müller"`, `name: "Klaus M. Müller"`).
+		Edit(t, "pairs.cue", `"petra-ben": {mentor: "ben.weber", mentee: "petra.lang"}`, ``)
+	p := plan.Build(engine.Expand(load(t, after)), a.state, plan.Options{Now: applyNow})
+	var txt bytes.Buffer
+	view.PlanText(&txt, p, view.PlanOptions{})
+	for _, want := range []string{
+		"replies so far: 2 declined (anna.schmidt, klaus.mueller); everyone is asked again\n",
+		"replies so far: 1 declined (klaus.mueller), 1 accepted; kept\n",
+		"replies so far: 1 accepted\n",
+	} {
+		if !strings.Contains(txt.String(), want) {
+			t.Errorf("plan lacks %q:\n%s", want, txt.String())
+		}
+	}
+	var md bytes.Buffer
+	if err := view.PlanMarkdown(&md, p, view.PlanOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(md.String(), "; replies so far: 1 declined (klaus.mueller), 1 accepted |") {
+		t.Errorf("markdown lacks the replies:\n%s", md.String())
+	}
+	if c := change(t, p, "demo-2027/pair/klaus-anna/session/3"); c.Replies["klaus.mueller"] != "DECLINED" {
+		t.Errorf("plan JSON replies %v", c.Replies)
+	}
+}

@@ -1,5 +1,5 @@
 // Package testserver starts real third-party servers (Radicale, Xandikos, an
-// aiosmtpd SMTP sink) on 127.0.0.1 for Go tests, and reads calendars back with
+// aiosmtpd SMTP sink, Dovecot IMAP) on 127.0.0.1 for Go tests, and reads calendars back with
 // an independent client (python3-caldav).
 //
 // It owns only test plumbing: choosing a free port, writing a private
@@ -8,7 +8,7 @@
 // test failed. Nothing here is used by the rmctl binary.
 //
 // The servers come from Debian packages (radicale, xandikos, python3-aiosmtpd,
-// python3-caldav). When one is missing the test is skipped with the package
+// python3-caldav, dovecot-imapd). When one is missing the test is skipped with the package
 // name to install, except when the environment variable CI is non-empty: CI
 // must have installed them, so there it is a failure.
 //
