@@ -64,7 +64,7 @@ func expandProgram(out []resource.Resource, p *schema.Program) []resource.Resour
 		tl := textsFor(lang)
 		bodies[lang] = make([]string, len(p.Sessions.Plan))
 		for i, e := range p.Sessions.Plan {
-			bodies[lang][i] = tl.sessionBody(p, e)
+			bodies[lang][i] = tl.sessionBody(p, e) // pairs' own entries: expandPair
 		}
 	}
 
@@ -123,9 +123,16 @@ func expandPair(out []resource.Resource, p *schema.Program, pairID string, organ
 	people := []resource.Attendee{attendee(pair.Mentor, resource.Mentor), attendee(pair.Mentee, resource.Mentee)}
 	handedOut := map[string]bool{}
 	sessions := p.Schedule(pairID)
+	place, meeting := p.PairLocation(pairID)
 	for _, s := range sessions {
 		if !s.Held() {
 			continue
+		}
+		body := ""
+		if s.Replanned {
+			body = t.sessionBody(p, s.Entry) // the pair's own entry
+		} else {
+			body = bodies[t.lang][s.Number-1]
 		}
 		r := resource.Resource{
 			Address: resource.Address(p.ID, "pair", pairID, "session", strconv.Itoa(s.Number)),
@@ -133,7 +140,8 @@ func expandPair(out []resource.Resource, p *schema.Program, pairID string, organ
 			Title: t.sessionTitle(s.Entry.Title, people[0].Name, people[1].Name),
 			Start: s.Start.UTC(), End: s.End.UTC(), Timezone: zone, Language: t.lang,
 			Organizer: organizer, Attendees: people,
-			Description: t.sessionText(p, s, len(sessions), people, bodies[t.lang][s.Number-1]),
+			Location: place, URL: meeting,
+			Description: t.sessionText(p, s, len(sessions), people, t.meetingLines(place, meeting)+body),
 		}
 		r.UID = resource.UID(r.Address)
 		out = append(out, r)
@@ -234,7 +242,7 @@ func (e explainer) gone(addr string) string {
 	if segs[3] == "session" {
 		n, _ := strconv.Atoi(segs[4])
 		if n < 1 || n > len(sessions) {
-			return fmt.Sprintf("the session plan now has %d sessions", len(p.Sessions.Plan))
+			return fmt.Sprintf("the session plan now has %d sessions", len(p.PairPlan(pairID)))
 		}
 		if s := sessions[n-1]; s.Why != "" {
 			return s.Why

@@ -16,6 +16,7 @@ type texts struct {
 	lang                                                   string
 	session, of, mentor, mentee, topics, agenda, tutorials string
 	minutes, due, program, footer, prepare                 string
+	location, join                                         string
 	weekdays                                               [7]string
 }
 
@@ -23,6 +24,7 @@ var german = texts{
 	lang: "de", session: "Reverse-Mentoring-Session", of: "von", mentor: "Mentor", mentee: "Mentee",
 	topics: "Themen", agenda: "Ablauf", tutorials: "Tutorials zur Vorbereitung", minutes: "Min.",
 	due: "fällig bis", program: "Programm", prepare: "Bitte vor der Session durcharbeiten",
+	location: "Ort", join: "Online teilnehmen",
 	footer:   "Diese Einladung verwaltet rmctl für %s. Fragen und Änderungswünsche bitte an %s <%s>.",
 	weekdays: [7]string{"So", "Mo", "Di", "Mi", "Do", "Fr", "Sa"},
 }
@@ -31,6 +33,7 @@ var english = texts{
 	lang: "en", session: "Reverse mentoring session", of: "of", mentor: "Mentor", mentee: "Mentee",
 	topics: "Topics", agenda: "Agenda", tutorials: "Tutorials to prepare", minutes: "min",
 	due: "due", program: "Program", prepare: "Please work through this before the session",
+	location: "Location", join: "Join online",
 	footer:   "This invitation is managed by rmctl for %s. Questions and change requests: %s <%s>.",
 	weekdays: [7]string{"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"},
 }
@@ -83,6 +86,20 @@ func (t *texts) sessionBody(p *schema.Program, e schema.PlanEntry) string {
 		}
 	}
 	fmt.Fprintf(&b, "\n"+t.footer+"\n", p.Title, p.Organizer.Name, p.Organizer.Email)
+	return b.String()
+}
+
+// meetingLines says where a session takes place and links its online
+// meeting: clients show LOCATION and CONFERENCE differently or not at all,
+// and the text is what every participant reads.
+func (t *texts) meetingLines(location, onlineMeeting string) string {
+	var b strings.Builder
+	if location != "" {
+		b.WriteString(t.location + ": " + location + "\n")
+	}
+	if onlineMeeting != "" {
+		b.WriteString(t.join + ": " + onlineMeeting + "\n")
+	}
 	return b.String()
 }
 

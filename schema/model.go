@@ -61,12 +61,15 @@ type Event struct {
 	Duration    Duration `json:"duration"`
 	Location    string   `json:"location,omitempty"`
 	Description string   `json:"description,omitempty"`
+	Guests      []string `json:"guests,omitempty"` // people invited besides the pairs
 }
 
 // Sessions describes the monthly 1:1 sessions every pair gets.
 type Sessions struct {
-	Slot Slot        `json:"slot"`
-	Plan []PlanEntry `json:"plan"`
+	Slot          Slot        `json:"slot"`
+	Plan          []PlanEntry `json:"plan"`
+	Location      string      `json:"location,omitempty"`      // printed in every 1:1 invitation
+	OnlineMeeting string      `json:"onlineMeeting,omitempty"` // a link in every 1:1 invitation
 }
 
 // Slot is the recurring time of the sessions: the Week-th Weekday of each
@@ -208,6 +211,10 @@ type Pair struct {
 	Timezone string                     `json:"timezone,omitempty"`
 	Slot     *SlotOverride              `json:"slot,omitempty"`
 	Sessions map[string]SessionOverride `json:"sessions,omitempty"`
+	// Plan is the pair's own session plan; nil: the program's.
+	Plan          []PlanEntry `json:"plan,omitempty"`
+	Location      string      `json:"location,omitempty"`
+	OnlineMeeting string      `json:"onlineMeeting,omitempty"`
 }
 
 // SlotOverride replaces parts of the program's slot for one pair.
@@ -218,11 +225,15 @@ type SlotOverride struct {
 	Duration *Duration `json:"duration,omitempty"`
 }
 
-// SessionOverride moves or skips one session of one pair.
+// SessionOverride moves, skips or re-plans one session of one pair. Nil
+// fields leave the plan entry's value as it is.
 type SessionOverride struct {
-	Date *Date  `json:"date,omitempty"`
-	Time *Clock `json:"time,omitempty"`
-	Skip bool   `json:"skip"`
+	Date      *Date     `json:"date,omitempty"`
+	Time      *Clock    `json:"time,omitempty"`
+	Skip      bool      `json:"skip"`
+	Title     *string   `json:"title,omitempty"`
+	Topics    *[]string `json:"topics,omitempty"`
+	Tutorials *[]string `json:"tutorials,omitempty"`
 }
 
 // Moved records that a pair or event was re-keyed ("pair/old" → "pair/new").

@@ -154,6 +154,7 @@ func runPlan(cmd *cobra.Command, opts *planOptions) error {
 	if err != nil {
 		return err
 	}
+	a.warnStateExposed(ws)
 	var tgt target.Target
 	if opts.Refresh {
 		if tgt, err = newTarget(ctx, a, ws); err != nil {

@@ -206,6 +206,13 @@ func component(r *resource.Resource, seq int, stamp time.Time, status string, at
 			return nil, fail("URL: %v", err)
 		}
 		comp.Props.Set(&goical.Prop{Name: goical.PropURL, Params: goical.Params{}, Value: r.URL})
+		if r.Kind != resource.Assignment {
+			// A session's or event's URL is where to meet online: RFC 7986's
+			// CONFERENCE is what clients that offer a "join" button read.
+			comp.Props.Set(&goical.Prop{Name: goical.PropConference, Value: r.URL, Params: goical.Params{
+				goical.ParamValue: {"URI"}, "FEATURE": {"AUDIO", "VIDEO"},
+			}})
+		}
 	}
 
 	if r.Organizer.Email != "" {

@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -399,6 +400,56 @@ var scenarios = []scenario{
 			}
 			if !strings.Contains(change(t, p, "demo-2027/pair/tom-lea/session/1").After.Title, "Social media basics") {
 				t.Errorf("the late pair does not start with the first plan entry")
+			}
+		},
+	},
+	{
+		// Pair klaus-anna gets its own, shorter plan: session 1 by
+		// reference to the program's, session 2 its own entry, which hands
+		// out "practice" a session earlier; session 3 is no longer held.
+		name: "pair-plan",
+		after: func(t *testing.T) files {
+			return baseFiles().Edit(t, "pairs.cue",
+				`"klaus-anna": {mentor: "anna.schmidt", mentee: "klaus.mueller"}`,
+				`"klaus-anna": {mentor: "anna.schmidt", mentee: "klaus.mueller", plan: [program.sessions.plan[0], {title: "Our intranet", topics: ["Profile"], tutorials: ["practice"]}]}`)
+		},
+		check: func(t *testing.T, p *plan.Plan, a *applied) {
+			// Session 1 is the same entry, but its text now says "1 of 2".
+			wantSummary(t, p, plan.Summary{Update: 4, Cancel: 1, Unchanged: 11})
+			wantChanges(t, p, plan.Update, "demo-2027/pair/klaus-anna/session/1", "demo-2027/pair/klaus-anna/session/2",
+				"demo-2027/pair/klaus-anna/tutorial/practice/anna.schmidt", "demo-2027/pair/klaus-anna/tutorial/practice/klaus.mueller")
+			wantChanges(t, p, plan.Cancel, "demo-2027/pair/klaus-anna/session/3")
+			if c := change(t, p, "demo-2027/pair/klaus-anna/session/3"); !strings.Contains(c.Reason, "the session plan now has 2 sessions") {
+				t.Errorf("session 3 cancelled because %q", c.Reason)
+			}
+		},
+	},
+	{
+		// The program gets a meeting place and link, and the closing a
+		// guest who is in no pair.
+		name: "meeting-place-and-guest",
+		after: func(t *testing.T) files {
+			f := baseFiles().Edit(t, "program.cue",
+				`slot: {week: 2, weekday: "tuesday", time: "16:00", duration: "60m"}`,
+				`slot: {week: 2, weekday: "tuesday", time: "16:00", duration: "60m"}
+		location:      "Room 4.12"
+		onlineMeeting: "https://meet.example.com/rm"`)
+			f = f.Edit(t, "program.cue", `location: "HQ, Room 1"}
+	}`, `location: "HQ, Room 1", guests: ["cfo"]}
+	}`)
+			return f.Edit(t, "people.cue", "department: \"Finance\"}\n}\n", `department: "Finance"}
+	"cfo": {name: "Clara Fink", email: "cfo@example.com", department: "Finance"}
+}
+`)
+		},
+		check: func(t *testing.T, p *plan.Plan, a *applied) {
+			wantSummary(t, p, plan.Summary{Update: 7, Unchanged: 9})
+			c := change(t, p, "demo-2027/pair/petra-ben/session/1")
+			if c.After.Location != "Room 4.12" || c.After.URL != "https://meet.example.com/rm" {
+				t.Errorf("session 1: location %q, url %q", c.After.Location, c.After.URL)
+			}
+			if cl := change(t, p, "demo-2027/event/closing"); !slices.ContainsFunc(cl.After.Attendees, func(a resource.Attendee) bool { return a.ID == "cfo" }) {
+				t.Errorf("closing does not invite guest cfo: %v", cl.After.Attendees)
 			}
 		},
 	},
