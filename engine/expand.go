@@ -64,7 +64,7 @@ func expandProgram(out []resource.Resource, p *schema.Program) []resource.Resour
 		tl := textsFor(lang)
 		bodies[lang] = make([]string, len(p.Sessions.Plan))
 		for i, e := range p.Sessions.Plan {
-			bodies[lang][i] = tl.sessionBody(p, e)
+			bodies[lang][i] = tl.sessionBody(p, e) // pairs' own entries: expandPair
 		}
 	}
 
@@ -109,7 +109,8 @@ func expandProgram(out []resource.Resource, p *schema.Program) []resource.Resour
 	for _, part := range parts {
 		out = append(out, part...)
 	}
-	return out
+	out = expandGuestAuthors(out, p, organizer)
+	return expandProgramFeedback(out, p, organizer)
 }
 
 // expandPair appends one pair's sessions and tutorial assignments.
@@ -122,9 +123,16 @@ func expandPair(out []resource.Resource, p *schema.Program, pairID string, organ
 	people := []resource.Attendee{attendee(pair.Mentor, resource.Mentor), attendee(pair.Mentee, resource.Mentee)}
 	handedOut := map[string]bool{}
 	sessions := p.Schedule(pairID)
+	place, meeting := p.PairLocation(pairID)
 	for _, s := range sessions {
 		if !s.Held() {
 			continue
+		}
+		body := ""
+		if s.Replanned {
+			body = t.sessionBody(p, s.Entry) // the pair's own entry
+		} else {
+			body = bodies[t.lang][s.Number-1]
 		}
 		r := resource.Resource{
 			Address: resource.Address(p.ID, "pair", pairID, "session", strconv.Itoa(s.Number)),
@@ -132,7 +140,8 @@ func expandPair(out []resource.Resource, p *schema.Program, pairID string, organ
 			Title: t.sessionTitle(s.Entry.Title, people[0].Name, people[1].Name),
 			Start: s.Start.UTC(), End: s.End.UTC(), Timezone: zone, Language: t.lang,
 			Organizer: organizer, Attendees: people,
-			Description: t.sessionText(p, s, len(sessions), people, bodies[t.lang][s.Number-1]),
+			Location: place, URL: meeting,
+			Description: t.sessionText(p, s, len(sessions), people, t.meetingLines(place, meeting)+body),
 		}
 		r.UID = resource.UID(r.Address)
 		out = append(out, r)
@@ -142,26 +151,9 @@ func expandPair(out []resource.Resource, p *schema.Program, pairID string, organ
 				continue // a tutorial is handed out once, before its first session
 			}
 			handedOut[tutID] = true
-			tut := p.Tutorials[tutID]
-			for _, who := range people {
-				if tut.Audience != "both" && tut.Audience != string(who.Role) {
-					continue
-				}
-				tt := textsFor(p.PersonLanguage(who.ID))
-				due, _ := p.DueTime(who.ID, s.Start, tut.Due) // off a weekend or holiday
-				zone := p.PersonZone(who.ID)
-				a := resource.Resource{
-					Address: resource.Address(p.ID, "pair", pairID, "tutorial", tutID, who.ID),
-					Kind:    resource.Assignment, Program: p.ID,
-					Title: tt.assignmentTitle(tut.Title), URL: tut.URL,
-					Start: due.UTC(), Timezone: zone.String(), Language: tt.lang,
-					Organizer: organizer, Attendees: []resource.Attendee{who},
-					Description: tt.assignmentText(tut, s, zone),
-				}
-				a.UID = resource.UID(a.Address)
-				out = append(out, a)
-			}
+			out = expandTutorial(out, p, pairID, tutID, s, people, organizer)
 		}
+		out = expandSessionFeedback(out, p, pairID, s, people, organizer)
 	}
 	return out
 }
@@ -195,6 +187,13 @@ func (e explainer) created(addr string) string {
 		return "new event"
 	case len(segs) >= 4 && segs[3] == "session":
 		return "session " + segs[4] + " of pair " + segs[2]
+	case len(segs) == 7 && segs[3] == "tutorial" && segs[5] == "write",
+		len(segs) == 5 && segs[1] == "tutorial" && segs[3] == "write":
+		return "tutorial " + segs[len(segs)-3] + " written by " + segs[len(segs)-1]
+	case len(segs) == 6 && segs[3] == "feedback":
+		return "feedback on session " + segs[4] + " for " + segs[5]
+	case len(segs) == 4 && segs[1] == "feedback":
+		return "feedback on the program for " + segs[3]
 	case len(segs) >= 6 && segs[3] == "tutorial":
 		return "tutorial " + segs[4] + " for " + segs[5]
 	}
@@ -227,6 +226,9 @@ func (e explainer) gone(addr string) string {
 	if len(segs) >= 3 && segs[1] == "event" {
 		return "event " + segs[2] + " was removed"
 	}
+	if why := e.goneAuthoredOrFeedback(p, segs); why != "" {
+		return why
+	}
 	if len(segs) < 5 || segs[1] != "pair" {
 		return "no longer declared"
 	}
@@ -240,7 +242,7 @@ func (e explainer) gone(addr string) string {
 	if segs[3] == "session" {
 		n, _ := strconv.Atoi(segs[4])
 		if n < 1 || n > len(sessions) {
-			return fmt.Sprintf("the session plan now has %d sessions", len(p.Sessions.Plan))
+			return fmt.Sprintf("the session plan now has %d sessions", len(p.PairPlan(pairID)))
 		}
 		if s := sessions[n-1]; s.Why != "" {
 			return s.Why

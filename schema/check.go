@@ -63,6 +63,11 @@ func (l *Loader) check(p *Program, shape *shapeErrors) Diagnostics {
 	c.checkReportingLines()
 	c.checkProgramDates()
 	c.checkTutorials()
+	c.checkPairPlans()
+	c.checkGuests()
+	c.checkMeetingPlaces()
+	c.checkAuthors()
+	c.checkFeedback()
 	c.checkMoved()
 	c.checkPairDates()
 	c.checkValues()
@@ -70,6 +75,7 @@ func (l *Loader) check(p *Program, shape *shapeErrors) Diagnostics {
 	// sound; on the others they would only repeat those errors.
 	if c.calendarReady() {
 		c.checkSessions()
+		c.checkPairPlanFits()
 		c.checkSessionDays()
 		c.checkOverlaps()
 		c.checkEventHours()
@@ -185,8 +191,8 @@ func (c *checker) checkPairs() {
 		}
 		for n := range pair.Sessions {
 			i, _ := strconv.Atoi(n)
-			if i > len(p.Sessions.Plan) {
-				c.errorf(at("pairs", id, "sessions", n), "there is no session %s: the session plan has %d sessions", n, len(p.Sessions.Plan))
+			if plan := p.PairPlan(id); i > len(plan) {
+				c.errorf(at("pairs", id, "sessions", n), "there is no session %s: the session plan has %d sessions", n, len(plan))
 			}
 		}
 		if !okRefs || pair.Status != StatusActive {
@@ -450,6 +456,9 @@ func (c *checker) checkTutorials() {
 			}
 		}
 	}
+	for t := range c.pairTutorials() {
+		used[t] = true
+	}
 	for _, id := range p.TutorialIDs {
 		if !used[id] {
 			c.warnf(at("program", "tutorials", id), "tutorial %s is not used by any session of the plan, so nobody receives it", id)
@@ -510,7 +519,7 @@ func (c *checker) checkSessions() {
 		var offHours, unfit []string
 		firstOff := ""
 		for _, s := range p.Schedule(id) {
-			if s.Unfit {
+			if s.Unfit && pair.Plan == nil { // an own plan: checkPairPlanFits
 				unfit = append(unfit, fmt.Sprintf("%d (%s)", s.Number, s.Entry.Title))
 			}
 			if !s.Held() {

@@ -56,6 +56,59 @@ func literalData(files []*ast.File, name string) (map[string]any, bool) {
 	return out, true
 }
 
+// literalEntries is literalData for a map of entries such as pairs: an
+// entry that is not plain data (a pair whose plan refers to the program's
+// plan entries) is left out and named in viaCUE, so that one entry goes
+// through CUE and the thousands beside it still take the fast path. ok is
+// false when the map itself is not plain.
+func literalEntries(files []*ast.File, name string) (data map[string]any, viaCUE map[string]bool, ok bool) {
+	data, viaCUE = map[string]any{}, map[string]bool{}
+	for _, f := range files {
+		for _, d := range f.Decls {
+			switch d := d.(type) {
+			case *ast.Package, *ast.ImportDecl:
+				continue
+			case *ast.Field:
+				label, ok := labelName(d)
+				if !ok {
+					return nil, nil, false
+				}
+				if label != name {
+					continue
+				}
+				st, ok := d.Value.(*ast.StructLit)
+				if !ok {
+					return nil, nil, false
+				}
+				for _, e := range st.Elts {
+					ef, ok := e.(*ast.Field)
+					if !ok {
+						return nil, nil, false
+					}
+					k, ok := labelName(ef)
+					if !ok {
+						return nil, nil, false
+					}
+					v, ok := literalValue(ef.Value)
+					if !ok {
+						viaCUE[k] = true
+						continue
+					}
+					if !mergeInto(data, map[string]any{k: v}) {
+						return nil, nil, false
+					}
+				}
+			default:
+				return nil, nil, false
+			}
+		}
+	}
+	for k := range viaCUE {
+		delete(data, k)
+	}
+	return data, viaCUE, true
+}
+
 func labelName(f *ast.Field) (string, bool) {
 	if f.Constraint != token.ILLEGAL {
 		return "", false // optional or required markers: not plain data
@@ -263,4 +316,16 @@ func jsonFields(t reflect.Type) map[string]int {
 		m[name] = i
 	}
 	return m
+}
+
+// planDefaults gives a plan entry from plain data what CUE's decoding
+// gives the lists the entry leaves out.
+func planDefaults(e PlanEntry) PlanEntry {
+	if e.Topics == nil {
+		e.Topics = []string{}
+	}
+	if e.Tutorials == nil {
+		e.Tutorials = []string{}
+	}
+	return e
 }

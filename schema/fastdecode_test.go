@@ -31,9 +31,18 @@ people: {
 }
 people: "carl": {name: "Carl", email: "c@example.com", department: "IT", role: "mentor", interests: ["AI", "Cloud"], languages: ["en", "de"]}
 people: "dora": {name: "Dora", email: "d@example.com", department: "IT", role: "mentee", interests: []}
+people: "eva": {name: "Eva", email: "e@example.com", department: "HR"}
+people: "fred": {name: "Fred", email: "f@example.com", department: "Sales"}
+people: "gina": {name: "Gina", email: "g@example.com", department: "Legal"}
+people: "claudia.wolf": {name: "Claudia", email: "cw@example.com", department: "Marketing"}
 pairs: "bob-anna": mentor: "anna.s"
 pairs: "bob-anna": {mentee: "bob", slot: {week: -1, weekday: "friday"}, sessions: "2": skip: true}
 pairs: "x": {mentor: "anna.s", mentee: "bob", status: "paused", start: "2027-03-01", end: "2027-05-15", language: "en"}
+pairs: "own": {mentor: "carl", mentee: "gina", plan: [{title: "Eins", topics: ["A"], tutorials: []}, {title: "Zwei"}], location: "Raum 1", onlineMeeting: "https://meet.example.com/x"}
+pairs: "own": sessions: "2": {title: "Zwei neu", topics: ["B"], tutorials: []}
+pairs: "own": sessions: "1": {skip: false, topics: []}
+pairs: "ref": {mentor: "eva", mentee: "fred", plan: [program.sessions.plan[1], {title: "Eigenes"}]}
+pairs: "ref": sessions: "1": title: "Neu"
 `), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -61,10 +70,17 @@ pairs: "x": {mentor: "anna.s", mentee: "bob", status: "paused", start: "2027-03-
 			if err != nil {
 				t.Fatal(err)
 			}
-			for _, name := range []string{"people", "pairs"} {
-				if _, ok := literalData(files, name); !ok {
-					t.Fatalf("%s: fast path not taken for plain data", name)
-				}
+			if _, ok := literalData(files, "people"); !ok {
+				t.Fatal("people: fast path not taken for plain data")
+			}
+			// Pairs whose plan refers to the program's go through CUE, one
+			// by one; the others still take the fast path.
+			_, viaCUE, ok := literalEntries(files, "pairs")
+			if !ok {
+				t.Fatal("pairs: fast path not taken for plain data")
+			}
+			if dir == tmp && (len(viaCUE) != 1 || !viaCUE["ref"]) {
+				t.Errorf("pairs through CUE = %v, want only ref", viaCUE)
 			}
 			var fastPeople, cuePeople map[string]Person
 			var fastPairs, cuePairs map[string]Pair
@@ -115,6 +131,28 @@ func TestFastDecodeFallsBack(t *testing.T) {
 		}
 		if _, ok := literalData([]*ast.File{f}, "people"); ok {
 			t.Errorf("fast path taken for %q", src)
+		}
+	}
+	// Per entry: a pair that is not plain data goes through CUE alone.
+	f, err := parser.ParseFile("t.cue", "package x\npairs: a: {mentor: \"m\"}\npairs: b: plan: [program.sessions.plan[0]]\npairs: b: mentor: \"n\"\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, viaCUE, ok := literalEntries([]*ast.File{f}, "pairs")
+	if _, plain := data["a"]; !ok || !plain || len(data) != 1 || len(viaCUE) != 1 || !viaCUE["b"] {
+		t.Errorf("literalEntries = %v, %v, %v; want a plain and b through CUE", data, viaCUE, ok)
+	}
+	for _, src := range []string{
+		"package x\npairs: [string]: {status: \"active\"}\n",
+		"package x\npairs: {for k in [\"a\"] {(k): {mentor: k}}}\n",
+		"package x\npairs: _p\n_p: {}\n",
+	} {
+		f, err := parser.ParseFile("t.cue", src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, _, ok := literalEntries([]*ast.File{f}, "pairs"); ok {
+			t.Errorf("per-entry fast path taken for %q", src)
 		}
 	}
 }

@@ -369,7 +369,9 @@ func cueFiles(fsys fs.FS, dir string) ([]string, error) {
 	}
 	var files []string
 	for _, e := range entries {
-		if !e.IsDir() && strings.HasSuffix(e.Name(), ".cue") && !strings.HasPrefix(e.Name(), ".") {
+		// rmctl.cue holds settings, not program data: a program directory
+		// may hold it too (rmctl init writes both side by side).
+		if !e.IsDir() && strings.HasSuffix(e.Name(), ".cue") && !strings.HasPrefix(e.Name(), ".") && e.Name() != SettingsFile {
 			files = append(files, path.Join(dir, e.Name()))
 		}
 	}
@@ -576,15 +578,25 @@ func decodeModel(v cue.Value, files []*ast.File, prog *Program, people *map[stri
 			return err
 		}
 	}
-	if data, ok := literalData(files, "pairs"); ok {
+	if data, viaCUE, ok := literalEntries(files, "pairs"); ok {
 		if m, ok := decodeLiteral[Pair](data); ok {
 			for id, p := range m {
-				// The schema's one default below pairs that plain data
-				// leaves out; TestFastDecodeMatchesCUE guards it.
+				// The schema's defaults below pairs that plain data
+				// leaves out; TestFastDecodeMatchesCUE guards them.
 				if p.Status == "" {
 					p.Status = StatusActive
-					m[id] = p
 				}
+				for i := range p.Plan {
+					p.Plan[i] = planDefaults(p.Plan[i])
+				}
+				m[id] = p
+			}
+			for id := range viaCUE {
+				var pair Pair
+				if err := v.LookupPath(cue.MakePath(cue.Str("pairs"), cue.Str(id))).Decode(&pair); err != nil {
+					return err
+				}
+				m[id] = pair
 			}
 			*pairs = m
 		}

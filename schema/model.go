@@ -27,6 +27,7 @@ type Program struct {
 	Tutorials map[string]Tutorial `json:"tutorials"`
 	Policy    Policy              `json:"policy"`
 	Matching  Matching            `json:"matching"`
+	Feedback  Feedback            `json:"feedback,omitzero"`
 
 	People map[string]Person `json:"-"`
 	Pairs  map[string]Pair   `json:"-"`
@@ -60,12 +61,15 @@ type Event struct {
 	Duration    Duration `json:"duration"`
 	Location    string   `json:"location,omitempty"`
 	Description string   `json:"description,omitempty"`
+	Guests      []string `json:"guests,omitempty"` // people invited besides the pairs
 }
 
 // Sessions describes the monthly 1:1 sessions every pair gets.
 type Sessions struct {
-	Slot Slot        `json:"slot"`
-	Plan []PlanEntry `json:"plan"`
+	Slot          Slot        `json:"slot"`
+	Plan          []PlanEntry `json:"plan"`
+	Location      string      `json:"location,omitempty"`      // printed in every 1:1 invitation
+	OnlineMeeting string      `json:"onlineMeeting,omitempty"` // a link in every 1:1 invitation
 }
 
 // Slot is the recurring time of the sessions: the Week-th Weekday of each
@@ -92,6 +96,52 @@ type Tutorial struct {
 	Minutes  int    `json:"minutes"`
 	Audience string `json:"audience"` // "mentor", "mentee" or "both"
 	Due      Days   `json:"due"`
+	// Author writes the tutorial: "mentor" or "mentee" of each pair
+	// (AuthorMentor, AuthorMentee), or a person id; "" = nobody in the
+	// program. See Program.TutorialAuthor.
+	Author    string `json:"author,omitempty"`
+	AuthorDue *Days  `json:"authorDue,omitempty"` // see WritingDue
+}
+
+// DefaultAuthorDue is how many days before its session a tutorial's writing
+// task is due when authorDue is not given.
+const DefaultAuthorDue Days = 7
+
+// WritingDue returns how many days before its session the author's writing
+// task is due: authorDue, else DefaultAuthorDue.
+func (t Tutorial) WritingDue() Days {
+	if t.AuthorDue != nil {
+		return *t.AuthorDue
+	}
+	return DefaultAuthorDue
+}
+
+// Authors a tutorial names by the role they have in each pair.
+const (
+	AuthorMentor = "mentor"
+	AuthorMentee = "mentee"
+)
+
+// Feedback holds the program's feedback requests; either may be nil.
+type Feedback struct {
+	Session *SessionFeedback `json:"session,omitempty"`
+	Program *ProgramFeedback `json:"program,omitempty"`
+}
+
+// SessionFeedback asks each participant of a held session for feedback,
+// due After days after the session ends. URL may hold {pair}, {session}
+// and {person}.
+type SessionFeedback struct {
+	URL   string `json:"url"`
+	After Days   `json:"after"`
+}
+
+// ProgramFeedback asks each participant once for feedback on the whole
+// program. After is an event id (due when that event ends) or a number of
+// days after the program's end ("0d"); URL may hold {person}.
+type ProgramFeedback struct {
+	URL   string `json:"url"`
+	After string `json:"after"`
 }
 
 // Policy holds the program's matching and scheduling rules.
@@ -161,6 +211,10 @@ type Pair struct {
 	Timezone string                     `json:"timezone,omitempty"`
 	Slot     *SlotOverride              `json:"slot,omitempty"`
 	Sessions map[string]SessionOverride `json:"sessions,omitempty"`
+	// Plan is the pair's own session plan; nil: the program's.
+	Plan          []PlanEntry `json:"plan,omitempty"`
+	Location      string      `json:"location,omitempty"`
+	OnlineMeeting string      `json:"onlineMeeting,omitempty"`
 }
 
 // SlotOverride replaces parts of the program's slot for one pair.
@@ -171,11 +225,15 @@ type SlotOverride struct {
 	Duration *Duration `json:"duration,omitempty"`
 }
 
-// SessionOverride moves or skips one session of one pair.
+// SessionOverride moves, skips or re-plans one session of one pair. Nil
+// fields leave the plan entry's value as it is.
 type SessionOverride struct {
-	Date *Date  `json:"date,omitempty"`
-	Time *Clock `json:"time,omitempty"`
-	Skip bool   `json:"skip"`
+	Date      *Date     `json:"date,omitempty"`
+	Time      *Clock    `json:"time,omitempty"`
+	Skip      bool      `json:"skip"`
+	Title     *string   `json:"title,omitempty"`
+	Topics    *[]string `json:"topics,omitempty"`
+	Tutorials *[]string `json:"tutorials,omitempty"`
 }
 
 // Moved records that a pair or event was re-keyed ("pair/old" → "pair/new").
@@ -338,8 +396,10 @@ type Days int
 // UnmarshalText implements encoding.TextUnmarshaler.
 func (d *Days) UnmarshalText(b []byte) error {
 	n, err := strconv.Atoi(strings.TrimSuffix(string(b), "d"))
-	if err != nil || !strings.HasSuffix(string(b), "d") || n < 0 {
-		return fmt.Errorf("invalid number of days %q: want for example 3d", b)
+	// A year bounds every offset a program uses; larger values would only
+	// overflow date arithmetic (a due date after its session).
+	if err != nil || !strings.HasSuffix(string(b), "d") || n < 0 || n > 366 {
+		return fmt.Errorf("invalid number of days %q: want for example 3d (at most 366d)", b)
 	}
 	*d = Days(n)
 	return nil

@@ -2,6 +2,7 @@ package schema
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"time"
@@ -20,9 +21,13 @@ type Session struct {
 	// ended pair without an end date holds no sessions; with one, none on
 	// or after that day.
 	Stopped bool
-	// Unfit: the pair joined late (start) and the session falls after the
-	// program's end, so it does not take place.
+	// Unfit: the session falls after the program's end, because the pair
+	// joined late (start) or its own plan is longer than the program, so
+	// it does not take place.
 	Unfit bool
+	// Replanned: the entry is not the program's plan entry n, because the
+	// pair has its own plan or re-plans this session (pairs.X.sessions."n").
+	Replanned bool
 	// Why says, when the session does not take place, why not: plans show
 	// it beside a cancellation.
 	Why string
@@ -137,12 +142,16 @@ func (p *Program) schedule(pairID string) []Session {
 	if SlotDay(year, month, slot).Before(from) {
 		year, month = addMonth(year, month, 1)
 	}
-	out := make([]Session, 0, len(p.Sessions.Plan))
-	for i, entry := range p.Sessions.Plan {
+	plan := p.PairPlan(pairID)
+	out := make([]Session, 0, len(plan))
+	for i, entry := range plan {
 		y, m := addMonth(year, month, i)
 		day, clock := SlotDay(y, m, slot), slot.Time
-		s := Session{Number: i + 1, Entry: entry}
+		s := Session{Number: i + 1, Entry: entry, Replanned: pair.Plan != nil}
 		if o, ok := pair.Sessions[strconv.Itoa(i+1)]; ok {
+			if o.Title != nil || o.Topics != nil || o.Tutorials != nil {
+				s.Entry, s.Replanned = o.replan(entry), true
+			}
 			if o.Date != nil {
 				day, s.Moved = *o.Date, true
 			}
@@ -165,6 +174,10 @@ func (p *Program) schedule(pairID string) []Session {
 		case pair.End == nil && pair.Status != StatusActive:
 			s.Stopped = true
 			s.Why = "pair " + pairID + " is " + pair.Status
+		case pair.Plan != nil && day.After(p.End):
+			s.Unfit = true
+			s.Why = "session " + strconv.Itoa(s.Number) + " of pair " + pairID + " would fall on " + day.String() +
+				", after the program ends (" + p.End.String() + "): the pair's plan has " + strconv.Itoa(len(plan)) + " sessions"
 		case late && day.After(p.End):
 			s.Unfit = true
 			s.Why = "session " + strconv.Itoa(s.Number) + " of pair " + pairID + " would fall on " + day.String() +
@@ -176,6 +189,42 @@ func (p *Program) schedule(pairID string) []Session {
 		p.shiftOffDays(pair, out)
 	}
 	return out
+}
+
+// PairPlan returns the session plan of a pair: its own, else the program's.
+func (p *Program) PairPlan(pairID string) []PlanEntry {
+	if plan := p.Pairs[pairID].Plan; plan != nil {
+		return plan
+	}
+	return p.Sessions.Plan
+}
+
+// replan returns e with the override's title, topics and tutorials.
+func (o SessionOverride) replan(e PlanEntry) PlanEntry {
+	if o.Title != nil {
+		e.Title = *o.Title
+	}
+	if o.Topics != nil {
+		e.Topics = *o.Topics
+	}
+	if o.Tutorials != nil {
+		e.Tutorials = *o.Tutorials
+	}
+	return e
+}
+
+// PairLocation returns where a pair's 1:1 sessions take place and the link
+// to join them online: the pair's, else the program's, each on its own.
+func (p *Program) PairLocation(pairID string) (location, onlineMeeting string) {
+	pair := p.Pairs[pairID]
+	location, onlineMeeting = pair.Location, pair.OnlineMeeting
+	if location == "" {
+		location = p.Sessions.Location
+	}
+	if onlineMeeting == "" {
+		onlineMeeting = p.Sessions.OnlineMeeting
+	}
+	return location, onlineMeeting
 }
 
 // maxShift bounds the search for a working day: no run of days off is
@@ -265,13 +314,32 @@ func (p *Program) EventTimes(id string) (start, end time.Time) {
 }
 
 // EventPeople returns the ids of the people a program event invites,
-// sorted: everyone in a pair that takes part in it. A pair takes part in
+// sorted: everyone in a pair that takes part in it, and its guests (people
+// in no pair, such as sponsors; a guest's id that is not in people is an
+// error the checks report, and is left out here). A pair takes part in
 // the events on or after its start. A paused pair keeps its events (its
 // people are still in the program); an ended pair keeps only those before
 // its end, or none without an end date (the plan leaves the ones already
 // past as they were sent).
 func (p *Program) EventPeople(eventID string) []string {
-	day := p.Events[eventID].Date
+	e := p.Events[eventID]
+	people := p.ParticipantsOn(e.Date)
+	if len(e.Guests) == 0 {
+		return people
+	}
+	for _, g := range e.Guests {
+		if _, ok := p.People[g]; ok && !slices.Contains(people, g) {
+			people = append(people, g)
+		}
+	}
+	sort.Strings(people)
+	return people
+}
+
+// ParticipantsOn returns, sorted, everyone in a pair that takes part in the
+// program on day: pairs that joined by then, and are not ended by then. A
+// paused pair's people still take part.
+func (p *Program) ParticipantsOn(day Date) []string {
 	seen := map[string]bool{}
 	for _, id := range p.PairIDs {
 		pair := p.Pairs[id]

@@ -46,6 +46,20 @@ type Settings struct {
 		Schema    string `json:"schema,omitempty"`
 		Workspace string `json:"workspace,omitempty"`
 	} `json:"state"`
+	// Replies is where attendees' replies are read; nil when not set.
+	Replies *RepliesConfig `json:"replies,omitempty"`
+
+	pos map[string]Pos // positions of some fields in File, for later checks
+}
+
+// RepliesConfig is the replies block: an IMAP mailbox. The password comes
+// from the environment variable PasswordEnv, never from the settings.
+type RepliesConfig struct {
+	IMAP        string `json:"imap"`
+	Username    string `json:"username"`
+	PasswordEnv string `json:"passwordEnv"`
+	Mailbox     string `json:"mailbox"`
+	TLS         string `json:"tls"`
 }
 
 // TargetConfig is the target block; which fields apply depends on Kind.
@@ -151,5 +165,47 @@ func (l *Loader) LoadSettings(ctx context.Context, file, cwd string) (*Settings,
 	if s.State.LockTTL.Duration == 0 {
 		s.State.LockTTL.Duration = 15 * time.Minute
 	}
+	// Positions for checks made after loading (CheckReplies).
+	s.pos = map[string]Pos{}
+	if file != "" {
+		for _, path := range []string{"replies.username", "target.from"} {
+			if f := user.LookupPath(cue.ParsePath(path)); f.Exists() {
+				s.pos[path] = toPos(f.Pos())
+			}
+		}
+	}
 	return s, nil, ctx.Err()
+}
+
+// CheckReplies warns when the replies mailbox is not where replies go.
+// Attendees answer the ORGANIZER, which is the sender for the e-mail
+// target (target.from, else the program's organizer) and the program's
+// organizer for the others. A replies.username that is an e-mail address
+// other than that one logs in to a mailbox replies may never reach: a
+// warning, not an error, since the account may receive them by an alias.
+func (s *Settings) CheckReplies(progs []*Program) Diagnostics {
+	if s.Replies == nil || !strings.Contains(s.Replies.Username, "@") {
+		return nil
+	}
+	pos := s.pos["replies.username"]
+	if pos.Filename == "" {
+		pos = Pos{Filename: s.File}
+	}
+	warn := func(whose string) Diagnostic {
+		return Diagnostic{Severity: Warning, Pos: pos, Path: "replies.username", Message: fmt.Sprintf(
+			"is not the address invitations name as ORGANIZER (%s): attendees' replies go to that mailbox, which rmctl sync replies does not read", whose)}
+	}
+	if s.Target.Kind == "email" && s.Target.From != "" {
+		if !strings.EqualFold(s.Target.From, s.Replies.Username) {
+			return Diagnostics{warn("target.from")}
+		}
+		return nil
+	}
+	var out Diagnostics
+	for _, p := range progs {
+		if p.Organizer.Email != "" && !strings.EqualFold(p.Organizer.Email, s.Replies.Username) {
+			out = append(out, warn("the organizer of program "+p.ID))
+		}
+	}
+	return out
 }

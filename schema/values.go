@@ -55,8 +55,22 @@ func (c *checker) checkValues() {
 		c.errorf(at("program", "organizer", "email"), "%s %v", shorten(fmt.Sprintf("%q", p.Organizer.Email)), err)
 	}
 	for _, id := range p.TutorialIDs {
-		if u := p.Tutorials[id].URL; address.URL(u) != nil {
+		// An authored tutorial may have no url (checkTutorialAuthors).
+		if u := p.Tutorials[id].URL; u != "" && address.URL(u) != nil {
 			c.errorf(at("program", "tutorials", id, "url"), "%s %v", shorten(fmt.Sprintf("%q", u)), address.URL(u))
+		}
+	}
+	// Feedback URLs are checked as they will be sent: with their
+	// placeholders filled in by ids (which are plain ASCII).
+	sample := map[string]string{PlaceholderPair: "pair", PlaceholderSession: "1", PlaceholderPerson: "person"}
+	if f := p.Feedback.Session; f != nil {
+		if err := address.URL(ExpandFeedbackURL(f.URL, sample)); err != nil {
+			c.errorf(at("program", "feedback", "session", "url"), "%s %v", shorten(fmt.Sprintf("%q", f.URL)), err)
+		}
+	}
+	if f := p.Feedback.Program; f != nil {
+		if err := address.URL(ExpandFeedbackURL(f.URL, sample)); err != nil {
+			c.errorf(at("program", "feedback", "program", "url"), "%s %v", shorten(fmt.Sprintf("%q", f.URL)), err)
 		}
 	}
 	positive := func(d Duration, where []string, what string) {

@@ -151,6 +151,7 @@ func runApplyWithin(cmd *cobra.Command, opts *applyOptions, clock *workClock) er
 	if err != nil {
 		return err
 	}
+	a.warnStateExposed(ws)
 	// Losing the lock (renewal failed: another apply may have taken it over)
 	// stops this apply: two applies at once could send things twice. The
 	// lock is kept (and released) independently of --timeout.

@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 )
@@ -56,6 +57,10 @@ for path in sys.argv[1:]:
                 'dtstart': raw(c, 'DTSTART'), 'dtstart_utc': utc(c, 'DTSTART'),
                 'dtend': raw(c, 'DTEND'), 'dtend_utc': utc(c, 'DTEND'),
                 'due': raw(c, 'DUE'), 'due_utc': utc(c, 'DUE'),
+                'summary': str(c.get('SUMMARY', '')), 'location': str(c.get('LOCATION', '')),
+                'conference': [str(x) for x in (c.get('CONFERENCE') if isinstance(c.get('CONFERENCE'), list) else [c.get('CONFERENCE')] if c.get('CONFERENCE') is not None else [])],
+                'description': str(c.get('DESCRIPTION', '')),
+                'address': raw(c, 'X-RMCTL-ADDRESS'), 'url': raw(c, 'URL'),
             })
     except Exception as e:
         res['error'] = '%s: %s' % (type(e).__name__, e)
@@ -73,6 +78,13 @@ type pyComponent struct {
 	DTEndUTC   *bool   `json:"dtend_utc"`
 	Due        *string `json:"due"`
 	DueUTC     *bool   `json:"due_utc"`
+	Address    *string `json:"address"`
+	URL        *string `json:"url"`
+
+	Summary     string   `json:"summary"`
+	Location    string   `json:"location"`
+	Conference  []string `json:"conference"`
+	Description string   `json:"description"`
 }
 
 type pyCalendar struct {
@@ -110,6 +122,7 @@ func TestExamplesICalendar(t *testing.T) {
 
 	var files []string
 	kinds := map[string]map[string]int{} // example -> directory -> files
+	dlObjects := map[string]bool{}       // digital-leadership's calendar objects
 	for _, example := range []string{"digital-leadership", "global-pilot"} {
 		prog, err := filepath.Abs(filepath.Join("..", "..", "examples", example))
 		if err != nil {
@@ -130,6 +143,9 @@ func TestExamplesICalendar(t *testing.T) {
 			rel, _ := filepath.Rel(outbox, path)
 			kinds[example][strings.Split(filepath.ToSlash(rel), "/")[0]]++
 			files = append(files, path)
+			if example == "digital-leadership" && strings.Contains(filepath.ToSlash(rel), "objects/") {
+				dlObjects[path] = true
+			}
 			return nil
 		})
 		if err != nil {
@@ -178,6 +194,11 @@ func TestExamplesICalendar(t *testing.T) {
 		t.Fatalf("python read %d files, want %d", len(cals), len(files))
 	}
 	components := 0
+	// Where each pair of examples/digital-leadership meets, as python read
+	// it from the session objects: the program's place and link, or the
+	// pair's own (leon-andrea).
+	places := map[string]bool{}
+	tasks := map[string]int{}
 	for _, c := range cals {
 		name := filepath.Base(filepath.Dir(c.File)) + "/" + filepath.Base(c.File)
 		if c.Error != nil {
@@ -217,15 +238,41 @@ func TestExamplesICalendar(t *testing.T) {
 					t.Errorf("%s: %s %s is not a UTC date-time", where, prop, *raw)
 				}
 			}
+			if comp.Name == "VEVENT" && strings.HasPrefix(comp.Summary, "Reverse Mentoring:") && dlObjects[c.File] {
+				if len(comp.Conference) != 1 || !strings.Contains(comp.Description, comp.Conference[0]) {
+					t.Errorf("%s: CONFERENCE %v, want one link that the text shows too", where, comp.Conference)
+				} else {
+					places[comp.Location+" "+comp.Conference[0]] = true
+				}
+			}
 			switch comp.Name {
 			case "VEVENT":
 				checkUTC("DTSTART", comp.DTStart, comp.DTStartUTC, true)
 				checkUTC("DTEND", comp.DTEnd, comp.DTEndUTC, false)
 			case "VTODO":
 				checkUTC("DUE", comp.Due, comp.DueUTC, true)
+				// Tutorials participants write and feedback requests are
+				// tasks too; a feedback request's filled-in URL must survive.
+				addr := deref(comp.Address)
+				switch {
+				case strings.Contains(addr, "/write/"):
+					tasks["write"]++
+				case strings.Contains(addr, "/feedback/") && strings.Contains(deref(comp.URL), "person="):
+					tasks["feedback"]++
+				}
 				checkUTC("DTSTART", comp.DTStart, comp.DTStartUTC, false)
 			}
 		}
+	}
+	want := map[string]bool{
+		"Büro der Führungskraft oder online https://teams.nordwerk.example.com/l/reverse-mentoring": true,
+		"Personalabteilung, Raum 3.14 https://teams.nordwerk.example.com/l/rm-leon-andrea":          true,
+	}
+	if !reflect.DeepEqual(places, want) {
+		t.Errorf("session places read by python3-icalendar: %v, want %v", places, want)
+	}
+	if authored, feedback := tasks["write"], tasks["feedback"]; authored == 0 || feedback == 0 {
+		t.Errorf("python3-icalendar read %d writing tasks and %d feedback requests with their URL, want some of each (examples/digital-leadership)", authored, feedback)
 	}
 	t.Logf("python3-icalendar read %d files with %d components", len(cals), components)
 }

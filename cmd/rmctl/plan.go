@@ -48,7 +48,7 @@ func (f *planFlags) view(color bool) (view.PlanOptions, error) {
 }
 
 // build makes the plan: expansion against state, after reading the target
-// back when --refresh asks for it.
+// and the replies mailbox (when configured) back when --refresh asks for it.
 func (f *planFlags) build(ctx context.Context, a *app, ws *workspace, st *state.State, tgt target.Target) (*plan.Plan, error) {
 	now, err := f.now(a)
 	if err != nil {
@@ -58,8 +58,12 @@ func (f *planFlags) build(ctx context.Context, a *app, ws *workspace, st *state.
 		Now: now, Targets: f.Targets, Excludes: f.Excludes, Prune: f.Prune,
 		Commit: ws.commit, Dirty: ws.dirty, Drift: plan.DriftPolicy(ws.settings.Target.Drift),
 	}
-	if f.Refresh {
-		obs, ok := tgt.(plan.Observer)
+	if f.Refresh && ws.settings.Replies != nil {
+		if err := refreshReplies(ctx, a, ws, st); err != nil {
+			return nil, err
+		}
+	}
+	if obs, ok := tgt.(plan.Observer); f.Refresh && (ok || ws.settings.Replies == nil) {
 		if !ok {
 			return nil, usageErrorf("--refresh: the %s target cannot read back what it holds", ws.settings.Target.Kind)
 		}
@@ -150,6 +154,7 @@ func runPlan(cmd *cobra.Command, opts *planOptions) error {
 	if err != nil {
 		return err
 	}
+	a.warnStateExposed(ws)
 	var tgt target.Target
 	if opts.Refresh {
 		if tgt, err = newTarget(ctx, a, ws); err != nil {

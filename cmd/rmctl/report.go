@@ -32,7 +32,8 @@ ended), replies accepted / declined / unknown, tutorials assigned and
 feedback requested. It prints ids, never e-mail addresses.
 
 Replies are not read back from calendars yet, so every reply counts as
-unknown; feedback requests do not exist yet and count 0.
+unknown. Feedback requests count when sent and not cancelled; a person's
+count includes their request on the whole program, a pair's does not.
 
 -o csv writes one table for a spreadsheet: --bom adds the byte order mark
 Excel needs for umlauts, --delimiter ';' suits Excel with a German locale.`,

@@ -86,6 +86,7 @@ applied idempotently.`,
 	root.PersistentFlags().BoolVar(&a.streams.NoColor, "no-color", a.streams.NoColor, "disable coloured output (also: NO_COLOR)")
 
 	root.AddCommand(
+		newInitCmd(a, nil),
 		newValidateCmd(a, nil),
 		newFmtCmd(a, nil),
 		newSchemaCmd(a),
@@ -100,6 +101,7 @@ applied idempotently.`,
 		newReportCmd(a, nil),
 		newImportCmd(a),
 		newPublishCmd(a, nil),
+		newSyncCmd(a),
 		newVersionCmd(a),
 	)
 	return root

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io/fs"
 	"sort"
+	"strings"
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
@@ -94,6 +95,9 @@ func newStateShowCmd(a *app) *cobra.Command {
 				return err
 			}
 			e := st.Resources[args[0]]
+			if r, ok := st.Retired[args[0]]; e == nil && ok {
+				return fmt.Errorf("no resource %q in state: it was cancelled (SEQUENCE %d), and state keeps only that, to send it above its cancellation if it is declared again", args[0], r.Sequence)
+			}
 			if e == nil {
 				return fmt.Errorf("no resource %q in state (see rmctl state list)", args[0])
 			}
@@ -135,7 +139,13 @@ func showEntry(a *app, e *state.Entry) {
 		if i == 0 {
 			k = "attendees"
 		}
-		fmt.Fprintf(w, "%s\t%s <%s> (%s)\n", k, at.Name, at.Email, at.Role)
+		answer := ""
+		if e.Replies != nil {
+			if r, ok := e.Replies.By[at.ID]; ok {
+				answer = ", " + strings.ToLower(r.PartStat)
+			}
+		}
+		fmt.Fprintf(w, "%s\t%s <%s> (%s%s)\n", k, at.Name, at.Email, at.Role, answer)
 	}
 	commit := e.Commit
 	if e.Dirty {
@@ -157,7 +167,12 @@ func newStateRmCmd(a *app) *cobra.Command {
 		Short: "Forget resources without cancelling them",
 		Long: `Rm removes resources from state without touching any calendar: rmctl
 stops managing them. A later plan will offer to send them again if they
-are still declared.`,
+are still declared.
+
+It also forgets cancelled resources: state remembers the SEQUENCE of every
+cancellation, so that a resource declared again is sent above it. After rm
+such a resource is sent again as new (SEQUENCE 0), which calendars that
+hold its cancellation may ignore.`,
 		Example: `  rmctl state rm dl-2027/pair/klaus-anna/session/3`,
 		Args:    usageArgs(cobra.MinimumNArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -169,11 +184,16 @@ are still declared.`,
 			}
 			defer ws.store.Unlock(context.WithoutCancel(ctx), lock.ID)
 			for _, addr := range args {
-				if st.Resources[addr] == nil {
+				if _, retired := st.Retired[addr]; st.Resources[addr] == nil && !retired {
 					return fmt.Errorf("no resource %q in state; nothing was removed", addr)
 				}
 			}
 			for _, addr := range args {
+				if st.Resources[addr] == nil {
+					delete(st.Retired, addr)
+					fmt.Fprintf(a.streams.Out, "Removed %s (cancelled)\n", addr)
+					continue
+				}
 				delete(st.Resources, addr)
 				fmt.Fprintf(a.streams.Out, "Removed %s\n", addr)
 			}
@@ -216,10 +236,13 @@ what it finds. It exits 1 when the state or journal is damaged.`,
 				return err
 			}
 			format := "checksum correct"
-			if rep.Version < state.FormatVersion {
+			if rep.Version < 2 {
 				format = fmt.Sprintf("format %d without checksum; the next apply adds one", rep.Version)
 			}
 			fmt.Fprintf(out, "State %s: lineage %s, serial %d, %s, %s.\n", path, rep.Lineage, rep.Serial, view.Count(rep.Resources, "resource"), format)
+			if rep.Retired > 0 {
+				fmt.Fprintf(out, "Retired: %s, sent again above their cancellation if declared again.\n", view.Count(rep.Retired, "cancelled resource"))
+			}
 			if rep.Journal > 0 {
 				fmt.Fprintf(out, "Journal: %s of an interrupted apply, folded in by the next apply.\n", view.Count(rep.Journal, "recorded action"))
 			}

@@ -54,6 +54,7 @@ func runValidate(cmd *cobra.Command, opts *validateOptions) error {
 	if err != nil {
 		return err
 	}
+	res.Diagnostics = append(res.Diagnostics, settingsWarnings(cmd.Context(), opts.app, l, res.Programs)...)
 	s := opts.app.streams
 	failed := res.Diagnostics.HasErrors() || opts.Strict && res.Diagnostics.Warnings() > 0
 	if opts.Output == "json" {

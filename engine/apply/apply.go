@@ -14,6 +14,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/rmctl/rmctl/engine/plan"
+	"github.com/rmctl/rmctl/engine/replies"
 	"github.com/rmctl/rmctl/engine/resource"
 	"github.com/rmctl/rmctl/engine/state"
 	"github.com/rmctl/rmctl/engine/target"
@@ -217,7 +218,9 @@ func run(ctx context.Context, c *plan.Change, st *state.State, mu *sync.Mutex, t
 		}
 		r := *c.After
 		r.UID = c.UID
-		d := target.Delivery{Action: target.Create, Resource: r, Sequence: c.Sequence, Removed: c.Removed, Refs: refs, Stamp: now}
+		// Known answers stay, and are sent back, unless time or place moved.
+		kept, sent := replies.Keep(prev, r, c.Sequence)
+		d := target.Delivery{Action: target.Create, Resource: sent, Sequence: c.Sequence, Removed: c.Removed, Refs: refs, Stamp: now}
 		if c.Action == plan.Update {
 			d.Action = target.Update
 		}
@@ -225,7 +228,9 @@ func run(ctx context.Context, c *plan.Change, st *state.State, mu *sync.Mutex, t
 		if err != nil {
 			return nil, err
 		}
-		return moved([]state.Op{{Address: c.Address, Entry: entry(&r, c.Sequence, newRefs)}}), nil
+		e := entry(&r, c.Sequence, newRefs)
+		e.Replies = kept
+		return moved([]state.Op{{Address: c.Address, Entry: e}}), nil
 	case plan.Cancel:
 		if c.Before == nil {
 			return nil, fmt.Errorf("cancel without a recorded resource")
@@ -235,7 +240,9 @@ func run(ctx context.Context, c *plan.Change, st *state.State, mu *sync.Mutex, t
 		if _, err := tgt.Deliver(ctx, d); err != nil {
 			return nil, err
 		}
-		return moved([]state.Op{{Address: c.Address}}), nil
+		// The removal carries the CANCEL's SEQUENCE, so that a resource
+		// declared again later is sent above it (see plan.Build).
+		return moved([]state.Op{{Address: c.Address, Retired: &state.Retirement{UID: c.UID, Sequence: c.Sequence}}}), nil
 	}
 	return nil, fmt.Errorf("unknown action %q", c.Action)
 }

@@ -563,3 +563,56 @@ func (c *cancelling) Deliver(ctx context.Context, d target.Delivery) ([]state.Re
 	}
 	return refs, err
 }
+
+// TestApplyKeepsRepliesUnlessMoved: an update that changes neither time
+// nor place sends the known answer back (PARTSTAT, no RSVP) and keeps it
+// in state; a move asks everyone again.
+func TestApplyKeepsRepliesUnlessMoved(t *testing.T) {
+	w := newWorkspace(t)
+	w.apply(t, base(), apply.Options{})
+	const addr = "demo-2027/pair/klaus-anna/session/2"
+	st := w.read(t)
+	e := *st.Resources[addr]
+	e.Replies = &state.Replies{By: map[string]state.Reply{"anna.schmidt": {PartStat: "DECLINED", Stamp: now}}}
+	if err := w.store.Record(context.Background(), state.Op{Address: addr, Entry: &e}); err != nil {
+		t.Fatal(err)
+	}
+
+	renamed := base().Edit(t, "people.cue", `name: "Klaus Müller"`, `name: "Klaus M. Müller"`)
+	w.apply(t, renamed, apply.Options{})
+	text := w.request(t, addr, 1)
+	if !strings.Contains(text, "PARTSTAT=DECLINED;ROLE=REQ-PARTICIPANT;RSVP=FALSE:mailto:anna.schmidt@example.com") ||
+		!strings.Contains(text, "PARTSTAT=NEEDS-ACTION;ROLE=REQ-PARTICIPANT;RSVP=TRUE:mailto:klaus.mueller@example.com") {
+		t.Errorf("update after a rename does not keep anna's answer:\n%s", text)
+	}
+	if r := w.read(t).Resources[addr].Replies; r == nil || r.By["anna.schmidt"].PartStat != "DECLINED" {
+		t.Errorf("replies in state after the rename: %+v", r)
+	}
+
+	moved := renamed.Edit(t, "pairs.cue",
+		`"klaus-anna": {mentor: "anna.schmidt", mentee: "klaus.mueller"}`,
+		`"klaus-anna": {mentor: "anna.schmidt", mentee: "klaus.mueller", sessions: "2": {date: "2027-04-15", time: "10:00"}}`)
+	w.apply(t, moved, apply.Options{})
+	if text := w.request(t, addr, 2); strings.Contains(text, "DECLINED") || !strings.Contains(text, "PARTSTAT=NEEDS-ACTION;ROLE=REQ-PARTICIPANT;RSVP=TRUE:mailto:anna.schmidt@example.com") {
+		t.Errorf("a move must ask again:\n%s", text)
+	}
+	if r := w.read(t).Resources[addr].Replies; r == nil || len(r.By) != 0 || r.Since != 2 {
+		t.Errorf("replies in state after the move: %+v, want none since SEQUENCE 2", r)
+	}
+}
+
+// request returns the unfolded REQUEST of addr with SEQUENCE seq from the outbox.
+func (w *workspace) request(t *testing.T, addr string, seq int) string {
+	t.Helper()
+	for _, name := range w.messages(t) {
+		if strings.HasPrefix(messageKey(name), fmt.Sprintf("%s-s%d-request-", safe(addr), seq)) {
+			data, err := os.ReadFile(filepath.Join(w.outbox, outbox.MessagesDir, name))
+			if err != nil {
+				t.Fatal(err)
+			}
+			return unfold(data)
+		}
+	}
+	t.Fatalf("no REQUEST of %s with SEQUENCE %d in %v", addr, seq, w.messages(t))
+	return ""
+}

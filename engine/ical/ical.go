@@ -206,6 +206,13 @@ func component(r *resource.Resource, seq int, stamp time.Time, status string, at
 			return nil, fail("URL: %v", err)
 		}
 		comp.Props.Set(&goical.Prop{Name: goical.PropURL, Params: goical.Params{}, Value: r.URL})
+		if r.Kind != resource.Assignment {
+			// A session's or event's URL is where to meet online: RFC 7986's
+			// CONFERENCE is what clients that offer a "join" button read.
+			comp.Props.Set(&goical.Prop{Name: goical.PropConference, Value: r.URL, Params: goical.Params{
+				goical.ParamValue: {"URI"}, "FEATURE": {"AUDIO", "VIDEO"},
+			}})
+		}
 	}
 
 	if r.Organizer.Email != "" {
@@ -227,9 +234,18 @@ func component(r *resource.Resource, seq int, stamp time.Time, status string, at
 			return nil, fail("attendee %s: %v", a.ID, err)
 		}
 		p.Params.Set(goical.ParamRole, "REQ-PARTICIPANT")
-		p.Params.Set(goical.ParamParticipationStatus, "NEEDS-ACTION")
-		if rsvp {
-			p.Params.Set(goical.ParamRSVP, "TRUE")
+		if ps := strings.ToUpper(a.PartStat); knownAnswer(ps) {
+			// A known answer is kept, and not asked for again (RFC 5546
+			// 2.1.5: only a significant change needs new replies).
+			p.Params.Set(goical.ParamParticipationStatus, ps)
+			if rsvp {
+				p.Params.Set(goical.ParamRSVP, "FALSE")
+			}
+		} else {
+			p.Params.Set(goical.ParamParticipationStatus, "NEEDS-ACTION")
+			if rsvp {
+				p.Params.Set(goical.ParamRSVP, "TRUE")
+			}
 		}
 		comp.Props.Add(p)
 	}
@@ -238,6 +254,16 @@ func component(r *resource.Resource, seq int, stamp time.Time, status string, at
 	setText(comp, PropProgram, r.Program, "")
 	setText(comp, PropKind, string(r.Kind), "")
 	return comp, nil
+}
+
+// knownAnswer reports whether ps is an attendee's answer to an event
+// (RFC 5545 3.2.12) worth keeping in what is sent.
+func knownAnswer(ps string) bool {
+	switch ps {
+	case "ACCEPTED", "DECLINED", "TENTATIVE", "DELEGATED":
+		return true
+	}
+	return false
 }
 
 // setTime writes t in UTC, whole seconds: a Go location name as TZID would

@@ -497,3 +497,33 @@ func TestEquivalent(t *testing.T) {
 }
 
 func writeFile(path string, data []byte) error { return os.WriteFile(path, data, 0o644) }
+
+// TestKnownAnswerKept: an update to attendees who answered sends their
+// PARTSTAT back and does not ask them again; the others are asked.
+func TestKnownAnswerKept(t *testing.T) {
+	r := session()
+	r.Attendees = slices.Clone(r.Attendees)
+	r.Attendees[0].PartStat = "DECLINED"
+	r.Attendees[1].PartStat = "bogus" // not an answer: asked again
+	data, err := Message(MethodRequest, r, 3, stamp, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cal, err := decode(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	atts := cal.Children[0].Props.Values("ATTENDEE")
+	if len(atts) != 2 {
+		t.Fatalf("%d attendees", len(atts))
+	}
+	if a := atts[0].Params; a.Get("PARTSTAT") != "DECLINED" || a.Get("RSVP") != "FALSE" {
+		t.Errorf("answered attendee: PARTSTAT %q RSVP %q, want DECLINED FALSE", a.Get("PARTSTAT"), a.Get("RSVP"))
+	}
+	if k := atts[1].Params; k.Get("PARTSTAT") != "NEEDS-ACTION" || k.Get("RSVP") != "TRUE" {
+		t.Errorf("other attendee: PARTSTAT %q RSVP %q, want NEEDS-ACTION TRUE", k.Get("PARTSTAT"), k.Get("RSVP"))
+	}
+	if bytes.Contains(data, []byte("bogus")) {
+		t.Errorf("unknown PARTSTAT written:\n%s", data)
+	}
+}

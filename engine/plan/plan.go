@@ -104,6 +104,10 @@ type Change struct {
 	Removed []resource.Attendee `json:"removed,omitempty"`
 	// Observed is what an Adopt change records in state.
 	Observed *Observed `json:"observed,omitempty"`
+	// Replies are the answers state recorded (person id → PARTSTAT, from
+	// `rmctl sync replies`), on updates and cancels: who had declined or
+	// accepted before this change asks again or cancels.
+	Replies map[string]string `json:"replies,omitempty"`
 }
 
 // FieldChange is one field of an update, old → new, formatted for people.
@@ -213,6 +217,10 @@ func Build(d *Desired, st *state.State, opts Options) *Plan {
 	}
 
 	hashes := contentHashes(d.Resources, len(st.Resources) > 0)
+	// Calendars that hold a resource's CANCEL ignore any later message
+	// with a SEQUENCE not above it: a resource declared again after it was
+	// cancelled (a pair resumed, a session restored) is created above it.
+	retired := st.RetiredSequences()
 	seen := make(map[string]bool, len(d.Resources))
 	for i := range d.Resources {
 		r := &d.Resources[i]
@@ -231,7 +239,11 @@ func Build(d *Desired, st *state.State, opts Options) *Plan {
 				reason = d.Created(r.Address)
 			}
 			reason = d.withNote(reason, r.Address)
-			p.Changes = append(p.Changes, Change{Address: r.Address, Action: Create, Kind: r.Kind, UID: r.UID, Reason: reason, After: r})
+			c := Change{Address: r.Address, Action: Create, Kind: r.Kind, UID: r.UID, Reason: reason, After: r}
+			if seq, ok := retired[r.UID]; ok {
+				c.Sequence = seq + 1
+			}
+			p.Changes = append(p.Changes, c)
 			continue
 		}
 		r.UID = entry.UID // identity survives moves
@@ -254,7 +266,8 @@ func Build(d *Desired, st *state.State, opts Options) *Plan {
 		}
 		c := Change{Address: r.Address, Action: Update, Kind: r.Kind, UID: r.UID, MovedFrom: old,
 			Sequence: entry.Sequence + 1, Before: &entry.Snapshot, After: r,
-			Fields: diffSnapshots(zones, &entry.Snapshot, &after), Removed: removedAttendees(&entry.Snapshot, &after)}
+			Fields: diffSnapshots(zones, &entry.Snapshot, &after), Removed: removedAttendees(&entry.Snapshot, &after),
+			Replies: answers(entry)}
 		c.Reason = d.withNote(updateReason(c.Fields, old), r.Address)
 		if entry.Snapshot.Start.Before(opts.Now) || r.Start.Before(opts.Now) {
 			c.Action = NoOp
@@ -278,7 +291,7 @@ func Build(d *Desired, st *state.State, opts Options) *Plan {
 			continue
 		}
 		c := Change{Address: addr, Action: Cancel, Kind: entry.Snapshot.Kind, UID: entry.UID,
-			Sequence: entry.Sequence + 1, Before: &entry.Snapshot, MovedFrom: movedFrom[addr]}
+			Sequence: entry.Sequence + 1, Before: &entry.Snapshot, MovedFrom: movedFrom[addr], Replies: answers(entry)}
 		c.Reason = "no longer declared"
 		if !loaded[entry.Snapshot.Program] {
 			c.Reason = "program " + entry.Snapshot.Program + " is no longer declared"
@@ -347,6 +360,11 @@ func (p *Plan) Check() error {
 		case Cancel:
 			if c.Before == nil {
 				return fmt.Errorf("%s: cancel without \"before\"", where)
+			}
+			if c.Sequence < 1 {
+				// State records the CANCEL's SEQUENCE, and a CANCEL is
+				// always sent above what it cancels.
+				return fmt.Errorf("%s: cancel with sequence %d, below 1", where, c.Sequence)
 			}
 		default:
 			return fmt.Errorf("%s: unknown action %q", where, c.Action)
@@ -487,5 +505,17 @@ func sortedKeys[V any](m map[string]V) []string {
 		out = append(out, k)
 	}
 	sort.Strings(out)
+	return out
+}
+
+// answers returns the replies recorded for entry, nil without any.
+func answers(entry *state.Entry) map[string]string {
+	if entry.Replies == nil || len(entry.Replies.By) == 0 {
+		return nil
+	}
+	out := make(map[string]string, len(entry.Replies.By))
+	for person, r := range entry.Replies.By {
+		out[person] = r.PartStat
+	}
 	return out
 }

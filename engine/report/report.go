@@ -30,14 +30,15 @@ type Counts struct {
 	Skipped int `json:"skipped"`
 	// Cancelled sessions: the pair is paused or ended.
 	Cancelled int `json:"cancelled"`
-	// Replies of attendees to sent sessions. rmctl does not read replies
-	// back yet, so every reply is counted as NoReply (unknown).
+	// Replies of attendees to sent sessions, as `rmctl sync replies`
+	// recorded them; no reply (or a tentative one) counts as NoReply.
 	Accepted int `json:"accepted"`
 	Declined int `json:"declined"`
 	NoReply  int `json:"replyUnknown"`
 	// Tutorials assigned (declared or sent, not cancelled).
 	Tutorials int `json:"tutorials"`
-	// Feedback requests sent; always 0 until feedback requests exist.
+	// Feedback requests sent (in state, not cancelled). A person's count
+	// includes their requests on the whole program; a pair's does not.
 	Feedback int `json:"feedbackRequested"`
 }
 
@@ -194,9 +195,12 @@ func buildProgram(tp *timeline.Program) Program {
 				who.Tutorials++
 			}
 		}
+		row.Feedback = countFeedback(tpair.Feedback, people)
 		p.Totals.add(row.Counts)
 		p.Pairs = append(p.Pairs, row)
 	}
+	// Feedback on the whole program belongs to people, not to a pair.
+	p.Totals.Feedback += countFeedback(tp.Feedback, people)
 	ids := make([]string, 0, len(people))
 	for id := range people {
 		ids = append(ids, id)
@@ -220,3 +224,19 @@ func contains(list []string, s string) bool {
 // RolesString joins a person's roles for display: "mentor", "mentee" or
 // "mentee+mentor".
 func (p Person) RolesString() string { return strings.Join(p.Roles, "+") }
+
+// countFeedback counts the feedback requests that were sent and not
+// cancelled, and adds each to its person's row.
+func countFeedback(fs []timeline.Feedback, people map[string]*Person) int {
+	n := 0
+	for _, f := range fs {
+		if !f.InState || f.Status == timeline.Paused || f.Status == timeline.Cancelled {
+			continue
+		}
+		n++
+		if who := people[f.Person]; who != nil {
+			who.Feedback++
+		}
+	}
+	return n
+}

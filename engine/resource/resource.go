@@ -48,6 +48,11 @@ type Attendee struct {
 	Name  string `json:"name"`
 	Email string `json:"email"`
 	Role  Role   `json:"role"`
+	// PartStat is the attendee's known answer (ACCEPTED, DECLINED, ...)
+	// that an update sends back unchanged instead of asking again; empty
+	// means NEEDS-ACTION. It comes from state, not from declarations, so
+	// it is neither stored in snapshots nor hashed.
+	PartStat string `json:"-"`
 }
 
 // Resource is one concrete thing rmctl sends: an invitation (session or

@@ -8,30 +8,41 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
+	"sort"
 	"strconv"
 	"sync"
 
 	jsonv2 "github.com/go-json-experiment/json"
 )
 
-// The state file (format version 2) is JSON with one resource per line,
-// sorted by address, so it diffs well in git and decodes in parallel:
+// The state file (format version 3) is JSON with one resource per line,
+// sorted by address, so it diffs well in git and decodes in parallel, and
+// after the resources one retired record (State.Retired) per line, sorted
+// by address too:
 //
-//	{"version":2,"lineage":"…","serial":7,"count":2,"checksum":"sha256:…","resources":{
+//	{"version":3,"lineage":"…","serial":7,"count":2,"retiredCount":1,"checksum":"sha256:…","resources":{
 //	"p/event/kickoff":{…},
 //	"p/pair/a-b/session/1":{…}
+//	},"retired":{
+//	"p/pair/a-b/session/2":{"uid":"…","sequence":1}
 //	}}
 //
-// The checksum is SHA-256 over the text "rmctl state\n", the lineage,
-// "\n", the serial in decimal, "\n", the count in decimal, "\n", and then
-// the SHA-256 of every resource line in order, each line without its
-// trailing comma and newline. Hashing each line on its own keeps encoding
-// and decoding parallel; hashing lineage, serial and count makes an edited
-// header detectable; count tells a deleted line from an edited one.
+// The line `},"retired":{` is always there, even when no record follows.
 //
-// Version 1 files (written before the checksum existed) have neither count
-// nor checksum. They are read with the same strict checks except the
-// checksum, and the next Write turns them into version 2.
+// The checksum is SHA-256 over the text "rmctl state\n", the lineage,
+// "\n", the serial in decimal, "\n", the count in decimal, "\n", the
+// retired count in decimal, "\n", and then the SHA-256 of every resource
+// line and then of every retired line, in order, each line without its
+// trailing comma and newline. Hashing each line on its own keeps encoding
+// and decoding parallel; hashing lineage, serial and counts makes an edited
+// header detectable; the counts tell a deleted line from an edited one.
+//
+// Version 2 files (written before retired records existed) have neither the
+// retired count nor the retired section, and their checksum leaves out the
+// retired count. Version 1 files (written before the checksum existed) have
+// no count or checksum either. Both are read with the same strict checks,
+// except the checksum for version 1, and the next Write turns them into
+// version 3.
 
 // MaxSerial is the largest serial a state may have: beyond 2^53 JSON tools
 // that read numbers as doubles (jq, JavaScript) lose digits, and no real
@@ -87,15 +98,57 @@ func checkEntry(addr string, e *Entry) error {
 	return nil
 }
 
-// stateChecksum computes the checksum described above.
-func stateChecksum(lineage string, serial uint64, sums [][sha256.Size]byte) string {
+// checkRetired is the strict check of one retired record, shared like
+// checkEntry.
+func checkRetired(addr string, r Retirement) error {
+	switch {
+	case addr == "":
+		return errors.New("retired record with an empty address")
+	case r.UID == "":
+		return fmt.Errorf("retired %s: no uid", addr)
+	case r.Sequence < 1:
+		// A CANCEL is always sent above the SEQUENCE of what it cancels.
+		return fmt.Errorf("retired %s: sequence %d is below 1", addr, r.Sequence)
+	}
+	return nil
+}
+
+// checkOp is the strict check of one Op, for Record and the journal reader.
+func checkOp(op Op) error {
+	if op.Address == "" {
+		return errors.New("op without address")
+	}
+	if op.Entry != nil {
+		if op.Retired != nil {
+			return fmt.Errorf("op %s both sets an entry and retires it", op.Address)
+		}
+		return checkEntry(op.Address, op.Entry)
+	}
+	if op.Retired != nil {
+		return checkRetired(op.Address, *op.Retired)
+	}
+	return nil
+}
+
+// stateChecksum computes the checksum described above for the given format
+// version (2 or 3).
+func stateChecksum(version int, lineage string, serial uint64, sums, retired [][sha256.Size]byte) string {
 	h := sha256.New()
 	fmt.Fprintf(h, "rmctl state\n%s\n%d\n%d\n", lineage, serial, len(sums))
+	if version >= 3 {
+		fmt.Fprintf(h, "%d\n", len(retired))
+	}
 	for i := range sums {
 		h.Write(sums[i][:])
 	}
+	for i := range retired {
+		h.Write(retired[i][:])
+	}
 	return "sha256:" + hex.EncodeToString(h.Sum(nil))
 }
+
+// retiredSeparator is the line between resources and retired records.
+const retiredSeparator = `},"retired":{`
 
 // encodeState renders s with the given serial in the current format. The
 // header fields come first (readHeader relies on that).
@@ -141,13 +194,17 @@ func encodeState(s *State, serial uint64) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	size := 200
+	retired, retiredSums, err := encodeRetired(s)
+	if err != nil {
+		return nil, err
+	}
+	size := 200 + len(retired)
 	for _, c := range chunks {
 		size += len(c)
 	}
 	out := make([]byte, 0, size)
-	out = fmt.Appendf(out, `{"version":%d,"lineage":%s,"serial":%d,"count":%d,"checksum":"%s","resources":{`+"\n",
-		FormatVersion, lineage, serial, len(addrs), stateChecksum(s.Lineage, serial, sums))
+	out = fmt.Appendf(out, `{"version":%d,"lineage":%s,"serial":%d,"count":%d,"retiredCount":%d,"checksum":"%s","resources":{`+"\n",
+		FormatVersion, lineage, serial, len(addrs), len(retiredSums), stateChecksum(FormatVersion, s.Lineage, serial, sums, retiredSums))
 	if len(addrs) > 0 {
 		for _, c := range chunks {
 			out = append(out, c...)
@@ -155,23 +212,68 @@ func encodeState(s *State, serial uint64) ([]byte, error) {
 		out = out[:len(out)-2] // the last line's ",\n"
 		out = append(out, '\n')
 	}
+	out = append(out, retiredSeparator+"\n"...)
+	out = append(out, retired...)
 	return append(out, "}}\n"...), nil
+}
+
+// encodeRetired renders the retired records as lines, the last one without
+// its comma, and returns the SHA-256 of each line. They are few (one per
+// cancellation), so this is not worth doing in parallel.
+func encodeRetired(s *State) ([]byte, [][sha256.Size]byte, error) {
+	addrs := make([]string, 0, len(s.Retired))
+	for a := range s.Retired {
+		addrs = append(addrs, a)
+	}
+	sort.Strings(addrs)
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	sums := make([][sha256.Size]byte, len(addrs))
+	for i, a := range addrs {
+		r := s.Retired[a]
+		if err := checkRetired(a, r); err != nil {
+			return nil, nil, err
+		}
+		if s.Resources[a] != nil {
+			return nil, nil, fmt.Errorf("resource %s is both managed and retired", a)
+		}
+		if i > 0 {
+			buf.WriteString(",\n")
+		}
+		start := buf.Len()
+		if err := enc.Encode(a); err != nil {
+			return nil, nil, err
+		}
+		buf.Truncate(buf.Len() - 1)
+		buf.WriteByte(':')
+		if err := enc.Encode(r); err != nil {
+			return nil, nil, fmt.Errorf("retired %s: %w", a, err)
+		}
+		buf.Truncate(buf.Len() - 1)
+		sums[i] = sha256.Sum256(buf.Bytes()[start:])
+	}
+	if len(addrs) > 0 {
+		buf.WriteByte('\n')
+	}
+	return buf.Bytes(), sums, nil
 }
 
 // fileHeader is the first line of a state file, closed with "}}".
 type fileHeader struct {
-	Version   int      `json:"version"`
-	Lineage   string   `json:"lineage"`
-	Serial    uint64   `json:"serial"`
-	Count     *int     `json:"count"`
-	Checksum  string   `json:"checksum"`
-	Resources struct{} `json:"resources"`
+	Version      int      `json:"version"`
+	Lineage      string   `json:"lineage"`
+	Serial       uint64   `json:"serial"`
+	Count        *int     `json:"count"`
+	RetiredCount *int     `json:"retiredCount"`
+	Checksum     string   `json:"checksum"`
+	Resources    struct{} `json:"resources"`
 }
 
 // decodeState decodes and checks a state file strictly: any damage gives a
 // *DamagedError and no state.
 func decodeState(path string, data []byte) (*State, error) {
-	head, lines, layoutErr := splitLines(data)
+	head, lines, retired, sectioned, layoutErr := splitLines(data)
 	if layoutErr != nil {
 		return decodeLegacyLayout(path, data, layoutErr)
 	}
@@ -197,6 +299,12 @@ func decodeState(path string, data []byte) (*State, error) {
 		return nil, damaged(path, 1, "the header has no count or no checksum")
 	case h.Count != nil && *h.Count != len(lines):
 		return nil, damaged(path, 0, "the header says %d resources but the file has %d: a line was deleted or added", *h.Count, len(lines))
+	case h.Version < 3 && (h.RetiredCount != nil || sectioned):
+		return nil, damaged(path, 1, "format version %d has no retired records, yet this file has them: was the version edited?", h.Version)
+	case h.Version >= 3 && (h.RetiredCount == nil || !sectioned):
+		return nil, damaged(path, 0, "the retired count or the retired section is missing")
+	case h.RetiredCount != nil && *h.RetiredCount != len(retired):
+		return nil, damaged(path, 0, "the header says %d retired records but the file has %d: a line was deleted or added", *h.RetiredCount, len(retired))
 	}
 
 	addrs := make([]string, len(lines))
@@ -227,8 +335,28 @@ func decodeState(path string, data []byte) (*State, error) {
 		}
 		s.Resources[a] = entries[i]
 	}
+	retiredSums := make([][sha256.Size]byte, len(retired))
+	for i, line := range retired {
+		n := len(lines) + 3 + i // header, resources, separator
+		retiredSums[i] = sha256.Sum256(line)
+		var a string
+		var r Retirement
+		if err := decodeRetiredLine(line, &a, &r); err != nil {
+			return nil, damaged(path, n, "%v", err)
+		}
+		if _, dup := s.Retired[a]; dup {
+			return nil, damaged(path, n, "retired %s appears twice", a)
+		}
+		if s.Resources[a] != nil {
+			return nil, damaged(path, n, "retired %s is also a managed resource", a)
+		}
+		if s.Retired == nil {
+			s.Retired = make(map[string]Retirement, len(retired))
+		}
+		s.Retired[a] = r
+	}
 	if h.Version >= 2 {
-		if sum := stateChecksum(h.Lineage, h.Serial, sums); sum != h.Checksum {
+		if sum := stateChecksum(h.Version, h.Lineage, h.Serial, sums, retiredSums); sum != h.Checksum {
 			return nil, damaged(path, 0, "the checksum does not match the content (%s in the header, %s computed): the file was changed outside rmctl", h.Checksum, sum)
 		}
 	}
@@ -251,6 +379,22 @@ func decodeLine(line []byte, addr *string, e **Entry) error {
 		return fmt.Errorf("resource %s: %w", *addr, err)
 	}
 	return checkEntry(*addr, *e)
+}
+
+// decodeRetiredLine decodes one retired line, `"address":{"uid":…,
+// "sequence":…}`, strictly.
+func decodeRetiredLine(line []byte, addr *string, r *Retirement) error {
+	end := closingQuote(line)
+	if end < 0 || end+1 >= len(line) || line[end+1] != ':' {
+		return errors.New(`not a retired line ("address":{"uid":…,"sequence":…})`)
+	}
+	if err := jsonv2.Unmarshal(line[:end+1], addr); err != nil {
+		return fmt.Errorf("address: %w", err)
+	}
+	if err := jsonv2.Unmarshal(line[end+2:], r, jsonv2.RejectUnknownMembers(true)); err != nil {
+		return fmt.Errorf("retired %s: %w", *addr, err)
+	}
+	return checkRetired(*addr, *r)
 }
 
 // checkHeader checks the fields every format has.
@@ -278,6 +422,9 @@ func decodeLegacyLayout(path string, data []byte, layoutErr error) (*State, erro
 		Lineage   string            `json:"lineage"`
 		Serial    uint64            `json:"serial"`
 		Resources map[string]*Entry `json:"resources"`
+		// Only so that a reformatted version 3 file gets the layout
+		// error below rather than an unknown field.
+		Retired map[string]Retirement `json:"retired"`
 	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
@@ -305,6 +452,9 @@ func decodeLegacyLayout(path string, data []byte, layoutErr error) (*State, erro
 	if s.Version >= 2 {
 		return nil, damaged(path, 0, "not in the layout rmctl writes (%v)", layoutErr)
 	}
+	if s.Retired != nil {
+		return nil, damaged(path, 0, "format version 1 has no retired records, yet this file has them: was the version edited?")
+	}
 	for _, a := range sortedKeys(s.Resources) {
 		if err := checkEntry(a, s.Resources[a]); err != nil {
 			return nil, damaged(path, 0, "%v", err)
@@ -321,32 +471,45 @@ func sortedKeys(m map[string]*Entry) []string {
 }
 
 // splitLines splits a file in the layout encodeState writes into its
-// header line (up to and including `"resources":{`) and its resource lines
-// (without trailing comma and newline). Version 1 wrote an empty state on
-// one line, `…"resources":{}}`, which is accepted too.
-func splitLines(data []byte) (head []byte, lines [][]byte, err error) {
+// header line (up to and including `"resources":{`), its resource lines
+// and its retired lines (without trailing comma and newline); sectioned
+// says whether the retired separator line was there (format 3). Version 1
+// wrote an empty state on one line, `…"resources":{}}`, which is accepted
+// too.
+func splitLines(data []byte) (head []byte, lines, retired [][]byte, sectioned bool, err error) {
 	nl := bytes.IndexByte(data, '\n')
 	if nl < 0 || !bytes.HasPrefix(data, []byte(`{"version":`)) {
-		return nil, nil, errors.New("the first line is not the header")
+		return nil, nil, nil, false, errors.New("the first line is not the header")
 	}
 	head, body := data[:nl], data[nl+1:]
 	if bytes.HasSuffix(head, []byte(`"resources":{}}`)) && len(body) == 0 {
-		return head[:len(head)-2], nil, nil
+		return head[:len(head)-2], nil, nil, false, nil
 	}
 	if !bytes.HasSuffix(head, []byte(`"resources":{`)) {
-		return nil, nil, errors.New(`the first line does not end with "resources":{`)
+		return nil, nil, nil, false, errors.New(`the first line does not end with "resources":{`)
 	}
 	if !bytes.HasSuffix(body, []byte("}}\n")) {
-		return nil, nil, errors.New("the last line is not }}")
+		return nil, nil, nil, false, errors.New("the last line is not }}")
 	}
 	body = body[:len(body)-3]
 	for line := range bytes.Lines(body) {
 		line = bytes.TrimSuffix(line, []byte("\n"))
+		// No resource or retired line starts with '}': this one ends the
+		// resources and opens the retired records.
+		if !sectioned && string(line) == retiredSeparator {
+			sectioned = true
+			continue
+		}
 		// A comma on the last line is what deleting the line after it
 		// leaves; the count reports that better than a syntax error.
-		lines = append(lines, bytes.TrimSuffix(line, []byte(",")))
+		line = bytes.TrimSuffix(line, []byte(","))
+		if sectioned {
+			retired = append(retired, line)
+		} else {
+			lines = append(lines, line)
+		}
 	}
-	return head, lines, nil
+	return head, lines, retired, sectioned, nil
 }
 
 // closingQuote returns the index of the quote that ends the JSON string

@@ -2,6 +2,7 @@ package state_test
 
 import (
 	"errors"
+	"os"
 	"reflect"
 	"testing"
 
@@ -17,11 +18,15 @@ func FuzzDecodeState(f *testing.F) {
 	for _, a := range []string{"p/a", "p/b", `p/"q"`} {
 		s.Resources[a] = statetest.SampleEntry(a, 1)
 	}
-	v2, err := state.EncodeState(s)
+	s.Retired = map[string]state.Retirement{"p/c": {UID: "c@rmctl", Sequence: 2}, `p/"r"`: {UID: "r@rmctl", Sequence: 1}}
+	v3, err := state.EncodeState(s)
 	if err != nil {
 		f.Fatal(err)
 	}
-	f.Add(v2)
+	f.Add(v3)
+	if v2, err := os.ReadFile("testdata/version2.json"); err == nil {
+		f.Add(v2)
+	}
 	f.Add([]byte(`{"version":1,"lineage":"x","serial":1,"resources":{}}` + "\n"))
 	f.Add([]byte(`{"version":2,"lineage":"x","serial":0,"count":0,"checksum":"sha256:00","resources":{` + "\n}}\n"))
 	f.Add([]byte(""))

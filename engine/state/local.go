@@ -214,9 +214,10 @@ func (l *Local) withHint(err error) error {
 // journalLine is how an Op is stored in the journal: the Op's own fields
 // plus the serial of the state it was recorded against.
 type journalLine struct {
-	Serial  *uint64 `json:"serial"`
-	Address string  `json:"address"`
-	Entry   *Entry  `json:"entry"`
+	Serial  *uint64     `json:"serial"`
+	Address string      `json:"address"`
+	Entry   *Entry      `json:"entry"`
+	Retired *Retirement `json:"retired"`
 }
 
 // readJournal returns the journal's Ops that apply to the state with the
@@ -268,14 +269,11 @@ func (l *Local) readJournal(serial uint64) ([]Op, error) {
 		if last < serial {
 			continue
 		}
-		if jl.Entry == nil {
-			if jl.Address == "" {
-				return nil, damaged(l.journal, n, "op without address")
-			}
-		} else if err := checkEntry(jl.Address, jl.Entry); err != nil {
+		op := Op{Address: jl.Address, Entry: jl.Entry, Retired: jl.Retired}
+		if err := checkOp(op); err != nil {
 			return nil, damaged(l.journal, n, "%v", err)
 		}
-		ops = append(ops, Op{Address: jl.Address, Entry: jl.Entry})
+		ops = append(ops, op)
 	}
 	return ops, nil
 }
@@ -293,12 +291,10 @@ func (l *Local) Record(ctx context.Context, op Op) error {
 	if op.Address == "" {
 		return errors.New("recording op: empty address")
 	}
-	if op.Entry != nil {
-		// The reader refuses what fails this check: better to fail the
-		// action now than to leave a journal no later run can read.
-		if err := checkEntry(op.Address, op.Entry); err != nil {
-			return fmt.Errorf("recording %s: %w", op.Address, err)
-		}
+	// The reader refuses what fails this check: better to fail the action
+	// now than to leave a journal no later run can read.
+	if err := checkOp(op); err != nil {
+		return fmt.Errorf("recording %s: %w", op.Address, err)
 	}
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("recording %s: %w", op.Address, err)

@@ -92,8 +92,8 @@ func TestLocalFiles(t *testing.T) {
 	if err := json.Unmarshal(data, &raw); err != nil {
 		t.Fatalf("state file is not JSON: %v\n%s", err, data)
 	}
-	if lines := strings.Count(string(data), "\n"); lines != 3 {
-		t.Errorf("state file has %d lines, want 3 (header, one resource, end):\n%s", lines, data)
+	if lines := strings.Count(string(data), "\n"); lines != 4 {
+		t.Errorf("state file has %d lines, want 4 (header, one resource, retired section, end):\n%s", lines, data)
 	}
 	// Leftover temp files would pile up.
 	entries, _ := os.ReadDir(dir)
@@ -112,10 +112,13 @@ func TestLocalStateLayout(t *testing.T) {
 	for i, a := range []string{`q/"quoted"`, `b/back\\slash`, "u/Grüße/✓", "h/<tag>&amp", "n/line\nbreak", "plain/1"} {
 		s.Apply(set(a, i))
 	}
+	for i, a := range []string{`r/"gone"`, "r/<ü>&"} {
+		s.Apply(state.Op{Address: a, Retired: &state.Retirement{UID: a + "@rmctl", Sequence: i + 1}})
+	}
 	mustWrite(t, l, s)
 	want := mustRead(t, l)
-	if len(want.Resources) != 6 {
-		t.Fatalf("%d resources, want 6", len(want.Resources))
+	if len(want.Resources) != 6 || len(want.Retired) != 2 {
+		t.Fatalf("%d resources and %d retired, want 6 and 2", len(want.Resources), len(want.Retired))
 	}
 	var general state.State
 	data, err := os.ReadFile(l.Path())
@@ -141,8 +144,8 @@ func TestLocalStateLayout(t *testing.T) {
 		t.Fatalf("Read of an indented state: %v, want a layout error", err)
 	}
 	// A version 1 state (before checksums) edited by hand the same way:
-	// the general decoder takes over.
-	want.Version = 1
+	// the general decoder takes over. Version 1 had no retired records.
+	want.Version, want.Retired = 1, nil
 	indented, err = json.MarshalIndent(want, "", "\t")
 	if err != nil {
 		t.Fatal(err)
@@ -197,14 +200,14 @@ func TestLocalNewerVersion(t *testing.T) {
 	l := newLocal(t)
 	mustRead(t, l)
 	for _, content := range []string{
-		`{"version":3,"lineage":"x","serial":3,"resources":{}}`,
-		`{"version":3,"lineage":"x","serial":3,"resources":["a new shape"]}`,
+		`{"version":4,"lineage":"x","serial":3,"resources":{}}`,
+		`{"version":4,"lineage":"x","serial":3,"resources":["a new shape"]}`,
 	} {
 		if err := os.WriteFile(l.Path(), []byte(content), 0o600); err != nil {
 			t.Fatal(err)
 		}
 		_, err := l.Read(bg)
-		if err == nil || !strings.Contains(err.Error(), "format version 3 is newer") {
+		if err == nil || !strings.Contains(err.Error(), "format version 4 is newer") {
 			t.Errorf("Read of %s: %v, want a version error", content, err)
 		}
 		if err := l.Write(bg, &state.State{Version: 1, Lineage: "x", Serial: 3, Resources: map[string]*state.Entry{}}); err == nil {

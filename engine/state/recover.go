@@ -54,6 +54,7 @@ type Report struct {
 	Lineage   string // lineage of the state file
 	Serial    uint64 // serial of the state file
 	Resources int    // resources in the state file
+	Retired   int    // retired records in the state file
 	Journal   int    // journal Ops that Read would replay
 	Backup    *Report
 	// BackupErr is why the backup is unusable; nil when it is fine or
@@ -81,7 +82,7 @@ func (l *Local) Check(ctx context.Context) (*Report, error) {
 	if err != nil {
 		return r, l.withHint(err)
 	}
-	r.Version, r.Lineage, r.Serial, r.Resources = s.Version, s.Lineage, s.Serial, len(s.Resources)
+	r.Version, r.Lineage, r.Serial, r.Resources, r.Retired = s.Version, s.Lineage, s.Serial, len(s.Resources), len(s.Retired)
 	ops, err := l.readJournal(s.Serial)
 	if err != nil {
 		return r, l.withHint(err)

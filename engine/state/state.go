@@ -18,8 +18,9 @@ import (
 )
 
 // FormatVersion is the version of the state file format. Version 2 added
-// the count and checksum; version 1 files are still read (see codec.go).
-const FormatVersion = 2
+// the count and checksum, version 3 the retired records; versions 1 and 2
+// are still read (see codec.go).
+const FormatVersion = 3
 
 // State is the whole record.
 type State struct {
@@ -30,6 +31,14 @@ type State struct {
 	Serial  uint64 `json:"serial"`
 	// Resources by address.
 	Resources map[string]*Entry `json:"resources"`
+	// Retired remembers, by address, the resources rmctl cancelled and the
+	// SEQUENCE of that CANCEL. Calendars keep a cancellation under its UID
+	// and ignore any later message with a lower SEQUENCE, so a resource
+	// declared again (a paused pair resumed, a skipped session restored)
+	// must be sent above it; plans read these records for that. They are
+	// kept apart from Resources so that nothing which walks the managed
+	// resources sees them. An address is never in both. Nil when empty.
+	Retired map[string]Retirement `json:"retired,omitempty"`
 	// Replayed counts the journal Ops Read applied on top of the state file:
 	// non-zero after an interrupted apply. Such a state differs from the one
 	// at Serial, so apply writes it (raising Serial) before it checks a saved
@@ -57,6 +66,27 @@ type Entry struct {
 	Commit       string    `json:"commit,omitempty"` // git commit it was last applied from
 	Dirty        bool      `json:"dirty,omitempty"`  // applied from a tree with uncommitted changes
 	AppliedAt    time.Time `json:"appliedAt"`
+	// Replies are the attendees' answers to the invitation (iTIP REPLY,
+	// read back by `rmctl sync replies`). Apply keeps them while time and
+	// place stay the same and sends them on as PARTSTAT.
+	Replies *Replies `json:"replies,omitempty"`
+}
+
+// Replies are the answers recorded for one resource.
+type Replies struct {
+	// Since is the SEQUENCE of the last change of time or place: replies to
+	// an older SEQUENCE answered a time that no longer holds and are ignored.
+	Since int `json:"since"`
+	// By holds each attendee's latest answer, by person id.
+	By map[string]Reply `json:"by,omitempty"`
+}
+
+// Reply is one attendee's latest answer: the iTIP REPLY with the highest
+// SEQUENCE, then the latest DTSTAMP, wins.
+type Reply struct {
+	PartStat string    `json:"partstat"` // ACCEPTED, DECLINED, TENTATIVE or DELEGATED
+	Sequence int       `json:"sequence"` // the SEQUENCE the attendee answered
+	Stamp    time.Time `json:"stamp"`    // the reply's DTSTAMP
 }
 
 // Ref locates a resource's copy in a target.
@@ -82,20 +112,54 @@ func (s *State) Addresses() []string {
 	return out
 }
 
-// Op is one durable change to state: Entry set at Address, or removed when
-// Entry is nil. Apply records one Op per finished action.
-type Op struct {
-	Address string `json:"address"`
-	Entry   *Entry `json:"entry,omitempty"`
+// Retirement is the record of a cancelled resource: the UID its CANCEL
+// carried and that CANCEL's SEQUENCE.
+type Retirement struct {
+	UID      string `json:"uid"`
+	Sequence int    `json:"sequence"`
 }
 
-// Apply applies op to s.
+// RetiredSequences returns, by UID, the highest SEQUENCE a CANCEL was sent
+// with; nil when nothing is retired. It goes by UID, not address: a re-keyed
+// resource keeps the UID of its old address, and calendars know only UIDs.
+func (s *State) RetiredSequences() map[string]int {
+	if len(s.Retired) == 0 {
+		return nil
+	}
+	out := make(map[string]int, len(s.Retired))
+	for _, r := range s.Retired {
+		if seq, ok := out[r.UID]; !ok || r.Sequence > seq {
+			out[r.UID] = r.Sequence
+		}
+	}
+	return out
+}
+
+// Op is one durable change to state: Entry set at Address, or removed when
+// Entry is nil. A removal that cancelled the resource carries Retired, so
+// that the removal and the memory of the CANCEL land together. Apply
+// records one Op per finished action.
+type Op struct {
+	Address string      `json:"address"`
+	Entry   *Entry      `json:"entry,omitempty"`
+	Retired *Retirement `json:"retired,omitempty"`
+}
+
+// Apply applies op to s. Setting an entry drops the address's retired
+// record: the entry's own SEQUENCE, sent above it, takes over.
 func (s *State) Apply(op Op) {
 	if op.Entry == nil {
 		delete(s.Resources, op.Address)
+		if op.Retired != nil {
+			if s.Retired == nil {
+				s.Retired = map[string]Retirement{}
+			}
+			s.Retired[op.Address] = *op.Retired
+		}
 		return
 	}
 	s.Resources[op.Address] = op.Entry
+	delete(s.Retired, op.Address)
 }
 
 // LockInfo says who holds the lock, for the message another process shows.

@@ -36,7 +36,8 @@ type Delivery struct {
 	// Resource is the desired resource for create and update, and the last
 	// applied one (rebuilt from state, without description) for cancel.
 	Resource resource.Resource
-	// Sequence is the iCalendar SEQUENCE to send: 0 on create, one more
+	// Sequence is the iCalendar SEQUENCE to send: 0 on create (one more
+	// than its CANCEL when the resource was cancelled before), one more
 	// than the last sent on update and cancel.
 	Sequence int
 	// Removed are attendees of the last applied version who are no longer

@@ -42,9 +42,9 @@ const (
 	Cancelled Status = "cancelled"
 )
 
-// PartStat is an attendee's reply to an invitation (RFC 5545 PARTSTAT).
-// Replies are not read back yet, so every attendee is Unknown; the field is
-// here so a later reader of RSVPs fills it without changing the value's shape.
+// PartStat is an attendee's reply to an invitation (RFC 5545 PARTSTAT), as
+// `rmctl sync replies` recorded it in state; Unknown without a reply (and
+// for TENTATIVE or DELEGATED).
 type PartStat string
 
 // Replies.
@@ -76,6 +76,8 @@ type Program struct {
 	End      schema.Date `json:"end"`
 	Events   []Event     `json:"events"`
 	Pairs    []Pair      `json:"pairs"`
+	// Feedback requests on the whole program (program.feedback.program).
+	Feedback []Feedback `json:"feedback,omitempty"`
 	// location is the program's zone, for rendering dates as people read them.
 	location *time.Location
 }
@@ -110,6 +112,8 @@ type Pair struct {
 	Status           string       `json:"status"` // active, paused, ended
 	Sessions         []Session    `json:"sessions"`
 	Tutorials        []Assignment `json:"tutorials"`
+	// Feedback requests after the pair's sessions (program.feedback.session).
+	Feedback []Feedback `json:"feedback,omitempty"`
 	// Warnings validate gave about the pair as a whole (see Warn).
 	Warnings []string `json:"warnings,omitempty"`
 }
@@ -162,6 +166,7 @@ func Build(progs []*schema.Program, st *state.State, desired *plan.Desired, now 
 	// Tutorial assignments by pair, declared or sent, so each pair finds
 	// its own without scanning every address.
 	tutorials := map[string][]string{}
+	feedback := map[string][]string{} // see indexFeedback
 	index := func(addr string) {
 		// program/pair/<id>/tutorial/<tutorial>/<person>
 		segs := strings.SplitN(addr, "/", 5)
@@ -169,6 +174,7 @@ func Build(progs []*schema.Program, st *state.State, desired *plan.Desired, now 
 			key := resource.Address(segs[0], segs[1], segs[2])
 			tutorials[key] = append(tutorials[key], addr)
 		}
+		indexFeedback(feedback, addr, segs)
 	}
 	for addr := range want {
 		index(addr)
@@ -184,6 +190,7 @@ func Build(progs []*schema.Program, st *state.State, desired *plan.Desired, now 
 	for _, p := range sorted {
 		tl.Programs = append(tl.Programs, buildProgram(p, want, sent, tutorials, now))
 	}
+	addFeedback(tl, sorted, feedback, want, sent, now)
 	return tl
 }
 
@@ -233,8 +240,8 @@ func buildPair(p *schema.Program, id string, want map[string]*resource.Resource,
 		ses.Start, ses.End = ses.Start.In(loc), ses.End.In(loc)
 		ses.Past = !ses.End.After(now)
 		ses.Replies = []Reply{
-			{Person: pair.Mentor, Role: string(resource.Mentor), PartStat: Unknown},
-			{Person: pair.Mentee, Role: string(resource.Mentee), PartStat: Unknown},
+			{Person: pair.Mentor, Role: string(resource.Mentor), PartStat: answer(sent[addr], pair.Mentor)},
+			{Person: pair.Mentee, Role: string(resource.Mentee), PartStat: answer(sent[addr], pair.Mentee)},
 		}
 		row.Sessions = append(row.Sessions, ses)
 	}
@@ -304,4 +311,18 @@ func status(addr string, want map[string]*resource.Resource, sent map[string]*st
 		return gone, e.Snapshot.Start, e.Snapshot.End
 	}
 	return gone, start, end
+}
+
+// answer is person's recorded reply to the invitation e stands for.
+func answer(e *state.Entry, person string) PartStat {
+	if e == nil || e.Replies == nil {
+		return Unknown
+	}
+	switch e.Replies.By[person].PartStat {
+	case "ACCEPTED":
+		return Accepted
+	case "DECLINED":
+		return Declined
+	}
+	return Unknown
 }

@@ -1,6 +1,8 @@
 package timeline_test
 
 import (
+	"fmt"
+	"maps"
 	"testing"
 	"time"
 
@@ -151,5 +153,34 @@ func TestWarn(t *testing.T) {
 	}
 	if len(pb.Warnings) != 1 || pb.Warnings[0] != "same department" {
 		t.Errorf("petra-ben warnings %q", pb.Warnings)
+	}
+}
+
+// TestRepliesFromState: answers recorded by `rmctl sync replies` show on
+// the session; a tentative answer and no answer are unknown.
+func TestRepliesFromState(t *testing.T) {
+	base := testprog.Demo()
+	st := sentAll(base.Load(t))
+	st.Resources["demo-2027/pair/klaus-anna/session/3"].Replies = &state.Replies{By: map[string]state.Reply{
+		"anna.schmidt":  {PartStat: "DECLINED"},
+		"klaus.mueller": {PartStat: "TENTATIVE"},
+	}}
+	st.Resources["demo-2027/pair/klaus-anna/session/1"].Replies = &state.Replies{By: map[string]state.Reply{
+		"klaus.mueller": {PartStat: "ACCEPTED"},
+	}}
+	ka := pair(t, build(t, base, st, now), "klaus-anna")
+	got := map[string]timeline.PartStat{}
+	for _, s := range ka.Sessions {
+		for _, r := range s.Replies {
+			got[fmt.Sprintf("%d/%s", s.Number, r.Person)] = r.PartStat
+		}
+	}
+	want := map[string]timeline.PartStat{
+		"1/anna.schmidt": timeline.Unknown, "1/klaus.mueller": timeline.Accepted,
+		"2/anna.schmidt": timeline.Unknown, "2/klaus.mueller": timeline.Unknown,
+		"3/anna.schmidt": timeline.Declined, "3/klaus.mueller": timeline.Unknown,
+	}
+	if !maps.Equal(got, want) {
+		t.Errorf("replies %v, want %v", got, want)
 	}
 }

@@ -147,6 +147,9 @@ func markdownRow(ch *plan.Change, z *plan.Zones) string {
 		}
 		what = mdEscape(strings.Join(parts, "; "))
 	}
+	if line := repliesLine(ch); line != "" {
+		what += "; replies so far: " + mdEscape(line)
+	}
 	return fmt.Sprintf("| `%s` | `%s` | %s | %s |\n", ch.Action.Symbol(), ch.Address, what, mdEscape(ch.Reason))
 }
 

@@ -119,15 +119,55 @@ func writeChange(w io.Writer, ch *plan.Change, c func(string, string) string, z 
 		if len(ch.Removed) > 0 {
 			fmt.Fprintf(w, "      cancelled for %s\n", names(ch.Removed))
 		}
+		if line := repliesLine(ch); line != "" {
+			// Mirrors replies.Keep: a new time or place asks everyone again.
+			asked := slices.ContainsFunc(ch.Fields, func(f plan.FieldChange) bool {
+				return f.Field == "start" || f.Field == "duration" || f.Field == "location"
+			})
+			if asked {
+				fmt.Fprintf(w, "      replies so far: %s; everyone is asked again\n", line)
+			} else {
+				fmt.Fprintf(w, "      replies so far: %s; kept\n", line)
+			}
+		}
 	case plan.Cancel:
 		b := ch.Before
 		fmt.Fprintf(w, "      %q %s, for %s\n", b.Title, z.Format(b.Start, b.Timezone), names(b.Attendees))
+		if line := repliesLine(ch); line != "" {
+			fmt.Fprintf(w, "      replies so far: %s\n", line)
+		}
 	case plan.Adopt:
 		if ch.Observed != nil && ch.Before != nil {
 			fmt.Fprintf(w, "      start: %s → %s (kept as moved on the calendar; nothing is sent)\n",
 				z.Format(ch.Before.Start, ch.Before.Timezone), z.Format(ch.Observed.Start, ch.Before.Timezone))
 		}
 	}
+}
+
+// repliesLine summarises the recorded answers of a change, declines
+// first: "2 declined (anna.schmidt, klaus.mueller), 1 accepted".
+func repliesLine(ch *plan.Change) string {
+	if len(ch.Replies) == 0 {
+		return ""
+	}
+	by := map[string][]string{}
+	for person, ps := range ch.Replies {
+		by[ps] = append(by[ps], person)
+	}
+	var parts []string
+	for _, ps := range []string{"DECLINED", "TENTATIVE", "ACCEPTED", "DELEGATED"} {
+		people := by[ps]
+		if len(people) == 0 {
+			continue
+		}
+		slices.Sort(people)
+		part := fmt.Sprintf("%d %s", len(people), strings.ToLower(ps))
+		if ps != "ACCEPTED" {
+			part += " (" + strings.Join(people, ", ") + ")"
+		}
+		parts = append(parts, part)
+	}
+	return strings.Join(parts, ", ")
 }
 
 // writeFrozen counts past resources that differ from the declarations in

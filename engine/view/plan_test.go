@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -399,6 +400,101 @@ var scenarios = []scenario{
 			}
 			if !strings.Contains(change(t, p, "demo-2027/pair/tom-lea/session/1").After.Title, "Social media basics") {
 				t.Errorf("the late pair does not start with the first plan entry")
+			}
+		},
+	},
+	{
+		// Pair klaus-anna gets its own, shorter plan: session 1 by
+		// reference to the program's, session 2 its own entry, which hands
+		// out "practice" a session earlier; session 3 is no longer held.
+		name: "pair-plan",
+		after: func(t *testing.T) files {
+			return baseFiles().Edit(t, "pairs.cue",
+				`"klaus-anna": {mentor: "anna.schmidt", mentee: "klaus.mueller"}`,
+				`"klaus-anna": {mentor: "anna.schmidt", mentee: "klaus.mueller", plan: [program.sessions.plan[0], {title: "Our intranet", topics: ["Profile"], tutorials: ["practice"]}]}`)
+		},
+		check: func(t *testing.T, p *plan.Plan, a *applied) {
+			// Session 1 is the same entry, but its text now says "1 of 2".
+			wantSummary(t, p, plan.Summary{Update: 4, Cancel: 1, Unchanged: 11})
+			wantChanges(t, p, plan.Update, "demo-2027/pair/klaus-anna/session/1", "demo-2027/pair/klaus-anna/session/2",
+				"demo-2027/pair/klaus-anna/tutorial/practice/anna.schmidt", "demo-2027/pair/klaus-anna/tutorial/practice/klaus.mueller")
+			wantChanges(t, p, plan.Cancel, "demo-2027/pair/klaus-anna/session/3")
+			if c := change(t, p, "demo-2027/pair/klaus-anna/session/3"); !strings.Contains(c.Reason, "the session plan now has 2 sessions") {
+				t.Errorf("session 3 cancelled because %q", c.Reason)
+			}
+		},
+	},
+	{
+		// The program gets a meeting place and link, and the closing a
+		// guest who is in no pair.
+		name: "meeting-place-and-guest",
+		after: func(t *testing.T) files {
+			f := baseFiles().Edit(t, "program.cue",
+				`slot: {week: 2, weekday: "tuesday", time: "16:00", duration: "60m"}`,
+				`slot: {week: 2, weekday: "tuesday", time: "16:00", duration: "60m"}
+		location:      "Room 4.12"
+		onlineMeeting: "https://meet.example.com/rm"`)
+			f = f.Edit(t, "program.cue", `location: "HQ, Room 1"}
+	}`, `location: "HQ, Room 1", guests: ["cfo"]}
+	}`)
+			return f.Edit(t, "people.cue", "department: \"Finance\"}\n}\n", `department: "Finance"}
+	"cfo": {name: "Clara Fink", email: "cfo@example.com", department: "Finance"}
+}
+`)
+		},
+		check: func(t *testing.T, p *plan.Plan, a *applied) {
+			wantSummary(t, p, plan.Summary{Update: 7, Unchanged: 9})
+			c := change(t, p, "demo-2027/pair/petra-ben/session/1")
+			if c.After.Location != "Room 4.12" || c.After.URL != "https://meet.example.com/rm" {
+				t.Errorf("session 1: location %q, url %q", c.After.Location, c.After.URL)
+			}
+			if cl := change(t, p, "demo-2027/event/closing"); !slices.ContainsFunc(cl.After.Attendees, func(a resource.Attendee) bool { return a.ID == "cfo" }) {
+				t.Errorf("closing does not invite guest cfo: %v", cl.After.Attendees)
+			}
+		},
+	},
+	{
+		// The mentor now writes "practice" (no url) for the mentee, and
+		// feedback is asked after every session and at the closing. The
+		// mentor's reading task goes, the mentee's names the author, the
+		// writing tasks and feedback requests are new.
+		name: "authored-and-feedback",
+		after: func(t *testing.T) files {
+			f := baseFiles().Edit(t, "program.cue",
+				`practice: {title: "Working out loud", url: "https://learn.example.com/wol", minutes: 30}`,
+				`practice: {title: "Working out loud", minutes: 30, author: "mentor", authorDue: "10d"}`)
+			return f.Edit(t, "program.cue", "\ttutorials: {\n", `	feedback: {
+		session: {url: "https://forms.example.com/rm?p={pair}&s={session}", after: "1d"}
+		program: {url: "https://forms.example.com/rm-final?p={person}", after: "closing"}
+	}
+	tutorials: {
+`)
+		},
+		check: func(t *testing.T, p *plan.Plan, a *applied) {
+			var creates []string
+			for _, pair := range []struct{ id, mentor, mentee string }{{"klaus-anna", "anna.schmidt", "klaus.mueller"}, {"petra-ben", "ben.weber", "petra.lang"}} {
+				for n := 1; n <= 3; n++ {
+					creates = append(creates, fmt.Sprintf("demo-2027/pair/%s/feedback/%d/%s", pair.id, n, pair.mentor),
+						fmt.Sprintf("demo-2027/pair/%s/feedback/%d/%s", pair.id, n, pair.mentee))
+				}
+				creates = append(creates, "demo-2027/pair/"+pair.id+"/tutorial/practice/write/"+pair.mentor)
+			}
+			for _, who := range []string{"anna.schmidt", "ben.weber", "klaus.mueller", "petra.lang"} {
+				creates = append(creates, "demo-2027/feedback/program/"+who)
+			}
+			wantChanges(t, p, plan.Create, creates...)
+			// Session 3's text lists the tutorial, now without its link.
+			wantChanges(t, p, plan.Update, "demo-2027/pair/klaus-anna/session/3", "demo-2027/pair/klaus-anna/tutorial/practice/klaus.mueller",
+				"demo-2027/pair/petra-ben/session/3", "demo-2027/pair/petra-ben/tutorial/practice/petra.lang")
+			wantChanges(t, p, plan.Cancel, "demo-2027/pair/klaus-anna/tutorial/practice/anna.schmidt", "demo-2027/pair/petra-ben/tutorial/practice/ben.weber")
+			if c := change(t, p, "demo-2027/pair/klaus-anna/tutorial/practice/anna.schmidt"); c.Reason != "anna.schmidt writes tutorial practice, so is not given it to read" {
+				t.Errorf("cancel reason %q", c.Reason)
+			}
+			// 05-11 16:00 CEST minus 10 days: Saturday 05-01 (not a
+			// holiday here), so Friday 04-30 08:00 CEST.
+			w := change(t, p, "demo-2027/pair/klaus-anna/tutorial/practice/write/anna.schmidt")
+			if got := plan.FormatTime(w.After.Start, w.After.Timezone); got != "Fri 2027-04-30 08:00 CEST" {
+				t.Errorf("writing task due %s", got)
 			}
 		},
 	},
@@ -847,4 +943,49 @@ func TestPlanRenderOptions(t *testing.T) {
 	}
 	golden(t, "past-sessions.address-verbose.txt", []byte(txt))
 	golden(t, "past-sessions.address-verbose.md", []byte(md))
+}
+
+// TestPlanShowsReplies: answers read back by `rmctl sync replies` show on
+// updates (kept, or asked again when the time moves) and cancels.
+func TestPlanShowsReplies(t *testing.T) {
+	a := applyBefore(t, baseFiles())
+	answered := func(addr string, by map[string]string) {
+		e := *a.state.Resources[addr]
+		e.Replies = &state.Replies{By: map[string]state.Reply{}}
+		for person, ps := range by {
+			e.Replies.By[person] = state.Reply{PartStat: ps}
+		}
+		a.state.Resources[addr] = &e
+	}
+	answered("demo-2027/pair/klaus-anna/session/2", map[string]string{"anna.schmidt": "DECLINED", "klaus.mueller": "DECLINED"})
+	answered("demo-2027/pair/klaus-anna/session/3", map[string]string{"anna.schmidt": "ACCEPTED", "klaus.mueller": "DECLINED"})
+	answered("demo-2027/pair/petra-ben/session/3", map[string]string{"ben.weber": "ACCEPTED"})
+
+	after := baseFiles().Edit(t, "pairs.cue",
+		`"klaus-anna": {mentor: "anna.schmidt", mentee: "klaus.mueller"}`,
+		`"klaus-anna": {mentor: "anna.schmidt", mentee: "klaus.mueller", sessions: "2": {date: "2027-04-15", time: "10:00"}}`).
+		Edit(t, "people.cue", `name: "Klaus Müller"`, `name: "Klaus M. Müller"`).
+		Edit(t, "pairs.cue", `"petra-ben": {mentor: "ben.weber", mentee: "petra.lang"}`, ``)
+	p := plan.Build(engine.Expand(load(t, after)), a.state, plan.Options{Now: applyNow})
+	var txt bytes.Buffer
+	view.PlanText(&txt, p, view.PlanOptions{})
+	for _, want := range []string{
+		"replies so far: 2 declined (anna.schmidt, klaus.mueller); everyone is asked again\n",
+		"replies so far: 1 declined (klaus.mueller), 1 accepted; kept\n",
+		"replies so far: 1 accepted\n",
+	} {
+		if !strings.Contains(txt.String(), want) {
+			t.Errorf("plan lacks %q:\n%s", want, txt.String())
+		}
+	}
+	var md bytes.Buffer
+	if err := view.PlanMarkdown(&md, p, view.PlanOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(md.String(), "; replies so far: 1 declined (klaus.mueller), 1 accepted |") {
+		t.Errorf("markdown lacks the replies:\n%s", md.String())
+	}
+	if c := change(t, p, "demo-2027/pair/klaus-anna/session/3"); c.Replies["klaus.mueller"] != "DECLINED" {
+		t.Errorf("plan JSON replies %v", c.Replies)
+	}
 }

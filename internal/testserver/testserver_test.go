@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/emersion/go-imap/v2/imapclient"
+
 	"github.com/rmctl/rmctl/internal/testserver"
 )
 
@@ -116,5 +118,35 @@ func TestSMTPRequireAuth(t *testing.T) {
 	}
 	if n := len(s.Messages(t)); n != 1 {
 		t.Errorf("%d messages", n)
+	}
+}
+
+func TestIMAP(t *testing.T) {
+	t.Parallel()
+	s := testserver.IMAP(t)
+	s.Append(t, "INBOX", []byte("From: a@example.org\nSubject: one\n\nfirst\n"))
+	login := func(password string) (*imapclient.Client, error) {
+		c, err := imapclient.DialInsecure(s.Addr, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { c.Close() })
+		return c, c.Login(s.Username, password).Wait()
+	}
+	c, err := login(s.Password)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mb, err := c.Select("INBOX", nil).Wait()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if mb.NumMessages != 1 {
+		t.Errorf("%d messages in INBOX, want 1", mb.NumMessages)
+	}
+	// Wrong credentials must be refused: the passwd-file really is used.
+	// (Last: Dovecot slows down further logins after a failure.)
+	if _, err := login("wrong"); err == nil {
+		t.Error("login with a wrong password accepted")
 	}
 }

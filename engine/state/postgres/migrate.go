@@ -57,6 +57,15 @@ CREATE TABLE {schema}.locks (
 	backend_pid integer NOT NULL,
 	info        jsonb NOT NULL
 );`},
+	{2, "retired records of cancelled resources", `
+CREATE TABLE {schema}.retired (
+	workspace  text NOT NULL REFERENCES {schema}.workspaces (name) ON DELETE CASCADE,
+	address    text NOT NULL,
+	uid        text NOT NULL,
+	sequence   integer NOT NULL,
+	updated_at timestamptz NOT NULL DEFAULT now(),
+	PRIMARY KEY (workspace, address)
+);`},
 }
 
 // LatestVersion is the schema version this rmctl creates and expects.

@@ -277,6 +277,28 @@ func (s *Store) read(ctx context.Context) (*state.State, error) {
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
+	rows.Close()
+	ret, err := tx.Query(ctx, "SELECT address, uid, sequence FROM "+s.q+".retired WHERE workspace = $1", s.workspace)
+	if err != nil {
+		return nil, err
+	}
+	for ret.Next() {
+		var addr string
+		var r state.Retirement
+		if err := ret.Scan(&addr, &r.UID, &r.Sequence); err != nil {
+			return nil, err
+		}
+		if err := state.CheckRetired(addr, r); err != nil {
+			return nil, err
+		}
+		if st.Retired == nil {
+			st.Retired = map[string]state.Retirement{}
+		}
+		st.Retired[addr] = r
+	}
+	if err := ret.Err(); err != nil {
+		return nil, err
+	}
 	if err := tx.Commit(ctx); err != nil {
 		return nil, err
 	}
@@ -301,6 +323,9 @@ func (s *Store) read(ctx context.Context) (*state.State, error) {
 	}
 	for _, e := range entries {
 		st.Resources[e.Address] = e
+		if _, both := st.Retired[e.Address]; both {
+			return nil, fmt.Errorf("resource %s is both managed and retired", e.Address)
+		}
 	}
 	return st, nil
 }
@@ -313,12 +338,8 @@ func (s *Store) Record(ctx context.Context, op state.Op) error {
 	if err := ctx.Err(); err != nil {
 		return s.fail("recording to", err)
 	}
-	if op.Entry != nil {
-		if err := state.CheckEntry(op.Address, op.Entry); err != nil {
-			return s.fail("recording to", err)
-		}
-	} else if op.Address == "" {
-		return s.fail("recording to", errors.New("empty address"))
+	if err := state.CheckOp(op); err != nil {
+		return s.fail("recording to", err)
 	}
 	if err := s.ready(ctx); err != nil {
 		return err
@@ -346,7 +367,21 @@ func (s *Store) Record(ctx context.Context, op state.Op) error {
 			return err
 		}
 		if r == nil {
-			_, err := tx.Exec(ctx, "DELETE FROM "+s.q+".resources WHERE workspace = $1 AND address = $2", s.workspace, op.Address)
+			// A removal; one that cancelled the resource keeps the
+			// CANCEL's SEQUENCE in the same transaction.
+			if _, err := tx.Exec(ctx, "DELETE FROM "+s.q+".resources WHERE workspace = $1 AND address = $2", s.workspace, op.Address); err != nil {
+				return err
+			}
+			if op.Retired == nil {
+				return nil
+			}
+			_, err := tx.Exec(ctx, "INSERT INTO "+s.q+".retired (workspace, address, uid, sequence) VALUES ($1, $2, $3, $4) "+
+				"ON CONFLICT (workspace, address) DO UPDATE SET uid = excluded.uid, sequence = excluded.sequence, updated_at = now()",
+				s.workspace, op.Address, op.Retired.UID, op.Retired.Sequence)
+			return err
+		}
+		// Declared again: the entry replaces the retired record.
+		if _, err := tx.Exec(ctx, "DELETE FROM "+s.q+".retired WHERE workspace = $1 AND address = $2", s.workspace, op.Address); err != nil {
 			return err
 		}
 		_, err := tx.Exec(ctx, "INSERT INTO "+s.q+".resources AS r (workspace, address, program, uid, hash, sequence, snapshot, refs, commit, extra) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) "+
@@ -415,8 +450,18 @@ func (s *Store) Write(ctx context.Context, st *state.State) error {
 	for a, e := range st.Resources {
 		next.Resources[a] = e
 	}
+	next.Retired = nil
+	for a, r := range st.Retired {
+		if next.Retired == nil {
+			next.Retired = map[string]state.Retirement{}
+		}
+		next.Retired[a] = r
+	}
 	for _, op := range pending {
 		next.Apply(op)
+	}
+	if err := checkRetired(&next); err != nil {
+		return s.fail("writing", err)
 	}
 	rows := make([]*row, 0, len(next.Resources))
 	for _, a := range next.Addresses() {
@@ -430,7 +475,7 @@ func (s *Store) Write(ctx context.Context, st *state.State) error {
 		}
 		rows = append(rows, r)
 	}
-	serial, err := s.replace(ctx, st.Lineage, st.Serial, false, rows)
+	serial, err := s.replace(ctx, st.Lineage, st.Serial, false, rows, next.Retired)
 	if err != nil {
 		return s.fail("writing", err)
 	}
@@ -446,7 +491,7 @@ func (s *Store) Write(ctx context.Context, st *state.State) error {
 // Without exact, it checks lineage and serial like Write and raises the
 // serial by one; with exact (Import) the workspace takes lineage and
 // serial as given. It returns the new serial.
-func (s *Store) replace(ctx context.Context, lineage string, serial uint64, exact bool, rows []*row) (uint64, error) {
+func (s *Store) replace(ctx context.Context, lineage string, serial uint64, exact bool, rows []*row, retired map[string]state.Retirement) (uint64, error) {
 	var next uint64
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		if err := s.checkLockHeld(ctx, tx); err != nil {
@@ -493,9 +538,19 @@ func (s *Store) replace(ctx context.Context, lineage string, serial uint64, exac
 		if _, err := tx.Exec(ctx, "DELETE FROM "+s.q+".resources WHERE workspace = $1", s.workspace); err != nil {
 			return err
 		}
-		_, err = tx.CopyFrom(ctx, pgx.Identifier{s.schema, "resources"},
+		if _, err = tx.CopyFrom(ctx, pgx.Identifier{s.schema, "resources"},
 			[]string{"workspace", "address", "program", "uid", "hash", "sequence", "snapshot", "refs", "commit", "extra"},
-			pgx.CopyFromSlice(len(rows), func(i int) ([]any, error) { return rows[i].args(s.workspace), nil }))
+			pgx.CopyFromSlice(len(rows), func(i int) ([]any, error) { return rows[i].args(s.workspace), nil })); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, "DELETE FROM "+s.q+".retired WHERE workspace = $1", s.workspace); err != nil {
+			return err
+		}
+		ret := make([][]any, 0, len(retired))
+		for a, r := range retired {
+			ret = append(ret, []any{s.workspace, a, r.UID, r.Sequence})
+		}
+		_, err = tx.CopyFrom(ctx, pgx.Identifier{s.schema, "retired"}, []string{"workspace", "address", "uid", "sequence"}, pgx.CopyFromRows(ret))
 		return err
 	})
 	return next, err
@@ -523,14 +578,31 @@ func (s *Store) Import(ctx context.Context, st *state.State) error {
 		}
 		rows = append(rows, r)
 	}
+	if err := checkRetired(st); err != nil {
+		return s.fail("importing into", err)
+	}
 	s.rw.Lock()
 	defer s.rw.Unlock()
-	if _, err := s.replace(ctx, st.Lineage, st.Serial, true, rows); err != nil {
+	if _, err := s.replace(ctx, st.Lineage, st.Serial, true, rows, st.Retired); err != nil {
 		return s.fail("importing into", err)
 	}
 	s.pendingMu.Lock()
 	s.pending = nil
 	s.pendingMu.Unlock()
+	return nil
+}
+
+// checkRetired checks st's retired records, and that no address is both
+// managed and retired.
+func checkRetired(st *state.State) error {
+	for a, r := range st.Retired {
+		if err := state.CheckRetired(a, r); err != nil {
+			return err
+		}
+		if _, both := st.Resources[a]; both {
+			return fmt.Errorf("resource %s is both managed and retired", a)
+		}
+	}
 	return nil
 }
 

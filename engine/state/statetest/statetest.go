@@ -36,6 +36,8 @@ func TestStore(t *testing.T, newStore func(t *testing.T) state.Store) {
 	t.Run("OtherMachineHolderKept", func(t *testing.T) { testOtherMachineHolder(t, newStore(t)) })
 	t.Run("InvalidEntriesRefused", func(t *testing.T) { testInvalidEntries(t, newStore(t)) })
 	t.Run("RecordedCountsAsReplayed", func(t *testing.T) { testReplayed(t, newStore(t)) })
+	t.Run("RetiredRecords", func(t *testing.T) { testRetired(t, newStore(t)) })
+	t.Run("InvalidRetiredRefused", func(t *testing.T) { testInvalidRetired(t, newStore(t)) })
 }
 
 // SampleEntry returns a realistic entry for address: a session snapshot
@@ -104,7 +106,12 @@ func record(t *testing.T, s state.Store, op state.Op) {
 
 func set(addr string, n int) state.Op { return state.Op{Address: addr, Entry: SampleEntry(addr, n)} }
 func del(addr string) state.Op        { return state.Op{Address: addr} }
-func addrs(st *state.State) []string  { return st.Addresses() }
+
+// retire is the Op apply records for a cancel sent with SEQUENCE seq.
+func retire(addr string, seq int) state.Op {
+	return state.Op{Address: addr, Retired: &state.Retirement{UID: resource.UID(addr), Sequence: seq}}
+}
+func addrs(st *state.State) []string { return st.Addresses() }
 
 func must(t *testing.T, ok bool, f string, args ...any) {
 	t.Helper()
@@ -465,4 +472,91 @@ func testReplayed(t *testing.T, s state.Store) {
 	got := read(t, s)
 	must(t, got.Replayed == 0, "Replayed = %d after Write, want 0", got.Replayed)
 	must(t, got.Serial == 1, "Serial = %d, want 1", got.Serial)
+}
+
+// sameRetired compares retired records exactly; nil and empty are equal.
+func sameRetired(t *testing.T, got, want map[string]state.Retirement) {
+	t.Helper()
+	if len(got) == 0 && len(want) == 0 || reflect.DeepEqual(got, want) {
+		return
+	}
+	t.Fatalf("retired records differ\ngot:  %v\nwant: %v", got, want)
+}
+
+// testRetired: a cancel Op removes the entry and keeps its retired record
+// in the same Op, through Record (the journal, replayed after a crash) and
+// Write; the record stays out of Resources; setting the address again
+// drops it; a caller's own edit of Retired (state rm) is written.
+func testRetired(t *testing.T, s state.Store) {
+	st := read(t, s)
+	for i, a := range []string{"r/a", "r/b", "r/c"} {
+		st.Apply(set(a, i))
+	}
+	write(t, s, st)
+
+	record(t, s, retire("r/a", 3))
+	record(t, s, retire("r/b", 1))
+	got := read(t, s) // as after a crash before Write
+	sameEntries(t, got.Resources, map[string]*state.Entry{"r/c": SampleEntry("r/c", 2)})
+	sameRetired(t, got.Retired, map[string]state.Retirement{
+		"r/a": {UID: resource.UID("r/a"), Sequence: 3},
+		"r/b": {UID: resource.UID("r/b"), Sequence: 1},
+	})
+	must(t, got.RetiredSequences()[resource.UID("r/a")] == 3, "RetiredSequences = %v", got.RetiredSequences())
+	write(t, s, got)
+	got = read(t, s)
+	must(t, got.Serial == 2, "Serial = %d, want 2", got.Serial)
+	sameRetired(t, got.Retired, map[string]state.Retirement{
+		"r/a": {UID: resource.UID("r/a"), Sequence: 3},
+		"r/b": {UID: resource.UID("r/b"), Sequence: 1},
+	})
+
+	// Declared again: the new entry replaces the record, recorded or written.
+	again := SampleEntry("r/a", 0)
+	again.Sequence = 4
+	record(t, s, state.Op{Address: "r/a", Entry: again})
+	got = read(t, s)
+	sameRetired(t, got.Retired, map[string]state.Retirement{"r/b": {UID: resource.UID("r/b"), Sequence: 1}})
+	must(t, got.Resources["r/a"] != nil && got.Resources["r/a"].Sequence == 4, "r/a after re-creation: %+v", got.Resources["r/a"])
+	write(t, s, got)
+	got = read(t, s)
+	sameRetired(t, got.Retired, map[string]state.Retirement{"r/b": {UID: resource.UID("r/b"), Sequence: 1}})
+
+	// The caller forgets a retired record (state rm) and writes.
+	delete(got.Retired, "r/b")
+	write(t, s, got)
+	got = read(t, s)
+	sameRetired(t, got.Retired, nil)
+	must(t, reflect.DeepEqual(addrs(got), []string{"r/a", "r/c"}), "addresses = %v", addrs(got))
+}
+
+// testInvalidRetired: what the checks refuse in a retired record is refused
+// by Record and Write, so that no store holds what no reader accepts.
+func testInvalidRetired(t *testing.T, s state.Store) {
+	ctx := context.Background()
+	st := read(t, s)
+	bad := map[string]state.Op{
+		"no uid":        {Address: "v/a", Retired: &state.Retirement{Sequence: 1}},
+		"sequence zero": {Address: "v/a", Retired: &state.Retirement{UID: "u@rmctl", Sequence: 0}},
+		"an entry too":  {Address: "v/a", Entry: SampleEntry("v/a", 1), Retired: &state.Retirement{UID: "u@rmctl", Sequence: 1}},
+	}
+	for name, op := range bad {
+		if err := s.Record(ctx, op); err == nil {
+			t.Errorf("Record of a retirement with %s succeeded, want an error", name)
+		}
+	}
+	for name, r := range map[string]state.Retirement{"no uid": {Sequence: 1}, "sequence zero": {UID: "u@rmctl"}} {
+		st.Retired = map[string]state.Retirement{"v/a": r}
+		if err := s.Write(ctx, st); err == nil {
+			t.Fatalf("Write of a retirement with %s succeeded, want an error", name)
+		}
+	}
+	// An address is managed or retired, never both.
+	st.Resources["v/a"] = SampleEntry("v/a", 1)
+	st.Retired = map[string]state.Retirement{"v/a": {UID: resource.UID("v/a"), Sequence: 2}}
+	if err := s.Write(ctx, st); err == nil {
+		t.Fatal("Write of an address both managed and retired succeeded, want an error")
+	}
+	got := read(t, s)
+	must(t, len(got.Resources) == 0 && len(got.Retired) == 0 && got.Serial == 0, "after refused Records and Writes: %v, %v at serial %d, want nothing", addrs(got), got.Retired, got.Serial)
 }

@@ -11,25 +11,26 @@
 //     an update that removed attendees also sends a CANCEL to just them;
 //   - cancel: a CANCEL to all attendees (and to removed ones, if any).
 //
-// Invitations are multipart/alternative of text/plain, text/html and the
-// iTIP object as "text/calendar; method=REQUEST; charset=UTF-8" (or
-// CANCEL), inline and base64-encoded, built by package ical so that every
-// target sends the same calendar data. Tutorial assignments are notices
-// (text and HTML, no calendar part): Google Calendar and Outlook ignore
-// VTODO. Subjects and bodies are German or English after the resource's
-// language, times are shown in its time zone.
+// Invitations are built as Google Calendar sends them: a multipart/mixed
+// holding a multipart/alternative of text/plain, text/html and the iTIP
+// object as "text/calendar; method=REQUEST; charset=UTF-8" (or CANCEL),
+// inline and base64-encoded, then the same object as an invite.ics
+// attachment (application/ics) for clients that read only attachments. The
+// calendar is built by package ical so that every target sends the same
+// calendar data. Tutorial assignments are notices (text and HTML, no
+// calendar part): Google Calendar and Outlook ignore VTODO. Subjects and
+// bodies are German or English after the resource's language, times are
+// shown in its time zone.
 //
 // # Sender
 //
 // From is Config.From if set, else the resource's organizer, and is also
-// the envelope sender. Gmail (and Outlook, similarly) updates an event it
-// already holds only when the message comes from the address in ORGANIZER;
-// with a Config.From other than the organizer, recipients may see an
-// update as a separate invitation and cancellations may not be applied.
-// In that case rmctl adds Reply-To: the organizer, so that people's replies
-// reach them (calendar replies go to ORGANIZER anyway). Leave From unset,
-// or let the SMTP account send as the organizer's address, for calendars
-// to update in place.
+// the envelope sender. Gmail (and Outlook, similarly) updates or cancels an
+// event it already holds only when the message comes from the address in
+// ORGANIZER, so the ORGANIZER written is always the sender, with the
+// organizer's name as CN. With a Config.From other than the organizer,
+// iTIP replies therefore go to From's mailbox, and rmctl adds Reply-To: the
+// organizer, so that people's written answers reach them.
 //
 // # Delivery guarantees
 //

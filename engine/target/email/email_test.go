@@ -1,10 +1,13 @@
 package email
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"mime"
 	"net/mail"
+	"net/textproto"
 	"slices"
 	"strings"
 	"sync"
@@ -103,6 +106,22 @@ func checkInvitation(t *testing.T, m *message, env testserver.Received, r resour
 		t.Errorf("Message-ID %q, want %q", id, wantID)
 	}
 
+	// Structured as Google Calendar sends it: multipart/mixed of the
+	// alternatives and an invite.ics attachment with the same calendar.
+	if m.Type != "multipart/mixed" {
+		t.Errorf("Content-Type %s, want multipart/mixed", m.Type)
+	}
+	if len(m.Attachments) != 1 {
+		t.Fatalf("%d attachments, want invite.ics", len(m.Attachments))
+	}
+	att := m.Attachments[0]
+	disp, dparams, _ := mime.ParseMediaType(textproto.MIMEHeader(att.Header).Get("Content-Disposition"))
+	if att.Type != "application/ics" || att.Params["name"] != "invite.ics" || disp != "attachment" || dparams["filename"] != "invite.ics" {
+		t.Errorf("attachment %s %v, disposition %s %v: want application/ics invite.ics", att.Type, att.Params, disp, dparams)
+	}
+	if att.CTE != "base64" && att.CTE != "quoted-printable" {
+		t.Errorf("invite.ics encoded %q", att.CTE)
+	}
 	if len(m.Parts) != 3 || m.Parts[0].Type != "text/plain" || m.Parts[1].Type != "text/html" || m.Parts[2].Type != "text/calendar" {
 		var types []string
 		for _, p := range m.Parts {
@@ -124,6 +143,10 @@ func checkInvitation(t *testing.T, m *message, env testserver.Received, r resour
 		if !strings.EqualFold(p.Params["charset"], "UTF-8") {
 			t.Errorf("%s charset %q", p.Type, p.Params["charset"])
 		}
+	}
+
+	if !bytes.Equal(att.Body, cal.Body) {
+		t.Errorf("invite.ics differs from the inline calendar part")
 	}
 
 	ev := parseCalendar(t, cal.Body)
@@ -394,9 +417,16 @@ func TestFromOtherThanOrganizer(t *testing.T) {
 	if id := m.Header.Get("Message-Id"); !strings.HasSuffix(id, "@mail.example.com>") {
 		t.Errorf("Message-ID %q", id)
 	}
-	ev := parseCalendar(t, m.part(t, "text/calendar").Body)
-	if ev.Organizer != "mailto:"+organizer.Email {
-		t.Errorf("ORGANIZER %q", ev.Organizer)
+	// ORGANIZER is the sender, with the organizer's name: Gmail and
+	// Outlook update in place only messages from the ORGANIZER.
+	for _, body := range [][]byte{m.part(t, "text/calendar").Body, m.Attachments[0].Body} {
+		ev := parseCalendar(t, body)
+		if ev.Organizer != "mailto:"+svc {
+			t.Errorf("ORGANIZER %q, want the sender mailto:%s", ev.Organizer, svc)
+		}
+		if !bytes.Contains(body, []byte("ORGANIZER;CN=People Development:mailto:"+svc)) {
+			t.Errorf("ORGANIZER lacks the organizer's name:\n%s", body)
+		}
 	}
 }
 
@@ -435,5 +465,26 @@ func TestConcurrentDeliveries(t *testing.T) {
 	}
 	if len(uids) != 16 {
 		t.Errorf("%d distinct UIDs, want 16", len(uids))
+	}
+}
+
+// TestKnownAnswersSentBack: an update carrying known answers (apply sets
+// PartStat from the replies in state) sends them back instead of asking
+// again, in the inline part and in invite.ics alike.
+func TestKnownAnswersSentBack(t *testing.T) {
+	t.Parallel()
+	s := testserver.SMTP(t)
+	tg := newTarget(t, Config{Addr: s.Addr})
+	r := kickoff()
+	r.Attendees = slices.Clone(r.Attendees)
+	r.Attendees[0].PartStat = "DECLINED"
+	deliver(t, tg, target.Delivery{Action: target.Update, Resource: r, Sequence: 1})
+	msgs, _ := received(t, s, 0, 1)
+	for _, body := range [][]byte{msgs[0].part(t, "text/calendar").Body, msgs[0].Attachments[0].Body} {
+		text := strings.ReplaceAll(string(body), "\r\n ", "")
+		if !strings.Contains(text, "PARTSTAT=DECLINED;ROLE=REQ-PARTICIPANT;RSVP=FALSE:mailto:"+anna.Email) ||
+			!strings.Contains(text, "PARTSTAT=NEEDS-ACTION;ROLE=REQ-PARTICIPANT;RSVP=TRUE:mailto:"+klaus.Email) {
+			t.Errorf("answers not kept:\n%s", text)
+		}
 	}
 }

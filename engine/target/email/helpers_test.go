@@ -70,7 +70,9 @@ type message struct {
 	Subject string // decoded
 	Type    string
 	Params  map[string]string
-	Parts   []part
+	Parts   []part // the alternatives
+	// Attachments are the parts of a multipart/mixed after the alternatives.
+	Attachments []part
 }
 
 func (m *message) part(t *testing.T, typ string) *part {
@@ -95,7 +97,9 @@ func (m *message) has(typ string) bool {
 
 // parseMessage reads raw with the standard library's parsers and checks
 // what every message must satisfy: CRLF lines of at most 998 octets,
-// 7-bit content, a multipart/alternative body.
+// 7-bit content, a multipart/alternative body, or a multipart/mixed one
+// whose first part is the multipart/alternative and whose further parts
+// are attachments.
 func parseMessage(t *testing.T, raw []byte) *message {
 	t.Helper()
 	for i, line := range bytes.Split(raw, []byte("\r\n")) {
@@ -124,39 +128,75 @@ func parseMessage(t *testing.T, raw []byte) *message {
 	if m.Type, m.Params, err = mime.ParseMediaType(msg.Header.Get("Content-Type")); err != nil {
 		t.Fatalf("Content-Type: %v", err)
 	}
-	if m.Type != "multipart/alternative" {
-		t.Fatalf("Content-Type %s, want multipart/alternative", m.Type)
+	switch m.Type {
+	case "multipart/alternative":
+		m.Parts = readParts(t, msg.Body, m.Params["boundary"])
+	case "multipart/mixed":
+		mr := multipart.NewReader(msg.Body, m.Params["boundary"])
+		p, err := mr.NextRawPart()
+		if err != nil {
+			t.Fatalf("multipart/mixed: %v", err)
+		}
+		typ, params, err := mime.ParseMediaType(p.Header.Get("Content-Type"))
+		if err != nil || typ != "multipart/alternative" {
+			t.Fatalf("first part of multipart/mixed is %q (%v), want multipart/alternative", typ, err)
+		}
+		m.Parts = readParts(t, p, params["boundary"])
+		for {
+			p, err := mr.NextRawPart()
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
+				t.Fatalf("multipart/mixed: %v", err)
+			}
+			m.Attachments = append(m.Attachments, readPart(t, p))
+		}
+	default:
+		t.Fatalf("Content-Type %s, want multipart/alternative or multipart/mixed", m.Type)
 	}
-	mr := multipart.NewReader(msg.Body, m.Params["boundary"])
+	return m
+}
+
+// readParts reads the leaf parts of one multipart body.
+func readParts(t *testing.T, body io.Reader, boundary string) []part {
+	t.Helper()
+	var out []part
+	mr := multipart.NewReader(body, boundary)
 	for {
 		p, err := mr.NextRawPart()
 		if err == io.EOF {
-			break
+			return out
 		}
 		if err != nil {
 			t.Fatalf("multipart: %v", err)
 		}
-		var pp part
-		pp.Header = p.Header
-		if pp.Type, pp.Params, err = mime.ParseMediaType(p.Header.Get("Content-Type")); err != nil {
-			t.Fatalf("part Content-Type: %v", err)
-		}
-		pp.CTE = strings.ToLower(p.Header.Get("Content-Transfer-Encoding"))
-		var r io.Reader = p
-		switch pp.CTE {
-		case "base64":
-			r = base64.NewDecoder(base64.StdEncoding, p)
-		case "quoted-printable":
-			r = quotedprintable.NewReader(p)
-		default:
-			t.Errorf("%s part has Content-Transfer-Encoding %q", pp.Type, pp.CTE)
-		}
-		if pp.Body, err = io.ReadAll(r); err != nil {
-			t.Fatalf("%s part: %v", pp.Type, err)
-		}
-		m.Parts = append(m.Parts, pp)
+		out = append(out, readPart(t, p))
 	}
-	return m
+}
+
+func readPart(t *testing.T, p *multipart.Part) part {
+	t.Helper()
+	var pp part
+	var err error
+	pp.Header = p.Header
+	if pp.Type, pp.Params, err = mime.ParseMediaType(p.Header.Get("Content-Type")); err != nil {
+		t.Fatalf("part Content-Type: %v", err)
+	}
+	pp.CTE = strings.ToLower(p.Header.Get("Content-Transfer-Encoding"))
+	var r io.Reader = p
+	switch pp.CTE {
+	case "base64":
+		r = base64.NewDecoder(base64.StdEncoding, p)
+	case "quoted-printable":
+		r = quotedprintable.NewReader(p)
+	default:
+		t.Errorf("%s part has Content-Transfer-Encoding %q", pp.Type, pp.CTE)
+	}
+	if pp.Body, err = io.ReadAll(r); err != nil {
+		t.Fatalf("%s part: %v", pp.Type, err)
+	}
+	return pp
 }
 
 // vevent is what python3-icalendar read from an iTIP message.

@@ -1,6 +1,7 @@
 package email
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/base64"
 	"fmt"
@@ -27,9 +28,12 @@ type outgoing struct {
 }
 
 // compose builds the message that tells to about r. Sessions and events
-// get a multipart/alternative of text/plain, text/html and the iTIP
-// text/calendar part (base64, inline); assignments get text and HTML only,
-// because Google Calendar and Outlook ignore VTODO.
+// get what Google Calendar itself sends: a multipart/mixed holding a
+// multipart/alternative of text/plain, text/html and the iTIP text/calendar
+// part (base64, inline), followed by the same calendar as an invite.ics
+// attachment (application/ics) for clients that read only attachments.
+// Assignments get text and HTML only, because Google Calendar and Outlook
+// ignore VTODO.
 func (t *Target) compose(r *resource.Resource, seq int, stamp time.Time, method string, k kindOfMessage, to []resource.Attendee) (*outgoing, error) {
 	from := t.from
 	if from == "" {
@@ -65,9 +69,15 @@ func (t *Target) compose(r *resource.Resource, seq int, stamp time.Time, method 
 	var cal []byte
 	if calendar {
 		var err error
+		// ORGANIZER is the sender: Gmail and Outlook update or cancel an
+		// event in place only when the message comes from its ORGANIZER,
+		// and iTIP replies then reach the mailbox rmctl sends from (where
+		// `rmctl sync replies` reads them). The organizer's name stays.
+		calRes := *r
+		calRes.Organizer = resource.Contact{Name: r.Organizer.Name, Email: from}
 		// The calendar lists the same attendees as the To header: a CANCEL
 		// to removed attendees names only them (RFC 5546 3.2.5).
-		if cal, err = ical.Message(method, *r, seq, stamp, to); err != nil {
+		if cal, err = ical.Message(method, calRes, seq, stamp, to); err != nil {
 			return nil, err
 		}
 	}
@@ -99,6 +109,8 @@ func (t *Target) compose(r *resource.Resource, seq int, stamp time.Time, method 
 		// parameters as RFC 6047's example (their order carries no meaning).
 		m.AddAlternativeString(mail.ContentType("text/calendar; method="+method), string(cal),
 			mail.WithPartEncoding(mail.EncodingB64))
+		m.AttachReadSeeker("invite.ics", bytes.NewReader(cal),
+			mail.WithFileContentType("application/ics"), mail.WithFileEncoding(mail.EncodingB64))
 	}
 	o.msg = m
 	return o, nil

@@ -30,6 +30,9 @@ type wording struct {
 	subjectTask [4]string // by kindOfMessage, for assignments
 	intro       [4]string
 	introTask   [4]string
+	// introFeedback replaces introTask for feedback requests
+	// (resource.IsFeedback): they ask for an opinion, not preparation.
+	introFeedback [4]string
 
 	when, due, where, link, organizer             string
 	calendarHint, cancelledCalendarHint, taskHint string
@@ -55,6 +58,12 @@ var german = wording{
 		"Diese Aufgabe entfällt:",
 		"Diese Aufgabe entfällt:",
 	},
+	introFeedback: [4]string{
+		"Bitte um Ihr Feedback:",
+		"Diese Bitte um Feedback wurde geändert:",
+		"Diese Bitte um Feedback entfällt:",
+		"Diese Bitte um Feedback entfällt:",
+	},
 	when: "Wann", due: "Fällig bis", where: "Ort", link: "Link", organizer: "Organisation",
 	calendarHint:          "Die Einladung liegt dieser E-Mail als Kalendereintrag bei.",
 	cancelledCalendarHint: "Ihr Kalenderprogramm kann den Termin mit dieser E-Mail entfernen.",
@@ -79,6 +88,12 @@ var english = wording{
 		"This assignment has been updated:",
 		"This assignment has been withdrawn:",
 		"This assignment has been withdrawn:",
+	},
+	introFeedback: [4]string{
+		"We would like your feedback:",
+		"This feedback request has been updated:",
+		"This feedback request has been withdrawn:",
+		"This feedback request has been withdrawn:",
 	},
 	when: "When", due: "Due", where: "Where", link: "Link", organizer: "Organizer",
 	calendarHint:          "The invitation is attached to this e-mail as a calendar entry.",
@@ -167,6 +182,9 @@ func bodyFor(r *resource.Resource, k kindOfMessage, calendar bool) body {
 	b := body{Lang: w.lang, Title: oneLine(r.Title), Description: strings.TrimSpace(ical.CleanText(r.Description))}
 	if r.Kind == resource.Assignment {
 		b.Intro = w.introTask[k]
+		if resource.IsFeedback(r.Address) {
+			b.Intro = w.introFeedback[k]
+		}
 		b.Fields = append(b.Fields, field{Label: w.due, Value: w.moment(r.Start, r.Timezone)})
 		if k == invite || k == update {
 			b.Hint = w.taskHint
