@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"os"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -316,5 +317,33 @@ func TestRowOnlyRole(t *testing.T) {
 	}
 	if err := s.Unlock(ctx, "ci"); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// Entry fields without a column of their own (replies, accepted drift,
+// provenance) ride along in extra, through Record and Write alike.
+func TestEntryFieldsRideAlong(t *testing.T) {
+	ctx := context.Background()
+	s := open(t, pg.Database(t), postgres.Options{})
+	e := statetest.SampleEntry("x/a", 3)
+	e.Dirty, e.DeclaredHash = true, "declared-hash"
+	e.Replies = &state.Replies{Since: 2, By: map[string]state.Reply{
+		"anna": {PartStat: "ACCEPTED", Sequence: 3, Stamp: time.Date(2027, 1, 20, 8, 0, 0, 0, time.UTC)},
+	}}
+	if err := s.Record(ctx, state.Op{Address: "x/a", Entry: e}); err != nil {
+		t.Fatal(err)
+	}
+	st, err := s.Read(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(st.Resources["x/a"], e) {
+		t.Fatalf("after Record: %+v, want %+v", st.Resources["x/a"], e)
+	}
+	if err := s.Write(ctx, st); err != nil {
+		t.Fatal(err)
+	}
+	if st, err = s.Read(ctx); err != nil || !reflect.DeepEqual(st.Resources["x/a"], e) {
+		t.Fatalf("after Write: %+v (%v), want %+v", st.Resources["x/a"], err, e)
 	}
 }
