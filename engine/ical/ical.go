@@ -7,8 +7,9 @@
 //
 // Encoding builds on github.com/emersion/go-ical, which escapes text and
 // quotes parameters but neither folds lines nor sanitises parameter values;
-// this package does both. All times are written in UTC ("…Z") so no
-// VTIMEZONE is ever needed.
+// this package does both. Times of events and tasks are written in the
+// resource's zone (TZID) with a VTIMEZONE generated from Go's tz database;
+// DTSTAMP and resources without a zone are written in UTC ("…Z").
 //
 // Text is normalised before it is written, and the same normalisation is
 // what a reader gets back: invalid UTF-8 becomes U+FFFD, CR LF and lone CR
@@ -86,11 +87,12 @@ func Message(method string, r resource.Resource, seq int, stamp time.Time, recip
 	if method == MethodCancel {
 		status = StatusCancelled
 	}
-	comp, err := component(&r, seq, stamp, status, recipients, method == MethodRequest)
+	var zones zoneSpan
+	comp, err := component(&r, seq, stamp, status, recipients, method == MethodRequest, &zones)
 	if err != nil {
 		return nil, err
 	}
-	cal := calendar(comp)
+	cal := calendar(&zones, comp)
 	cal.Props.SetText(goical.PropMethod, method)
 	return encode(cal, r.Address)
 }
@@ -99,18 +101,22 @@ func Message(method string, r resource.Resource, seq int, stamp time.Time, recip
 // holding one VEVENT or VTODO with all attendees of r. status "" means the
 // kind's default (CONFIRMED for events, NEEDS-ACTION for tasks).
 func Object(r resource.Resource, seq int, stamp time.Time, status string) ([]byte, error) {
-	comp, err := component(&r, seq, stamp, strings.ToUpper(status), r.Attendees, true)
+	var zones zoneSpan
+	comp, err := component(&r, seq, stamp, strings.ToUpper(status), r.Attendees, true, &zones)
 	if err != nil {
 		return nil, err
 	}
-	return encode(calendar(comp), r.Address)
+	return encode(calendar(&zones, comp), r.Address)
 }
 
-func calendar(comp *goical.Component) *goical.Calendar {
+// calendar wraps comps in a VCALENDAR, with a VTIMEZONE for each zone
+// their times are written in (RFC 5545 3.6.5 requires it in the object).
+func calendar(zones *zoneSpan, comps ...*goical.Component) *goical.Calendar {
 	cal := goical.NewCalendar()
 	cal.Props.SetText(goical.PropProductID, ProdID)
 	cal.Props.SetText(goical.PropVersion, "2.0")
-	cal.Children = append(cal.Children, comp)
+	cal.Children = append(cal.Children, zones.components()...)
+	cal.Children = append(cal.Children, comps...)
 	return cal
 }
 
@@ -124,7 +130,8 @@ func encode(cal *goical.Calendar, address string) ([]byte, error) {
 
 // component builds the VEVENT or VTODO of r. rsvp asks attendees of events
 // to answer; tasks never ask, and neither does a cancellation.
-func component(r *resource.Resource, seq int, stamp time.Time, status string, attendees []resource.Attendee, rsvp bool) (*goical.Component, error) {
+// Its times are written in r's zone, which is added to zones.
+func component(r *resource.Resource, seq int, stamp time.Time, status string, attendees []resource.Attendee, rsvp bool, zones *zoneSpan) (*goical.Component, error) {
 	fail := func(format string, args ...any) error {
 		return fmt.Errorf("ical: %s: %s", r.Address, fmt.Sprintf(format, args...))
 	}
@@ -144,6 +151,7 @@ func component(r *resource.Resource, seq int, stamp time.Time, status string, at
 		return nil, fail("no start or due time")
 	}
 
+	loc := zoneOf(r.Timezone)
 	var comp *goical.Component
 	switch r.Kind {
 	case resource.Session, resource.Event:
@@ -158,8 +166,10 @@ func component(r *resource.Resource, seq int, stamp time.Time, status string, at
 			return nil, fail("status %q is not one of an event", status)
 		}
 		comp = goical.NewComponent(goical.CompEvent)
-		setTime(comp, goical.PropDateTimeStart, r.Start)
-		setTime(comp, goical.PropDateTimeEnd, r.End)
+		setTime(comp, goical.PropDateTimeStart, r.Start, loc)
+		setTime(comp, goical.PropDateTimeEnd, r.End, loc)
+		zones.add(loc, r.Start)
+		zones.add(loc, r.End)
 	case resource.Assignment:
 		switch status {
 		case "":
@@ -169,7 +179,8 @@ func component(r *resource.Resource, seq int, stamp time.Time, status string, at
 			return nil, fail("status %q is not one of a task", status)
 		}
 		comp = goical.NewComponent(goical.CompToDo)
-		setTime(comp, goical.PropDue, r.Start)
+		setTime(comp, goical.PropDue, r.Start, loc)
+		zones.add(loc, r.Start)
 		// Tasks are answered by doing them, not by replying.
 		rsvp = false
 	default:
@@ -180,7 +191,7 @@ func component(r *resource.Resource, seq int, stamp time.Time, status string, at
 	}
 
 	setText(comp, goical.PropUID, r.UID, "")
-	setTime(comp, goical.PropDateTimeStamp, stamp)
+	setTime(comp, goical.PropDateTimeStamp, stamp, nil) // always UTC (RFC 5545 3.8.7.2)
 	comp.Props.Set(&goical.Prop{Name: goical.PropSequence, Params: goical.Params{}, Value: strconv.Itoa(seq)})
 	comp.Props.Set(&goical.Prop{Name: goical.PropStatus, Params: goical.Params{}, Value: status})
 	setText(comp, goical.PropSummary, r.Title, r.Language)
@@ -238,11 +249,15 @@ func component(r *resource.Resource, seq int, stamp time.Time, status string, at
 	return comp, nil
 }
 
-// setTime writes t in UTC, whole seconds: a Go location name as TZID would
-// need a VTIMEZONE, and sub-second precision cannot be written at all.
-func setTime(comp *goical.Component, name string, t time.Time) {
+// setTime writes t in whole seconds (sub-second precision cannot be
+// written), in loc with its name as TZID, or in UTC when loc is nil. The
+// caller adds the VTIMEZONE of loc.
+func setTime(comp *goical.Component, name string, t time.Time, loc *time.Location) {
+	if loc == nil {
+		loc = time.UTC
+	}
 	p := goical.NewProp(name)
-	p.SetDateTime(t.UTC().Truncate(time.Second))
+	p.SetDateTime(t.In(loc).Truncate(time.Second))
 	comp.Props.Set(p)
 }
 

@@ -146,10 +146,26 @@ func parse(t testing.TB, data []byte) *goical.Component {
 	if err != nil {
 		t.Fatalf("%v\n%s", err, data)
 	}
-	if len(cal.Children) != 1 {
-		t.Fatalf("want 1 component, got %d", len(cal.Children))
+	return mainOf(t, cal)
+}
+
+// mainOf returns the one VEVENT or VTODO of cal, next to its VTIMEZONEs.
+func mainOf(t testing.TB, cal *goical.Calendar) *goical.Component {
+	t.Helper()
+	var found []*goical.Component
+	for _, c := range cal.Children {
+		switch c.Name {
+		case goical.CompEvent, goical.CompToDo:
+			found = append(found, c)
+		case goical.CompTimezone:
+		default:
+			t.Errorf("unexpected component %s", c.Name)
+		}
 	}
-	return cal.Children[0]
+	if len(found) != 1 {
+		t.Fatalf("want 1 VEVENT or VTODO, got %d", len(found))
+	}
+	return found[0]
 }
 
 func text(t testing.TB, c *goical.Component, name string) string {
@@ -179,7 +195,7 @@ func TestSessionRequest(t *testing.T) {
 			t.Errorf("%s = %v, want %q", prop, got, want)
 		}
 	}
-	c := cal.Children[0]
+	c := mainOf(t, cal)
 	if c.Name != "VEVENT" {
 		t.Fatalf("component %s, want VEVENT", c.Name)
 	}
@@ -191,8 +207,17 @@ func TestSessionRequest(t *testing.T) {
 			t.Errorf("%s = %q, want %q", name, got, want)
 		}
 	}
+	// Start and end in the pair's zone (16:00 Berlin is 14:00 UTC),
+	// DTSTAMP in UTC as RFC 5545 requires.
 	for name, want := range map[string]string{
-		"DTSTART": "20270413T140000Z", "DTEND": "20270413T150000Z", "DTSTAMP": "20270201T093000Z",
+		"DTSTART": "20270413T160000", "DTEND": "20270413T170000",
+	} {
+		if p := c.Props.Get(name); p == nil || p.Value != want || p.Params.Get("TZID") != "Europe/Berlin" {
+			t.Errorf("%s = %v, want %q in Europe/Berlin", name, p, want)
+		}
+	}
+	for name, want := range map[string]string{
+		"DTSTAMP":  "20270201T093000Z",
 		"SEQUENCE": "2", "URL": r.URL, "ORGANIZER": "mailto:reverse-mentoring@example.com",
 	} {
 		if p := c.Props.Get(name); p == nil || p.Value != want {
@@ -200,6 +225,10 @@ func TestSessionRequest(t *testing.T) {
 		} else if p.Params.Get("TZID") != "" {
 			t.Errorf("%s has a TZID", name)
 		}
+	}
+	if n := len(cal.Children); n != 2 || cal.Children[0].Name != goical.CompTimezone ||
+		cal.Children[0].Props.Get(goical.PropTimezoneID).Value != "Europe/Berlin" {
+		t.Errorf("want one VTIMEZONE Europe/Berlin before the VEVENT, got %d components", n)
 	}
 	if cn := c.Props.Get("ORGANIZER").Params.Get("CN"); cn != "People Development" {
 		t.Errorf("ORGANIZER CN = %q", cn)
@@ -237,7 +266,7 @@ func TestCancel(t *testing.T) {
 	if m := cal.Props.Get("METHOD").Value; m != "CANCEL" {
 		t.Errorf("METHOD %s", m)
 	}
-	c := cal.Children[0]
+	c := mainOf(t, cal)
 	if got := c.Props.Get("STATUS").Value; got != "CANCELLED" {
 		t.Errorf("STATUS %s", got)
 	}
@@ -275,7 +304,7 @@ func TestAssignment(t *testing.T) {
 	if c.Props.Get("DTSTART") != nil || c.Props.Get("DTEND") != nil {
 		t.Error("a task has DTSTART or DTEND")
 	}
-	if p := c.Props.Get("DUE"); p == nil || p.Value != "20270306T160000Z" {
+	if p := c.Props.Get("DUE"); p == nil || p.Value != "20270306T170000" || p.Params.Get("TZID") != "Europe/Berlin" {
 		t.Errorf("DUE %v", p)
 	}
 	if d := text(t, c, "DESCRIPTION"); !strings.Contains(d, r.URL) {
@@ -399,9 +428,14 @@ func TestFeed(t *testing.T) {
 	}
 	var got []string
 	for _, c := range cal.Children {
+		if c.Name == goical.CompTimezone {
+			got = append(got, c.Name+" "+text(t, c, goical.PropTimezoneID))
+			continue
+		}
 		got = append(got, c.Name+" "+text(t, c, PropAddress))
 	}
-	want := []string{"VEVENT dl-2027/event/kickoff", "VTODO " + assignment().Address, "VEVENT " + session().Address}
+	// One VTIMEZONE for the zone all three are written in.
+	want := []string{"VTIMEZONE Europe/Berlin", "VEVENT dl-2027/event/kickoff", "VTODO " + assignment().Address, "VEVENT " + session().Address}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("feed components (-want +got):\n%s", diff)
 	}

@@ -75,8 +75,9 @@ func lifecycle(t *testing.T, srv *testserver.Server, perPerson bool) {
 	for _, its := range items {
 		for _, it := range its {
 			if it.UID == s1.UID {
-				if want := s1.Start.UTC().Format("20060102T150405Z"); it.DTStart != want || it.Sequence != 1 {
-					t.Errorf("moved session on server: DTSTART %s SEQUENCE %d, want %s and 1", it.DTStart, it.Sequence, want)
+				// Written in the pair's zone; the instant is what counts.
+				if it.DTStart != s1.Start.In(berlin(t)).Format("20060102T150405") || !it.Instant.Equal(s1.Start) || it.Sequence != 1 {
+					t.Errorf("moved session on server: DTSTART %s (%s) SEQUENCE %d, want %s and 1", it.DTStart, it.Instant, it.Sequence, s1.Start)
 				}
 			}
 		}
@@ -171,7 +172,7 @@ func lifecycle(t *testing.T, srv *testserver.Server, perPerson bool) {
 	items = e.verify(d)
 	for _, its := range items {
 		for _, it := range its {
-			if it.UID == acc.UID && it.DTStart != acc.Start.Add(24*time.Hour).UTC().Format("20060102T150405Z") {
+			if it.UID == acc.UID && !it.Instant.Equal(acc.Start.Add(24*time.Hour)) {
 				t.Errorf("accepted session was moved back: %s", it.DTStart)
 			}
 		}
@@ -270,4 +271,13 @@ func setPartstat(c *goical.Component, v string) {
 	for i := range c.Props[goical.PropAttendee] {
 		c.Props[goical.PropAttendee][i].Params.Set(goical.ParamParticipationStatus, v)
 	}
+}
+
+func berlin(t *testing.T) *time.Location {
+	t.Helper()
+	loc, err := time.LoadLocation("Europe/Berlin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return loc
 }

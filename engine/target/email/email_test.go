@@ -146,7 +146,8 @@ func checkInvitation(t *testing.T, m *message, env testserver.Received, r resour
 	if ev.Status != wantStatus || ev.Summary != r.Title {
 		t.Errorf("STATUS %q SUMMARY %q, want %q %q", ev.Status, ev.Summary, wantStatus, r.Title)
 	}
-	if ev.Start != r.Start.UTC().Format("2006-01-02T15:04:05+00:00") {
+	// Written in the resource's zone; the instant is what counts.
+	if start, err := time.Parse(time.RFC3339, ev.Start); err != nil || !start.Equal(r.Start) {
 		t.Errorf("DTSTART %s, want %s", ev.Start, r.Start)
 	}
 }
