@@ -79,8 +79,10 @@ func expandProgram(out []resource.Resource, p *schema.Program) []resource.Resour
 		}
 		invited := p.EventPeople(id)
 		r.Attendees = make([]resource.Attendee, 0, len(invited))
+		r.PersonZones = make(map[string]string, len(invited))
 		for _, who := range invited {
 			r.Attendees = append(r.Attendees, attendee(who, resource.Participant))
+			r.PersonZones[who] = p.PersonZone(who).String()
 		}
 		r.UID = resource.UID(r.Address)
 		out = append(out, r)
@@ -120,6 +122,7 @@ func expandPair(out []resource.Resource, p *schema.Program, pairID string, organ
 	t := textsFor(lang)
 	zone := p.PairZone(pairID).String()
 	people := []resource.Attendee{attendee(pair.Mentor, resource.Mentor), attendee(pair.Mentee, resource.Mentee)}
+	zones := map[string]string{pair.Mentor: p.PersonZone(pair.Mentor).String(), pair.Mentee: p.PersonZone(pair.Mentee).String()}
 	handedOut := map[string]bool{}
 	sessions := p.Schedule(pairID)
 	for _, s := range sessions {
@@ -133,6 +136,7 @@ func expandPair(out []resource.Resource, p *schema.Program, pairID string, organ
 			Start: s.Start.UTC(), End: s.End.UTC(), Timezone: zone, Language: t.lang,
 			Organizer: organizer, Attendees: people,
 			Description: t.sessionText(p, s, len(sessions), people, bodies[t.lang][s.Number-1]),
+			PersonZones: zones,
 		}
 		r.UID = resource.UID(r.Address)
 		out = append(out, r)

@@ -203,6 +203,12 @@ func TestExpandKeepsLocalTimeAcrossDST(t *testing.T) {
 				if r.Timezone != tc.loc.String() {
 					t.Errorf("session %d: timezone %q, want %q", n, r.Timezone, tc.loc)
 				}
+				// Messages show the time in each attendee's zone too.
+				for _, a := range r.Attendees {
+					if r.PersonZones[a.ID] == "" {
+						t.Errorf("session %d: no zone for %s", n, a.ID)
+					}
+				}
 				local := r.Start.In(tc.loc)
 				day := secondTuesday(month)
 				if local.Year() != 2027 || local.Month() != month || local.Day() != day.Day() {

@@ -68,6 +68,11 @@ type Resource struct {
 	Language    string     `json:"language"`     // "de" or "en"
 	Organizer   Contact    `json:"organizer"`
 	Attendees   []Attendee `json:"attendees"`
+	// PersonZones maps attendees' person ids to the IANA zone each reads
+	// times in, so that a message can show the time in its recipients'
+	// zones too. It is display only: not in snapshots, hashes or JSON, so
+	// a cancellation rebuilt from state shows the resource's zone alone.
+	PersonZones map[string]string `json:"-"`
 }
 
 // uidNamespace is the UUIDv5 namespace of rmctl UIDs. Changing it would

@@ -438,3 +438,30 @@ func TestConcurrentDeliveries(t *testing.T) {
 		t.Errorf("%d distinct UIDs, want 16", len(uids))
 	}
 }
+
+// TestTextShowsRecipientZones checks that the text shows the time in the
+// event's zone and in each recipient's own zone, once per zone.
+func TestTextShowsRecipientZones(t *testing.T) {
+	r := kickoff() // 08:30 UTC on 3 February 2027: 09:30 in Berlin
+	r.PersonZones = map[string]string{
+		anna.ID: "Europe/Berlin", klaus.ID: "America/New_York", petra.ID: "America/New_York",
+	}
+	b := bodyFor(&r, invite, true, r.Attendees)
+	text := b.text()
+	for _, want := range []string{
+		"Mi, 03.02.2027, 09:30–12:30 Uhr (Europe/Berlin)",
+		"Ortszeit: Mi, 03.02.2027, 03:30–06:30 Uhr (America/New_York) – Klaus Müller; Petra Lang",
+	} {
+		if !strings.Contains(text, want) {
+			t.Errorf("text lacks %q:\n%s", want, text)
+		}
+	}
+	if strings.Count(text, "Ortszeit") != 1 {
+		t.Errorf("want one local time (New York), got:\n%s", text)
+	}
+	// A recipient in the event's zone gets no second line.
+	b = bodyFor(&r, invite, true, []resource.Attendee{anna})
+	if text := b.text(); strings.Contains(text, "Ortszeit") {
+		t.Errorf("local time for a recipient in the event's zone:\n%s", text)
+	}
+}

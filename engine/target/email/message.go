@@ -70,7 +70,7 @@ func (t *Target) compose(r *resource.Resource, seq int, stamp time.Time, method 
 			return nil, err
 		}
 	}
-	b := bodyFor(r, k, calendar)
+	b := bodyFor(r, k, calendar, to)
 	htmlBody, err := b.html()
 	if err != nil {
 		return nil, fmt.Errorf("render HTML: %w", err)
