@@ -66,12 +66,30 @@ const maxLine = 75
 // Message returns an iTIP message: a VCALENDAR with the given METHOD
 // (REQUEST or CANCEL) holding one VEVENT (session, event) or VTODO
 // (assignment) for r, addressed to recipients. A nil recipients slice means
-// all attendees of r; to uninvite some attendees, send CANCEL with just
-// them and REQUEST with the rest. seq is the SEQUENCE and stamp the DTSTAMP.
+// all attendees of r. A CANCEL made here cancels the whole resource
+// (STATUS:CANCELLED), whichever part of its attendees it is sent to (large
+// events go out in batches); to uninvite some attendees use Uninvite. seq
+// is the SEQUENCE and stamp the DTSTAMP.
 func Message(method string, r resource.Resource, seq int, stamp time.Time, recipients []resource.Attendee) ([]byte, error) {
 	if method != MethodRequest && method != MethodCancel {
 		return nil, fmt.Errorf("ical: message for %s: unsupported method %q", r.Address, method)
 	}
+	return message(method, r, seq, stamp, recipients, method == MethodCancel)
+}
+
+// Uninvite returns the METHOD:CANCEL that removes the attendees removed
+// from r while it goes on for the others: it names only them and carries
+// no STATUS, because RFC 5546 3.2.5 reserves STATUS:CANCELLED for
+// cancelling the event for everyone, and clients that see it drop the
+// event for all. The others get an updated REQUEST.
+func Uninvite(r resource.Resource, seq int, stamp time.Time, removed []resource.Attendee) ([]byte, error) {
+	if len(removed) == 0 {
+		return nil, fmt.Errorf("ical: uninvite from %s: no recipients", r.Address)
+	}
+	return message(MethodCancel, r, seq, stamp, removed, false)
+}
+
+func message(method string, r resource.Resource, seq int, stamp time.Time, recipients []resource.Attendee, whole bool) ([]byte, error) {
 	if recipients == nil {
 		recipients = r.Attendees
 	}
@@ -84,13 +102,16 @@ func Message(method string, r resource.Resource, seq int, stamp time.Time, recip
 		return nil, fmt.Errorf("ical: %s message for %s: no organizer e-mail", method, r.Address)
 	}
 	status := ""
-	if method == MethodCancel {
+	if whole {
 		status = StatusCancelled
 	}
 	var zones zoneSpan
 	comp, err := component(&r, seq, stamp, status, recipients, method == MethodRequest, &zones)
 	if err != nil {
 		return nil, err
+	}
+	if method == MethodCancel && !whole {
+		comp.Props.Del(goical.PropStatus)
 	}
 	cal := calendar(&zones, comp)
 	cal.Props.SetText(goical.PropMethod, method)

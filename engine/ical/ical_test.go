@@ -14,6 +14,7 @@ import (
 	goical "github.com/emersion/go-ical"
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/rmctl/rmctl/engine/ical/icaltest"
 	"github.com/rmctl/rmctl/engine/resource"
 )
 
@@ -531,3 +532,52 @@ func TestEquivalent(t *testing.T) {
 }
 
 func writeFile(path string, data []byte) error { return os.WriteFile(path, data, 0o644) }
+
+// TestUninvite checks the CANCEL to attendees removed from an event that
+// goes on: it names only them and carries no STATUS, while cancelling the
+// whole event does (RFC 5546 3.2.5), also when sent to some of them only.
+func TestUninvite(t *testing.T) {
+	r := event()
+	r.Attendees = []resource.Attendee{anna, klaus} // Petra was removed
+	data, err := Uninvite(r, 5, stamp, []resource.Attendee{petra})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cal, err := decode(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := mainOf(t, cal)
+	if m := cal.Props.Get("METHOD"); m == nil || m.Value != "CANCEL" {
+		t.Errorf("METHOD %v, want CANCEL", m)
+	}
+	if st := c.Props.Get("STATUS"); st != nil {
+		t.Errorf("uninviting CANCEL has STATUS:%s, which cancels the event for everyone", st.Value)
+	}
+	atts := c.Props.Values("ATTENDEE")
+	if len(atts) != 1 || atts[0].Value != "mailto:petra.lang@example.com" || atts[0].Params.Get("RSVP") != "" {
+		t.Errorf("attendees %+v, want only Petra without RSVP", atts)
+	}
+	if seq := c.Props.Get("SEQUENCE"); seq == nil || seq.Value != "5" {
+		t.Errorf("SEQUENCE %v", seq)
+	}
+	path := filepath.Join(t.TempDir(), "uninvite.ics")
+	if err := writeFile(path, data); err != nil {
+		t.Fatal(err)
+	}
+	if got := icaltest.Parse(t, path); len(got) == 1 && len(got[0].Components) == 1 && got[0].Components[0].Status != "" {
+		t.Errorf("python3-icalendar read STATUS %q", got[0].Components[0].Status)
+	}
+	if _, err := Uninvite(r, 5, stamp, nil); err == nil {
+		t.Error("uninvite without recipients: no error")
+	}
+
+	// A whole cancellation says CANCELLED to every batch of recipients.
+	data, err = Message(MethodCancel, r, 5, stamp, []resource.Attendee{anna})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st := parse(t, data).Props.Get("STATUS"); st == nil || st.Value != "CANCELLED" {
+		t.Errorf("whole cancel STATUS %v", st)
+	}
+}

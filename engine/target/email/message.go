@@ -66,7 +66,14 @@ func (t *Target) compose(r *resource.Resource, seq int, stamp time.Time, method 
 		var err error
 		// The calendar lists the same attendees as the To header: a CANCEL
 		// to removed attendees names only them (RFC 5546 3.2.5).
-		if cal, err = ical.Message(method, *r, seq, stamp, to); err != nil {
+		if k == withdrawn {
+			// Removed from an event that goes on: no STATUS:CANCELLED,
+			// which would cancel it for everyone (RFC 5546 3.2.5).
+			cal, err = ical.Uninvite(*r, seq, stamp, to)
+		} else {
+			cal, err = ical.Message(method, *r, seq, stamp, to)
+		}
+		if err != nil {
 			return nil, err
 		}
 	}

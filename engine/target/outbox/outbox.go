@@ -52,8 +52,12 @@ const (
 	FeedsDir    = "feeds"
 	DirtyMarker = ".feeds-dirty"
 
-	tmpPrefix   = ".tmp-"
-	stampLayout = "20060102T150405Z"
+	tmpPrefix = ".tmp-"
+	// methodUninvite marks, inside the outbox, a CANCEL to attendees
+	// removed from a resource that goes on (ical.Uninvite); its file is
+	// named "cancel" like any other.
+	methodUninvite = "UNINVITE"
+	stampLayout    = "20060102T150405Z"
 )
 
 // Options configure an Outbox.
@@ -203,11 +207,14 @@ func (o *Outbox) Deliver(ctx context.Context, d target.Delivery) ([]state.Ref, e
 		stamp = o.now()
 	}
 
-	// Who gets which message, and whose objects stay or go.
+	// Who gets which message, and whose objects stay or go. A cancel
+	// during an update uninvites (the event goes on for the others).
 	var request, cancel, keep, drop []resource.Attendee
+	partial := false
 	switch d.Action {
 	case target.Create, target.Update:
 		request, keep = r.Attendees, r.Attendees
+		partial = true
 		// An address no longer invited gets a cancellation, even when its
 		// person still is (their e-mail changed); a person no longer
 		// invited also loses the object in their feed.
@@ -233,7 +240,11 @@ func (o *Outbox) Deliver(ctx context.Context, d target.Delivery) ([]state.Ref, e
 		}
 	}
 	if len(cancel) > 0 {
-		if err := o.writeMessage(ctx, ical.MethodCancel, r, d.Sequence, stamp, cancel); err != nil {
+		method := ical.MethodCancel
+		if partial {
+			method = methodUninvite
+		}
+		if err := o.writeMessage(ctx, method, r, d.Sequence, stamp, cancel); err != nil {
 			return nil, err
 		}
 	}
@@ -301,7 +312,11 @@ func (o *Outbox) begin() error {
 
 // writeMessage writes one iTIP message unless one with the same key exists.
 func (o *Outbox) writeMessage(ctx context.Context, method string, r resource.Resource, seq int, stamp time.Time, to []resource.Attendee) error {
-	key := messageKey(r.Address, seq, method, to, r.Hash())
+	keyMethod := method
+	if method == methodUninvite {
+		keyMethod = ical.MethodCancel
+	}
+	key := messageKey(r.Address, seq, keyMethod, to, r.Hash())
 	for {
 		o.mu.Lock()
 		m, found := o.index[key]
@@ -338,7 +353,14 @@ func (o *Outbox) writeMessage(ctx context.Context, method string, r resource.Res
 }
 
 func (o *Outbox) writeMessageFile(name, method string, r resource.Resource, seq int, stamp time.Time, to []resource.Attendee) error {
-	data, err := ical.Message(method, r, seq, stamp, to)
+	var data []byte
+	var err error
+	if method == methodUninvite {
+		method = ical.MethodCancel
+		data, err = ical.Uninvite(r, seq, stamp, to)
+	} else {
+		data, err = ical.Message(method, r, seq, stamp, to)
+	}
 	if err != nil {
 		return fmt.Errorf("outbox: %w", err)
 	}
