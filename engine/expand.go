@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/rmctl/rmctl/engine/plan"
 	"github.com/rmctl/rmctl/engine/resource"
@@ -162,12 +163,36 @@ func expandPair(out []resource.Resource, p *schema.Program, pairID string, organ
 					Organizer: organizer, Attendees: []resource.Attendee{who},
 					Description: tt.assignmentText(tut, s, zone),
 				}
+				a.Block, a.Minutes = blockBefore(p, who.ID, due, tut.Minutes)
 				a.UID = resource.UID(a.Address)
 				out = append(out, a)
 			}
 		}
 	}
 	return out
+}
+
+// defaultBlockMinutes is the calendar block of a tutorial that names no
+// time to spend on it.
+const defaultBlockMinutes = 15
+
+// blockBefore returns where an assignment due at due shows in calendars
+// without tasks: at the start of working hours on the person's working day
+// before the due day, for the tutorial's minutes.
+func blockBefore(p *schema.Program, person string, due time.Time, minutes int) (time.Time, int) {
+	if minutes <= 0 {
+		minutes = defaultBlockMinutes
+	}
+	loc := p.PersonZone(person)
+	day := schema.DateOf(due.In(loc))
+	for k := 1; k <= 31; k++ {
+		d := day.AddDays(-k)
+		if p.DayOff(person, d) == "" {
+			return d.In(p.Policy.WorkingHours.From, loc).UTC(), minutes
+		}
+	}
+	// Nothing but days off for a month: block the time just before it is due.
+	return due.Add(-time.Duration(minutes) * time.Minute).UTC(), minutes
 }
 
 // sortByAddress sorts resources by address. A Resource is a few hundred

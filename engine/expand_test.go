@@ -350,6 +350,17 @@ func TestExpandAssignments(t *testing.T) {
 		if a.Timezone != w.zone.String() {
 			t.Errorf("%s timezone %q, want %q", addr, a.Timezone, w.zone)
 		}
+		// Its calendar block: 08:00 (start of working hours) on the
+		// working day before the due day, for the tutorial's minutes.
+		blockDay := due.AddDate(0, 0, -1)
+		for blockDay.Weekday() == time.Saturday || blockDay.Weekday() == time.Sunday {
+			blockDay = blockDay.AddDate(0, 0, -1)
+		}
+		y, m, dd := blockDay.Date()
+		minutes := map[string]int{"t-mentor": 20, "t-mentee": 20, "t-both": 15, "t-long": 60}[w.tutorial]
+		if want := time.Date(y, m, dd, 8, 0, 0, 0, w.zone); !a.Block.Equal(want) || a.Minutes != minutes {
+			t.Errorf("%s block %v for %d minutes, want %v", addr, a.Block.In(w.zone), a.Minutes, want)
+		}
 	}
 	long := mustGet(t, res, "dst-2027/pair/berlin/tutorial/t-long/max")
 	if _, off := long.Start.In(berlin).Zone(); off != 3600 {

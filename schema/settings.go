@@ -40,6 +40,7 @@ type Settings struct {
 type TargetConfig struct {
 	Kind            string `json:"kind"`
 	Dir             string `json:"dir,omitempty"`
+	Tasks           bool   `json:"tasks,omitempty"` // outbox: assignments as VTODO
 	URL             string `json:"url,omitempty"`
 	Username        string `json:"username,omitempty"`
 	PasswordEnv     string `json:"passwordEnv,omitempty"`

@@ -16,7 +16,7 @@ func newTarget(ctx context.Context, a *app, ws *workspace) (target.Target, error
 	t := ws.settings.Target
 	switch t.Kind {
 	case "outbox", "":
-		return outbox.New(ws.settings.Path(t.Dir), outbox.Options{Now: a.now})
+		return outbox.New(ws.settings.Path(t.Dir), outbox.Options{Now: a.now, Tasks: t.Tasks})
 	case "caldav":
 		password, err := target.Secret(a.getenv, t.PasswordEnv, ws.settings.Path(t.CredentialsFile))
 		if err != nil {

@@ -59,6 +59,35 @@ const (
 	PropKind    = "X-RMCTL-KIND"
 )
 
+// Option changes how resources are written.
+type Option func(*options)
+
+type options struct{ tasks bool }
+
+// AsTask writes assignments as VTODO, for targets whose calendars hold
+// tasks. Without it an assignment is written as its calendar-visible form
+// (see BlockUID), because Outlook and Google Calendar ignore VTODO.
+func AsTask() Option { return func(o *options) { o.tasks = true } }
+
+func optionsOf(opts []Option) options {
+	var o options
+	for _, f := range opts {
+		f(&o)
+	}
+	return o
+}
+
+// taskPriority is the PRIORITY of an assignment's VTODO: medium (RFC 5545
+// 3.8.1.9); RFC 5546 3.4.2 lists PRIORITY for a VTODO REQUEST.
+const taskPriority = "5"
+
+// BlockUID is the UID of an assignment's calendar-visible form: a short
+// VEVENT of the assignment's minutes, free/busy transparent, at its Block
+// time. It differs from the task's UID so that both forms can live in one
+// person's calendars (a feed and a CalDAV task list) without one replacing
+// the other; like the task's, it follows from the address alone.
+func BlockUID(uid string) string { return "block-" + uid }
+
 // maxLine is the longest content line RFC 5545 3.1 allows, in octets,
 // without the CRLF.
 const maxLine = 75
@@ -70,11 +99,11 @@ const maxLine = 75
 // (STATUS:CANCELLED), whichever part of its attendees it is sent to (large
 // events go out in batches); to uninvite some attendees use Uninvite. seq
 // is the SEQUENCE and stamp the DTSTAMP.
-func Message(method string, r resource.Resource, seq int, stamp time.Time, recipients []resource.Attendee) ([]byte, error) {
+func Message(method string, r resource.Resource, seq int, stamp time.Time, recipients []resource.Attendee, opts ...Option) ([]byte, error) {
 	if method != MethodRequest && method != MethodCancel {
 		return nil, fmt.Errorf("ical: message for %s: unsupported method %q", r.Address, method)
 	}
-	return message(method, r, seq, stamp, recipients, method == MethodCancel)
+	return message(method, r, seq, stamp, recipients, method == MethodCancel, optionsOf(opts))
 }
 
 // Uninvite returns the METHOD:CANCEL that removes the attendees removed
@@ -82,14 +111,14 @@ func Message(method string, r resource.Resource, seq int, stamp time.Time, recip
 // no STATUS, because RFC 5546 3.2.5 reserves STATUS:CANCELLED for
 // cancelling the event for everyone, and clients that see it drop the
 // event for all. The others get an updated REQUEST.
-func Uninvite(r resource.Resource, seq int, stamp time.Time, removed []resource.Attendee) ([]byte, error) {
+func Uninvite(r resource.Resource, seq int, stamp time.Time, removed []resource.Attendee, opts ...Option) ([]byte, error) {
 	if len(removed) == 0 {
 		return nil, fmt.Errorf("ical: uninvite from %s: no recipients", r.Address)
 	}
-	return message(MethodCancel, r, seq, stamp, removed, false)
+	return message(MethodCancel, r, seq, stamp, removed, false, optionsOf(opts))
 }
 
-func message(method string, r resource.Resource, seq int, stamp time.Time, recipients []resource.Attendee, whole bool) ([]byte, error) {
+func message(method string, r resource.Resource, seq int, stamp time.Time, recipients []resource.Attendee, whole bool, o options) ([]byte, error) {
 	if recipients == nil {
 		recipients = r.Attendees
 	}
@@ -106,7 +135,7 @@ func message(method string, r resource.Resource, seq int, stamp time.Time, recip
 		status = StatusCancelled
 	}
 	var zones zoneSpan
-	comp, err := component(&r, seq, stamp, status, recipients, method == MethodRequest, &zones)
+	comp, err := component(&r, seq, stamp, status, recipients, method == MethodRequest, &zones, o)
 	if err != nil {
 		return nil, err
 	}
@@ -121,9 +150,9 @@ func message(method string, r resource.Resource, seq int, stamp time.Time, recip
 // Object returns r as a stored calendar object: a VCALENDAR without METHOD
 // holding one VEVENT or VTODO with all attendees of r. status "" means the
 // kind's default (CONFIRMED for events, NEEDS-ACTION for tasks).
-func Object(r resource.Resource, seq int, stamp time.Time, status string) ([]byte, error) {
+func Object(r resource.Resource, seq int, stamp time.Time, status string, opts ...Option) ([]byte, error) {
 	var zones zoneSpan
-	comp, err := component(&r, seq, stamp, strings.ToUpper(status), r.Attendees, true, &zones)
+	comp, err := component(&r, seq, stamp, strings.ToUpper(status), r.Attendees, true, &zones, optionsOf(opts))
 	if err != nil {
 		return nil, err
 	}
@@ -152,7 +181,8 @@ func encode(cal *goical.Calendar, address string) ([]byte, error) {
 // component builds the VEVENT or VTODO of r. rsvp asks attendees of events
 // to answer; tasks never ask, and neither does a cancellation.
 // Its times are written in r's zone, which is added to zones.
-func component(r *resource.Resource, seq int, stamp time.Time, status string, attendees []resource.Attendee, rsvp bool, zones *zoneSpan) (*goical.Component, error) {
+// An assignment is a VTODO with o.tasks, else its time-blocked VEVENT.
+func component(r *resource.Resource, seq int, stamp time.Time, status string, attendees []resource.Attendee, rsvp bool, zones *zoneSpan, o options) (*goical.Component, error) {
 	fail := func(format string, args ...any) error {
 		return fmt.Errorf("ical: %s: %s", r.Address, fmt.Sprintf(format, args...))
 	}
@@ -199,10 +229,30 @@ func component(r *resource.Resource, seq int, stamp time.Time, status string, at
 		default:
 			return nil, fail("status %q is not one of a task", status)
 		}
-		comp = goical.NewComponent(goical.CompToDo)
-		setTime(comp, goical.PropDue, r.Start, loc)
-		zones.add(loc, r.Start)
-		// Tasks are answered by doing them, not by replying.
+		start, end := blockOf(r)
+		if o.tasks {
+			comp = goical.NewComponent(goical.CompToDo)
+			// RFC 5546 3.4.2 lists DTSTART and PRIORITY for a VTODO
+			// REQUEST; DTSTART is when to begin, the calendar block.
+			setTime(comp, goical.PropDateTimeStart, start, loc)
+			setTime(comp, goical.PropDue, r.Start, loc)
+			comp.Props.Set(&goical.Prop{Name: goical.PropPriority, Params: goical.Params{}, Value: taskPriority})
+			zones.add(loc, start)
+			zones.add(loc, r.Start)
+		} else {
+			// The calendar-visible form: a block of the assignment's
+			// minutes that keeps the time free (TRANSPARENT).
+			if status != StatusCancelled {
+				status = StatusConfirmed
+			}
+			comp = goical.NewComponent(goical.CompEvent)
+			setTime(comp, goical.PropDateTimeStart, start, loc)
+			setTime(comp, goical.PropDateTimeEnd, end, loc)
+			comp.Props.Set(&goical.Prop{Name: goical.PropTransparency, Params: goical.Params{}, Value: "TRANSPARENT"})
+			zones.add(loc, start)
+			zones.add(loc, end)
+		}
+		// Assignments are answered by doing them, not by replying.
 		rsvp = false
 	default:
 		return nil, fail("unknown kind %q", r.Kind)
@@ -211,7 +261,11 @@ func component(r *resource.Resource, seq int, stamp time.Time, status string, at
 		rsvp = false
 	}
 
-	setText(comp, goical.PropUID, r.UID, "")
+	uid := r.UID
+	if r.Kind == resource.Assignment && !o.tasks {
+		uid = BlockUID(uid)
+	}
+	setText(comp, goical.PropUID, uid, "")
 	setTime(comp, goical.PropDateTimeStamp, stamp, nil) // always UTC (RFC 5545 3.8.7.2)
 	comp.Props.Set(&goical.Prop{Name: goical.PropSequence, Params: goical.Params{}, Value: strconv.Itoa(seq)})
 	comp.Props.Set(&goical.Prop{Name: goical.PropStatus, Params: goical.Params{}, Value: status})
@@ -268,6 +322,22 @@ func component(r *resource.Resource, seq int, stamp time.Time, status string, at
 	setText(comp, PropProgram, r.Program, "")
 	setText(comp, PropKind, string(r.Kind), "")
 	return comp, nil
+}
+
+// blockOf returns the calendar block of an assignment: from Block for its
+// Minutes; without them (an assignment recorded before blocks existed),
+// the quarter of an hour before it is due.
+func blockOf(r *resource.Resource) (start, end time.Time) {
+	minutes := r.Minutes
+	if minutes <= 0 {
+		minutes = 15
+	}
+	d := time.Duration(minutes) * time.Minute
+	start = r.Block
+	if start.IsZero() || !start.Before(r.Start) {
+		start = r.Start.Add(-d)
+	}
+	return start, start.Add(d)
 }
 
 // setTime writes t in whole seconds (sub-second precision cannot be

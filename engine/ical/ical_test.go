@@ -74,6 +74,7 @@ func assignment() resource.Resource {
 		Description: "Bitte vor der Sitzung am 9. März durcharbeiten.",
 		URL:         "https://learn.example.com/sm-basics",
 		Start:       time.Date(2027, 3, 6, 16, 0, 0, 0, time.UTC),
+		Block:       time.Date(2027, 3, 5, 8, 0, 0, 0, time.UTC), Minutes: 20,
 		Timezone:    "Europe/Berlin", Language: "de", Organizer: org,
 		Attendees: []resource.Attendee{klaus},
 	}
@@ -88,7 +89,8 @@ func goldens() []golden {
 	return []golden{
 		{"session-request.ics", func() ([]byte, error) { return Message(MethodRequest, session(), 2, stamp, nil) }},
 		{"event-cancel.ics", func() ([]byte, error) { return Message(MethodCancel, event(), 4, stamp, nil) }},
-		{"assignment-request.ics", func() ([]byte, error) { return Message(MethodRequest, assignment(), 0, stamp, nil) }},
+		{"assignment-request.ics", func() ([]byte, error) { return Message(MethodRequest, assignment(), 0, stamp, nil, AsTask()) }},
+		{"assignment-block-request.ics", func() ([]byte, error) { return Message(MethodRequest, assignment(), 0, stamp, nil) }},
 		{"session-object.ics", func() ([]byte, error) { return Object(session(), 2, stamp, "") }},
 	}
 }
@@ -282,19 +284,26 @@ func TestCancel(t *testing.T) {
 		t.Error("a cancellation asks for RSVP")
 	}
 
-	// A cancelled task says so too.
-	data, err = Message(MethodCancel, assignment(), 1, stamp, nil)
+	// A cancelled task says so too, in both forms.
+	data, err = Message(MethodCancel, assignment(), 1, stamp, nil, AsTask())
 	if err != nil {
 		t.Fatal(err)
 	}
 	if c := parse(t, data); c.Name != "VTODO" || c.Props.Get("STATUS").Value != "CANCELLED" {
 		t.Errorf("cancelled task: %s STATUS %v", c.Name, c.Props.Get("STATUS"))
 	}
+	data, err = Message(MethodCancel, assignment(), 1, stamp, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := parse(t, data); c.Name != "VEVENT" || c.Props.Get("STATUS").Value != "CANCELLED" {
+		t.Errorf("cancelled assignment block: %s STATUS %v", c.Name, c.Props.Get("STATUS"))
+	}
 }
 
 func TestAssignment(t *testing.T) {
 	r := assignment()
-	data, err := Message(MethodRequest, r, 0, stamp, nil)
+	data, err := Message(MethodRequest, r, 0, stamp, nil, AsTask())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -302,8 +311,18 @@ func TestAssignment(t *testing.T) {
 	if c.Name != "VTODO" {
 		t.Fatalf("component %s", c.Name)
 	}
-	if c.Props.Get("DTSTART") != nil || c.Props.Get("DTEND") != nil {
-		t.Error("a task has DTSTART or DTEND")
+	if c.Props.Get("DTEND") != nil {
+		t.Error("a task has DTEND")
+	}
+	// RFC 5546 3.4.2: a VTODO REQUEST carries DTSTART and PRIORITY.
+	if p := c.Props.Get("DTSTART"); p == nil || p.Value != "20270305T090000" || p.Params.Get("TZID") != "Europe/Berlin" {
+		t.Errorf("DTSTART %v, want the block at 09:00 on the day before", p)
+	}
+	if p := c.Props.Get("PRIORITY"); p == nil || p.Value != "5" {
+		t.Errorf("PRIORITY %v", p)
+	}
+	if c.Props.Get("UID").Value != r.UID {
+		t.Errorf("task UID %s, want %s", c.Props.Get("UID").Value, r.UID)
 	}
 	if p := c.Props.Get("DUE"); p == nil || p.Value != "20270306T170000" || p.Params.Get("TZID") != "Europe/Berlin" {
 		t.Errorf("DUE %v", p)
@@ -319,6 +338,49 @@ func TestAssignment(t *testing.T) {
 	}
 	if c.Props.Get("STATUS").Value != "NEEDS-ACTION" {
 		t.Error("STATUS")
+	}
+}
+
+// TestAssignmentBlock checks an assignment's calendar-visible form: a
+// VEVENT of its minutes at its block, free/busy transparent, with the
+// link, a UID of its own derived from the address, no RSVP.
+func TestAssignmentBlock(t *testing.T) {
+	r := assignment()
+	data, err := Message(MethodRequest, r, 0, stamp, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := parse(t, data)
+	if c.Name != "VEVENT" {
+		t.Fatalf("component %s, want VEVENT", c.Name)
+	}
+	for name, want := range map[string]string{
+		"DTSTART": "20270305T090000", "DTEND": "20270305T092000", // 20 minutes, Berlin
+	} {
+		if p := c.Props.Get(name); p == nil || p.Value != want || p.Params.Get("TZID") != "Europe/Berlin" {
+			t.Errorf("%s %v, want %s in Europe/Berlin", name, p, want)
+		}
+	}
+	for name, want := range map[string]string{
+		"TRANSP": "TRANSPARENT", "STATUS": "CONFIRMED", "UID": BlockUID(r.UID), "URL": r.URL, PropKind: "assignment",
+	} {
+		if p := c.Props.Get(name); p == nil || p.Value != want {
+			t.Errorf("%s %v, want %s", name, p, want)
+		}
+	}
+	if c.Props.Get("DUE") != nil || c.Props.Get("PRIORITY") != nil {
+		t.Error("the block has DUE or PRIORITY")
+	}
+	if d := text(t, c, "DESCRIPTION"); !strings.Contains(d, r.URL) {
+		t.Errorf("description %q lacks the link", d)
+	}
+	if c.Props.Get("ATTENDEE").Params.Get("RSVP") != "" {
+		t.Error("the block asks for RSVP")
+	}
+	// Stable: the same address gives the same UID again.
+	again, _ := Object(r, 3, stamp.Add(time.Hour), "")
+	if u := parse(t, again).Props.Get("UID").Value; u != BlockUID(resource.UID(r.Address)) {
+		t.Errorf("UID %s not derived from the address", u)
 	}
 }
 
@@ -436,7 +498,7 @@ func TestFeed(t *testing.T) {
 		got = append(got, c.Name+" "+text(t, c, PropAddress))
 	}
 	// One VTIMEZONE for the zone all three are written in.
-	want := []string{"VTIMEZONE Europe/Berlin", "VEVENT dl-2027/event/kickoff", "VTODO " + assignment().Address, "VEVENT " + session().Address}
+	want := []string{"VTIMEZONE Europe/Berlin", "VEVENT dl-2027/event/kickoff", "VEVENT " + assignment().Address, "VEVENT " + session().Address}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("feed components (-want +got):\n%s", diff)
 	}
@@ -510,7 +572,7 @@ func TestEquivalent(t *testing.T) {
 		t.Errorf("diffs %v, want %v", diffs, want)
 	}
 
-	todo, err := Object(assignment(), 0, stamp, "")
+	todo, err := Object(assignment(), 0, stamp, "", AsTask())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -97,7 +97,8 @@ func TestZonesReadBack(t *testing.T) {
 		r.Kind, r.Timezone = c.kind, c.zone.String()
 		r.Start, r.End = c.start.UTC(), c.end.UTC()
 		if c.kind == resource.Assignment {
-			want[r.UID+" DUE"] = c.start
+			// Its calendar-visible form: the quarter hour before.
+			want[BlockUID(r.UID)+" DTSTART"], want[BlockUID(r.UID)+" DTEND"] = c.start.Add(-15*time.Minute), c.start
 		} else {
 			want[r.UID+" DTSTART"], want[r.UID+" DTEND"] = c.start, c.end
 		}

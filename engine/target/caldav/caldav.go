@@ -295,7 +295,9 @@ func (t *Target) Deliver(ctx context.Context, d target.Delivery) ([]state.Ref, e
 	var body []byte
 	if len(want) > 0 {
 		var err error
-		if body, err = ical.Object(*r, d.Sequence, stamp, ""); err != nil {
+		// Assignments stay tasks here: rmctl creates its calendars with
+		// VEVENT and VTODO in supported-calendar-component-set.
+		if body, err = ical.Object(*r, d.Sequence, stamp, "", ical.AsTask()); err != nil {
 			return nil, fmt.Errorf("caldav: %s: %w", r.Address, err)
 		}
 	}

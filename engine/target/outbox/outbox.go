@@ -8,7 +8,8 @@
 //	    the latest version of every current resource, per attendee
 //	feeds/<person id>.ics
 //	    one subscribable calendar per person: their events and their
-//	    tutorials as VTODO, rebuilt from objects/ at Finish
+//	    tutorials (as short VEVENT blocks, or VTODO with Options.Tasks),
+//	    rebuilt from objects/ at Finish
 //	.feeds-dirty
 //	    present while a run has delivered but not finished
 //
@@ -69,6 +70,11 @@ type Options struct {
 	// "Reverse Mentoring (<person id>)" if nil. It gets only the id so that
 	// a feed rebuilt after a crash is named as one rebuilt after delivery.
 	FeedName func(personID string) string
+	// Tasks writes tutorial assignments as VTODO, for feeds read by clients
+	// that show tasks. By default they are their calendar-visible form, a
+	// short VEVENT (ical.BlockUID), because Outlook and Google Calendar
+	// ignore VTODO.
+	Tasks bool
 }
 
 // Outbox writes deliveries into a folder. Deliver may be called
@@ -77,6 +83,7 @@ type Outbox struct {
 	dir      string
 	now      func() time.Time
 	feedName func(string) string
+	form     []ical.Option // how assignments are written
 
 	mu sync.Mutex
 	// index maps the idempotency key of a message (its file name after the
@@ -115,6 +122,9 @@ func New(dir string, opts Options) (*Outbox, error) {
 	}
 	if o.feedName == nil {
 		o.feedName = func(id string) string { return "Reverse Mentoring (" + id + ")" }
+	}
+	if opts.Tasks {
+		o.form = []ical.Option{ical.AsTask()}
 	}
 	for _, sub := range []string{MessagesDir, ObjectsDir, FeedsDir} {
 		if err := os.MkdirAll(filepath.Join(dir, sub), 0o755); err != nil {
@@ -250,7 +260,7 @@ func (o *Outbox) Deliver(ctx context.Context, d target.Delivery) ([]state.Ref, e
 	}
 
 	if len(keep) > 0 {
-		obj, err := ical.Object(r, d.Sequence, stamp, "")
+		obj, err := ical.Object(r, d.Sequence, stamp, "", o.form...)
 		if err != nil {
 			return nil, fmt.Errorf("outbox: %w", err)
 		}
@@ -357,9 +367,9 @@ func (o *Outbox) writeMessageFile(name, method string, r resource.Resource, seq 
 	var err error
 	if method == methodUninvite {
 		method = ical.MethodCancel
-		data, err = ical.Uninvite(r, seq, stamp, to)
+		data, err = ical.Uninvite(r, seq, stamp, to, o.form...)
 	} else {
-		data, err = ical.Message(method, r, seq, stamp, to)
+		data, err = ical.Message(method, r, seq, stamp, to, o.form...)
 	}
 	if err != nil {
 		return fmt.Errorf("outbox: %w", err)

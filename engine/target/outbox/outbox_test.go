@@ -14,6 +14,7 @@ import (
 
 	goical "github.com/emersion/go-ical"
 
+	"github.com/rmctl/rmctl/engine/ical"
 	"github.com/rmctl/rmctl/engine/ical/icaltest"
 	"github.com/rmctl/rmctl/engine/resource"
 	"github.com/rmctl/rmctl/engine/target"
@@ -248,24 +249,58 @@ func TestLifecycle(t *testing.T) {
 	checkPython(t, dir)
 }
 
-func TestFeedHoldsTasks(t *testing.T) {
-	dir := t.TempDir()
-	o := open(t, dir)
-	deliver(t, o, target.Delivery{Action: target.Create, Resource: kickoff()})
-	deliver(t, o, target.Delivery{Action: target.Create, Resource: tutorial()})
-	finish(t, o)
-	_, comps := parse(t, filepath.Join(dir, FeedsDir, klaus.ID+".ics"))
-	var names []string
-	for _, c := range comps {
-		names = append(names, c.Name)
-	}
-	// Sorted by start: the tutorial is due before the kick-off.
-	if !slices.Equal(names, []string{"VTODO", "VEVENT"}) {
-		t.Errorf("klaus's feed: %v", names)
-	}
-	cals := icaltest.Parse(t, filepath.Join(dir, FeedsDir, klaus.ID+".ics"))
-	if len(cals) == 1 && (cals[0].Name != "Reverse Mentoring (klaus.mueller)" || len(cals[0].Components) != 2) {
-		t.Errorf("python3-icalendar read %+v", cals[0])
+// TestFeedShowsTutorials checks that a tutorial shows in a feed as a short
+// VEVENT by default (Outlook and Google Calendar ignore VTODO), and as a
+// VTODO with DTSTART and PRIORITY when the feed is for task-aware clients.
+func TestFeedShowsTutorials(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		tasks bool
+		want  []string
+	}{
+		{"events", false, []string{"VEVENT", "VEVENT"}},
+		{"tasks", true, []string{"VTODO", "VEVENT"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			o, err := New(dir, Options{Now: func() time.Time { return clock }, Tasks: tc.tasks})
+			if err != nil {
+				t.Fatal(err)
+			}
+			tut := tutorial()
+			deliver(t, o, target.Delivery{Action: target.Create, Resource: kickoff()})
+			deliver(t, o, target.Delivery{Action: target.Create, Resource: tut})
+			finish(t, o)
+			_, comps := parse(t, filepath.Join(dir, FeedsDir, klaus.ID+".ics"))
+			var names []string
+			for _, c := range comps {
+				names = append(names, c.Name)
+			}
+			// Sorted by start: the tutorial comes before the kick-off.
+			if !slices.Equal(names, tc.want) {
+				t.Fatalf("klaus's feed: %v, want %v", names, tc.want)
+			}
+			c := comps[0]
+			if tc.tasks {
+				if c.Props.Get("DTSTART") == nil || c.Props.Get("PRIORITY") == nil || c.Props.Get("UID").Value != tut.UID {
+					t.Errorf("task without DTSTART or PRIORITY, or UID %s", c.Props.Get("UID").Value)
+				}
+			} else {
+				if p := c.Props.Get("TRANSP"); p == nil || p.Value != "TRANSPARENT" || c.Props.Get("UID").Value != ical.BlockUID(tut.UID) {
+					t.Errorf("tutorial block: TRANSP %v, UID %s", p, c.Props.Get("UID").Value)
+				}
+				// The message sent for it is the same form.
+				msgs := messages(t, dir)
+				_, mc := parse(t, filepath.Join(dir, MessagesDir, msgs[len(msgs)-1]))
+				if len(mc) != 1 || mc[0].Name != "VEVENT" || mc[0].Props.Get("UID").Value != ical.BlockUID(tut.UID) {
+					t.Errorf("message for the tutorial: %v", mc)
+				}
+			}
+			cals := icaltest.Parse(t, filepath.Join(dir, FeedsDir, klaus.ID+".ics"))
+			if len(cals) == 1 && (cals[0].Name != "Reverse Mentoring (klaus.mueller)" || len(cals[0].Components) != 2) {
+				t.Errorf("python3-icalendar read %+v", cals[0])
+			}
+		})
 	}
 }
 
