@@ -80,10 +80,9 @@ func expandProgram(out []resource.Resource, p *schema.Program) []resource.Resour
 		}
 		invited := p.EventPeople(id)
 		r.Attendees = make([]resource.Attendee, 0, len(invited))
-		r.PersonZones = make(map[string]string, len(invited))
 		for _, who := range invited {
 			r.Attendees = append(r.Attendees, attendee(who, resource.Participant))
-			r.PersonZones[who] = p.PersonZone(who).String()
+			r.PersonZones = otherZone(r.PersonZones, who, p.PersonZone(who).String(), r.Timezone)
 		}
 		r.UID = resource.UID(r.Address)
 		out = append(out, r)
@@ -123,7 +122,10 @@ func expandPair(out []resource.Resource, p *schema.Program, pairID string, organ
 	t := textsFor(lang)
 	zone := p.PairZone(pairID).String()
 	people := []resource.Attendee{attendee(pair.Mentor, resource.Mentor), attendee(pair.Mentee, resource.Mentee)}
-	zones := map[string]string{pair.Mentor: p.PersonZone(pair.Mentor).String(), pair.Mentee: p.PersonZone(pair.Mentee).String()}
+	var zones map[string]string
+	for _, who := range []string{pair.Mentor, pair.Mentee} {
+		zones = otherZone(zones, who, p.PersonZone(who).String(), zone)
+	}
 	handedOut := map[string]bool{}
 	sessions := p.Schedule(pairID)
 	for _, s := range sessions {
@@ -170,6 +172,20 @@ func expandPair(out []resource.Resource, p *schema.Program, pairID string, organ
 		}
 	}
 	return out
+}
+
+// otherZone records a person's zone in m when it differs from the
+// resource's: messages show the time in the resource's zone anyway, and
+// most people share it, so most resources carry no map at all.
+func otherZone(m map[string]string, person, personZone, zone string) map[string]string {
+	if personZone == zone {
+		return m
+	}
+	if m == nil {
+		m = map[string]string{}
+	}
+	m[person] = personZone
+	return m
 }
 
 // defaultBlockMinutes is the calendar block of a tutorial that names no

@@ -3,6 +3,7 @@ package engine_test
 import (
 	"context"
 	"fmt"
+	"maps"
 	"sort"
 	"strings"
 	"testing"
@@ -203,10 +204,11 @@ func TestExpandKeepsLocalTimeAcrossDST(t *testing.T) {
 				if r.Timezone != tc.loc.String() {
 					t.Errorf("session %d: timezone %q, want %q", n, r.Timezone, tc.loc)
 				}
-				// Messages show the time in each attendee's zone too.
+				// Messages show the time in each attendee's zone too;
+				// only zones other than the pair's are recorded.
 				for _, a := range r.Attendees {
-					if r.PersonZones[a.ID] == "" {
-						t.Errorf("session %d: no zone for %s", n, a.ID)
+					if z, ok := r.PersonZones[a.ID]; ok && (z == r.Timezone || z == "") {
+						t.Errorf("session %d: zone %q recorded for %s", n, z, a.ID)
 					}
 				}
 				local := r.Start.In(tc.loc)
@@ -239,6 +241,10 @@ func TestExpandKeepsLocalTimeAcrossDST(t *testing.T) {
 	}
 	if got := kick.End.Sub(kick.Start); got != 3*time.Hour {
 		t.Errorf("kickoff lasts %v, want 3h", got)
+	}
+	// Its messages also show the time in New York to the two who live there.
+	if want := map[string]string{"nora": "America/New_York", "ned": "America/New_York"}; !maps.Equal(kick.PersonZones, want) {
+		t.Errorf("kickoff person zones %v, want %v", kick.PersonZones, want)
 	}
 }
 

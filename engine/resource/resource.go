@@ -74,10 +74,10 @@ type Resource struct {
 	Organizer Contact    `json:"organizer"`
 	Attendees []Attendee `json:"attendees"`
 	// PersonZones maps attendees' person ids to the IANA zone each reads
-	// times in, so that a message can show the time in its recipients'
-	// zones too. It is display only: not in snapshots, hashes or JSON, so
-	// a cancellation rebuilt from state shows the resource's zone alone.
-	PersonZones map[string]string `json:"-"`
+	// times in where it differs from Timezone, so that a message can show
+	// the time in its recipients' zones too. It is display only: not in snapshots or hashes, so a
+	// cancellation rebuilt from state shows the resource's zone alone.
+	PersonZones map[string]string `json:"personZones,omitempty"`
 }
 
 // uidNamespace is the UUIDv5 namespace of rmctl UIDs. Changing it would
