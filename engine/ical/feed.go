@@ -16,7 +16,8 @@ import (
 // subscribable per-person calendar. Components are sorted by start (DUE for
 // tasks), then UID, so a feed rebuilt from the same objects is the same
 // bytes whatever order they were read in. A feed without objects is still
-// a valid calendar, so subscribers see removals.
+// a valid calendar (holding only a VTIMEZONE for UTC), so subscribers see
+// removals.
 func Feed(name string, objects [][]byte) ([]byte, error) {
 	type item struct {
 		start time.Time
@@ -71,6 +72,11 @@ func Feed(name string, objects [][]byte) ([]byte, error) {
 	raw.WriteString("X-PUBLISHED-TTL:PT1H\r\n")
 	raw.WriteString("X-WR-CALNAME:" + escapeText(CleanText(name)) + "\r\n")
 	enc := goical.NewEncoder(&raw)
+	if len(items) == 0 {
+		// RFC 5545 requires at least one component; a VTIMEZONE for UTC
+		// is one every client accepts and none shows.
+		zones.add(time.UTC, time.Time{})
+	}
 	for _, tz := range zones.components() {
 		if err := enc.Encode(&goical.Calendar{Component: tz}); err != nil {
 			return nil, fmt.Errorf("ical: feed %q: %w", name, err)

@@ -15,8 +15,8 @@
 // what a reader gets back: invalid UTF-8 becomes U+FFFD, CR LF and lone CR
 // become LF, and other ASCII control characters except TAB are dropped
 // (RFC 5545 forbids them in TEXT). In parameter values (CN) double quotes
-// become single quotes and control characters become spaces, because
-// RFC 5545 parameter values can carry neither.
+// are written as RFC 6868's ^' and control characters become spaces,
+// because RFC 5545 parameter values can carry neither.
 package ical
 
 import (
@@ -442,19 +442,27 @@ func CleanText(s string) string {
 
 // cleanParam makes s safe as a parameter value: go-ical quotes values with
 // ':' ';' ',' but refuses '"' and passes CR and LF through, which would end
-// the content line and let a name inject properties.
+// the content line and let a name inject properties. A double quote is
+// written as RFC 6868's ^' (and ^ as ^^), so a name like Anna "Nan" Meyer
+// reads back as written by clients that decode RFC 6868; control
+// characters become spaces.
 func cleanParam(s string) string {
 	s = strings.ToValidUTF8(s, "\uFFFD")
-	s = strings.Map(func(r rune) rune {
+	var b strings.Builder
+	b.Grow(len(s))
+	for _, r := range strings.TrimSpace(s) {
 		switch {
 		case r == '"':
-			return '\''
+			b.WriteString("^'")
+		case r == '^':
+			b.WriteString("^^")
 		case r < 0x20 || r == 0x7f:
-			return ' '
+			b.WriteByte(' ')
+		default:
+			b.WriteRune(r)
 		}
-		return r
-	}, s)
-	return strings.TrimSpace(s)
+	}
+	return strings.TrimSpace(b.String())
 }
 
 // fold folds every content line of data (CRLF-separated, as go-ical writes

@@ -414,11 +414,29 @@ func TestInjection(t *testing.T) {
 	if c.Props.Get("X-INJECT") != nil {
 		t.Error("X-INJECT")
 	}
-	if cn := c.Props.Get("ATTENDEE").Params.Get("CN"); cn != "Eve  ATTENDEE:mailto:evil@example.com'; x='y" {
+	// Quotes in RFC 6868 form, which ends neither the value nor the line.
+	if cn := c.Props.Get("ATTENDEE").Params.Get("CN"); cn != "Eve  ATTENDEE:mailto:evil@example.com^'; x=^'y" {
 		t.Errorf("CN %q", cn)
 	}
 	if o := c.Props.Get("ORGANIZER"); o.Value != "mailto:reverse-mentoring@example.com" {
 		t.Errorf("ORGANIZER %v", o)
+	}
+}
+
+// TestQuotedNames checks that double quotes and carets in names are
+// written in RFC 6868 form (^' and ^^), not changed into apostrophes.
+func TestQuotedNames(t *testing.T) {
+	r := session()
+	r.Attendees = []resource.Attendee{{ID: "nan", Name: `Anna "Nan" Meyer^2`, Email: "nan@example.com"}}
+	data, err := Object(r, 0, stamp, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(unfold(data), []byte(`ATTENDEE;CN=Anna ^'Nan^' Meyer^^2;`)) {
+		t.Errorf("CN not in RFC 6868 form:\n%s", unfold(data))
+	}
+	if cn := parse(t, data).Props.Get("ATTENDEE").Params.Get("CN"); cn != `Anna ^'Nan^' Meyer^^2` {
+		t.Errorf("CN read back %q", cn)
 	}
 }
 
@@ -516,8 +534,19 @@ func TestFeed(t *testing.T) {
 		t.Fatal(err)
 	}
 	checkLines(t, empty)
-	if _, err := decode(empty); err != nil {
+	// RFC 5545 3.6: a calendar holds at least one component; an empty
+	// feed holds a VTIMEZONE and nothing to show.
+	if cal, err := decode(empty); err != nil {
 		t.Errorf("empty feed: %v", err)
+	} else if len(cal.Children) != 1 || cal.Children[0].Name != goical.CompTimezone {
+		t.Errorf("empty feed holds %d components, want one VTIMEZONE", len(cal.Children))
+	}
+	path := filepath.Join(t.TempDir(), "empty.ics")
+	if err := writeFile(path, empty); err != nil {
+		t.Fatal(err)
+	}
+	if cals := icaltest.Parse(t, path); len(cals) == 1 && (len(cals[0].Components) != 0 || cals[0].Name != "leer") {
+		t.Errorf("python3-icalendar read the empty feed as %+v", cals[0])
 	}
 	if _, err := Feed("x", [][]byte{[]byte("garbage")}); err == nil {
 		t.Error("garbage object accepted")

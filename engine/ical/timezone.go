@@ -99,6 +99,8 @@ type zoneSpan struct {
 	spans map[string][2]time.Time
 }
 
+// A nil loc is UTC as written ("…Z"), which needs no VTIMEZONE; only
+// time.UTC itself asks for one (for a feed that must hold a component).
 func (z *zoneSpan) add(loc *time.Location, t time.Time) {
 	if loc == nil {
 		return
