@@ -66,10 +66,12 @@ type Options struct {
 	// Now is the clock for the run stamp in message names and for the
 	// DTSTAMP of deliveries without a Stamp; time.Now if nil.
 	Now func() time.Time
-	// FeedName is the calendar name (X-WR-CALNAME) of a person's feed;
-	// "Reverse Mentoring (<person id>)" if nil. It gets only the id so that
-	// a feed rebuilt after a crash is named as one rebuilt after delivery.
-	FeedName func(personID string) string
+	// FeedName is the calendar name (X-WR-CALNAME) of a person's feed,
+	// given their id and name ("" when no delivery ever named them);
+	// "Reverse Mentoring (<name>)", else "Reverse Mentoring (<person id>)",
+	// if nil. The name is kept in objects/<id>/.name, so a feed rebuilt
+	// after a crash is named as one rebuilt after delivery.
+	FeedName func(personID, name string) string
 	// Tasks writes tutorial assignments as VTODO, for feeds read by clients
 	// that show tasks. By default they are their calendar-visible form, a
 	// short VEVENT (ical.BlockUID), because Outlook and Google Calendar
@@ -82,7 +84,7 @@ type Options struct {
 type Outbox struct {
 	dir      string
 	now      func() time.Time
-	feedName func(string) string
+	feedName func(id, name string) string
 	form     []ical.Option // how assignments are written
 
 	mu sync.Mutex
@@ -100,7 +102,8 @@ type Outbox struct {
 	// staleMarker: the marker was there before this Outbox delivered
 	// anything, so an earlier run died before its Finish.
 	staleMarker bool
-	touched     map[string]bool // person ids whose feeds are out of date
+	touched     map[string]bool   // person ids whose feeds are out of date
+	names       map[string]string // person id → name, from this run's deliveries
 }
 
 // message is the state of one idempotency key: done is closed once the
@@ -115,13 +118,18 @@ type message struct {
 func New(dir string, opts Options) (*Outbox, error) {
 	o := &Outbox{
 		dir: dir, now: opts.Now, feedName: opts.FeedName,
-		index: map[string]*message{}, touched: map[string]bool{},
+		index: map[string]*message{}, touched: map[string]bool{}, names: map[string]string{},
 	}
 	if o.now == nil {
 		o.now = time.Now
 	}
 	if o.feedName == nil {
-		o.feedName = func(id string) string { return "Reverse Mentoring (" + id + ")" }
+		o.feedName = func(id, name string) string {
+			if name == "" {
+				name = id
+			}
+			return "Reverse Mentoring (" + name + ")"
+		}
 	}
 	if opts.Tasks {
 		o.form = []ical.Option{ical.AsTask()}
@@ -287,6 +295,9 @@ func (o *Outbox) Deliver(ctx context.Context, d target.Delivery) ([]state.Ref, e
 	o.mu.Lock()
 	for _, a := range union(keep, drop) {
 		o.touched[a.ID] = true
+	}
+	for _, a := range keep {
+		o.names[a.ID] = a.Name
 	}
 	o.mu.Unlock()
 	return nil, nil
@@ -524,7 +535,11 @@ func (o *Outbox) rebuildFeed(id string) error {
 		}
 		objects = append(objects, data)
 	}
-	feed, err := ical.Feed(o.feedName(id), objects)
+	name, err := o.personName(id)
+	if err != nil {
+		return fmt.Errorf("outbox: feed of %s: %w", id, err)
+	}
+	feed, err := ical.Feed(o.feedName(id, name), objects)
 	if err != nil {
 		return fmt.Errorf("outbox: feed of %s: %w", id, err)
 	}
@@ -532,6 +547,30 @@ func (o *Outbox) rebuildFeed(id string) error {
 		return fmt.Errorf("outbox: feed of %s: %w", id, err)
 	}
 	return nil
+}
+
+// nameFile holds a person's name in their objects folder, for naming their
+// feed when it is rebuilt by a run that delivered nothing to them.
+const nameFile = ".name"
+
+// personName returns the name this run's deliveries gave person id, and
+// records it when it changed; else the name recorded before ("" if none).
+func (o *Outbox) personName(id string) (string, error) {
+	path := filepath.Join(o.dir, ObjectsDir, id, nameFile)
+	old, err := os.ReadFile(path)
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return "", err
+	}
+	name, ok := o.names[id]
+	if !ok {
+		return string(old), nil
+	}
+	if name != string(old) {
+		if err := writeAtomic(path, []byte(name)); err != nil {
+			return "", err
+		}
+	}
+	return name, nil
 }
 
 // writeAtomic replaces path with data so that readers (and a run after a

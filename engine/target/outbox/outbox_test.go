@@ -133,7 +133,7 @@ func allFiles(t *testing.T, dir string) []string {
 	t.Helper()
 	var files []string
 	err := filepath.WalkDir(dir, func(path string, d os.DirEntry, err error) error {
-		if err == nil && !d.IsDir() && d.Name() != DirtyMarker {
+		if err == nil && !d.IsDir() && strings.HasSuffix(d.Name(), ".ics") {
 			files = append(files, path)
 		}
 		return err
@@ -297,10 +297,39 @@ func TestFeedShowsTutorials(t *testing.T) {
 				}
 			}
 			cals := icaltest.Parse(t, filepath.Join(dir, FeedsDir, klaus.ID+".ics"))
-			if len(cals) == 1 && (cals[0].Name != "Reverse Mentoring (klaus.mueller)" || len(cals[0].Components) != 2) {
+			if len(cals) == 1 && (cals[0].Name != "Reverse Mentoring (Klaus Müller)" || len(cals[0].Components) != 2) {
 				t.Errorf("python3-icalendar read %+v", cals[0])
 			}
 		})
+	}
+}
+
+// TestFeedNamedAfterPerson checks that a feed is named after its person,
+// also when a later run rebuilds it without delivering to them.
+func TestFeedNamedAfterPerson(t *testing.T) {
+	dir := t.TempDir()
+	o := open(t, dir)
+	deliver(t, o, target.Delivery{Action: target.Create, Resource: kickoff()})
+	finish(t, o)
+	name := func() string {
+		t.Helper()
+		cal, _ := parse(t, filepath.Join(dir, FeedsDir, klaus.ID+".ics"))
+		n, err := cal.Props.Text("X-WR-CALNAME")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	if got := name(); got != "Reverse Mentoring (Klaus Müller)" {
+		t.Errorf("X-WR-CALNAME %q", got)
+	}
+	// A run died before its Finish: the next rebuilds every feed.
+	if err := os.WriteFile(filepath.Join(dir, DirtyMarker), []byte("x\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	finish(t, open(t, dir))
+	if got := name(); got != "Reverse Mentoring (Klaus Müller)" {
+		t.Errorf("X-WR-CALNAME after a rebuild %q", got)
 	}
 }
 
