@@ -5,7 +5,8 @@
 //	    one iTIP message (METHOD REQUEST or CANCEL) per action and recipient
 //	    set, named so that a listing sorts them in the order they were written
 //	objects/<person id>/<uid>.ics
-//	    the latest version of every current resource, per attendee
+//	    the latest version of every current resource, per attendee (a
+//	    joint event's copy lists the organizer and that person only)
 //	feeds/<person id>.ics
 //	    one subscribable calendar per person: their events and their
 //	    tutorials (as short VEVENT blocks, or VTODO with Options.Tasks),
@@ -268,13 +269,30 @@ func (o *Outbox) Deliver(ctx context.Context, d target.Delivery) ([]state.Ref, e
 	}
 
 	if len(keep) > 0 {
-		obj, err := ical.Object(r, d.Sequence, stamp, "", o.form...)
-		if err != nil {
-			return nil, fmt.Errorf("outbox: %w", err)
+		// A joint event's copy in a person's folder (and feed) lists the
+		// organizer and that person only: the full list of thousands of
+		// attendees in each of thousands of copies made the outbox grow
+		// with the square of the program, and nobody needs to see who else
+		// comes in their own calendar. Sessions keep both people.
+		var obj []byte
+		if r.Kind != resource.Event {
+			var err error
+			if obj, err = ical.Object(r, d.Sequence, stamp, "", o.form...); err != nil {
+				return nil, fmt.Errorf("outbox: %w", err)
+			}
 		}
 		for _, a := range keep {
 			if err := ctx.Err(); err != nil {
 				return nil, err
+			}
+			obj := obj
+			if r.Kind == resource.Event {
+				own := r
+				own.Attendees = []resource.Attendee{a}
+				var err error
+				if obj, err = ical.Object(own, d.Sequence, stamp, "", o.form...); err != nil {
+					return nil, fmt.Errorf("outbox: %w", err)
+				}
 			}
 			dir := filepath.Join(o.dir, ObjectsDir, a.ID)
 			if err := os.MkdirAll(dir, 0o755); err != nil {

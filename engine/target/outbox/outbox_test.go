@@ -509,3 +509,36 @@ func TestSafeName(t *testing.T) {
 		t.Errorf("objectName %q", got)
 	}
 }
+
+// TestEventCopiesListOnlyTheirPerson checks that each person's copy of a
+// joint event, in objects/ and in the feed, lists the organizer and that
+// person only, while the message goes to everyone.
+func TestEventCopiesListOnlyTheirPerson(t *testing.T) {
+	dir := t.TempDir()
+	o := open(t, dir)
+	r := kickoff()
+	deliver(t, o, target.Delivery{Action: target.Create, Resource: r})
+	finish(t, o)
+	for _, p := range r.Attendees {
+		for _, path := range []string{
+			filepath.Join(dir, ObjectsDir, p.ID, objectName(r.UID)),
+			filepath.Join(dir, FeedsDir, p.ID+".ics"),
+		} {
+			_, comps := parse(t, path)
+			if len(comps) != 1 {
+				t.Fatalf("%s: %d components", path, len(comps))
+			}
+			if got := attendees(comps[0]); !slices.Equal(got, []string{p.Email}) {
+				t.Errorf("%s lists %v, want only %s", path, got, p.Email)
+			}
+			if org := comps[0].Props.Get("ORGANIZER"); org == nil || org.Value != "mailto:"+r.Organizer.Email {
+				t.Errorf("%s: ORGANIZER %v", path, org)
+			}
+		}
+	}
+	msgs := messages(t, dir)
+	_, comps := parse(t, filepath.Join(dir, MessagesDir, msgs[0]))
+	if got := attendees(comps[0]); len(got) != len(r.Attendees) {
+		t.Errorf("message lists %v, want all %d", got, len(r.Attendees))
+	}
+}
