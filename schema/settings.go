@@ -50,6 +50,7 @@ type TargetConfig struct {
 	SMTP            string `json:"smtp,omitempty"`
 	TLS             string `json:"tls,omitempty"`
 	From            string `json:"from,omitempty"`
+	Batch           int    `json:"batch,omitempty"` // email: recipients per message
 }
 
 // Path resolves a settings path against the settings' directory.

@@ -28,7 +28,7 @@ func newTarget(ctx context.Context, a *app, ws *workspace) (target.Target, error
 		if err != nil {
 			return nil, fmt.Errorf("e-mail target: %w", err)
 		}
-		return email.New(email.Config{Addr: t.SMTP, TLS: t.TLS, Username: t.Username, Password: password, From: t.From, Now: a.now})
+		return email.New(email.Config{Addr: t.SMTP, TLS: t.TLS, Username: t.Username, Password: password, From: t.From, Now: a.now, BatchSize: t.Batch})
 	}
 	return nil, fmt.Errorf("target kind %q is not supported by this build", t.Kind)
 }

@@ -75,7 +75,7 @@ func assignment() resource.Resource {
 		URL:         "https://learn.example.com/sm-basics",
 		Start:       time.Date(2027, 3, 6, 16, 0, 0, 0, time.UTC),
 		Block:       time.Date(2027, 3, 5, 8, 0, 0, 0, time.UTC), Minutes: 20,
-		Timezone:    "Europe/Berlin", Language: "de", Organizer: org,
+		Timezone: "Europe/Berlin", Language: "de", Organizer: org,
 		Attendees: []resource.Attendee{klaus},
 	}
 }

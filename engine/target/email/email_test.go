@@ -470,3 +470,31 @@ func TestTextShowsRecipientZones(t *testing.T) {
 		t.Errorf("local time for a recipient in the event's zone:\n%s", text)
 	}
 }
+
+// TestBatches checks that a message to many goes out in batches of at most
+// BatchSize recipients, each calendar listing its own batch, and that a
+// whole-event cancellation says CANCELLED in every batch.
+func TestBatches(t *testing.T) {
+	t.Parallel()
+	s := testserver.SMTP(t)
+	tg := newTarget(t, Config{Addr: s.Addr, BatchSize: 2})
+	r := kickoff() // three attendees
+
+	deliver(t, tg, target.Delivery{Action: target.Create, Resource: r, Sequence: 0})
+	msgs, env := received(t, s, 0, 2)
+	checkInvitation(t, msgs[0], env[0], r, "REQUEST", 0, "Einladung: Kick-off", r.Attendees[:2])
+	checkInvitation(t, msgs[1], env[1], r, "REQUEST", 0, "Einladung: Kick-off", r.Attendees[2:])
+
+	// Delivered again: nothing new goes out.
+	deliver(t, tg, target.Delivery{Action: target.Create, Resource: r, Sequence: 0})
+
+	gone := resource.FromSnapshot(r.Address, r.UID, r.Snapshot())
+	deliver(t, tg, target.Delivery{Action: target.Cancel, Resource: gone, Sequence: 1})
+	msgs, env = received(t, s, 2, 2)
+	checkInvitation(t, msgs[0], env[0], gone, "CANCEL", 1, "Abgesagt: Kick-off", r.Attendees[:2])
+	checkInvitation(t, msgs[1], env[1], gone, "CANCEL", 1, "Abgesagt: Kick-off", r.Attendees[2:])
+
+	if _, err := New(Config{Addr: s.Addr, BatchSize: -1}); err == nil {
+		t.Error("negative batch size accepted")
+	}
+}
