@@ -11,6 +11,7 @@ import (
 
 	goical "github.com/emersion/go-ical"
 
+	"github.com/rmctl/rmctl/engine/resource"
 	"github.com/rmctl/rmctl/engine/plan"
 	"github.com/rmctl/rmctl/engine/state"
 	"github.com/rmctl/rmctl/engine/target"
@@ -56,7 +57,28 @@ func lifecycle(t *testing.T, srv *testserver.Server, perPerson bool) {
 	if got := changesByAction(p)[plan.Create]; got != len(d.Resources) {
 		t.Fatalf("first plan creates %d, want %d", got, len(d.Resources))
 	}
-	e.verify(d)
+	items := e.verify(d)
+	// A joint event's copy in a person's calendar lists that person only;
+	// the shared calendar's lists everyone. Sessions list both people.
+	for _, r := range d.Resources {
+		if r.Kind != resource.Event {
+			continue
+		}
+		for cal, its := range items {
+			for _, it := range its {
+				if it.UID != r.UID {
+					continue
+				}
+				want := len(r.Attendees)
+				if perPerson {
+					want = 1
+				}
+				if len(it.Attendees) != want {
+					t.Errorf("%s in %s lists %d attendees, want %d", r.Address, cal, len(it.Attendees), want)
+				}
+			}
+		}
+	}
 	if p, _ := e.plan(d, true, ""); p.HasChanges() || len(p.Drift) > 0 {
 		t.Fatalf("after apply, a refreshed plan has %d changes and %d drift: %+v", len(p.Changes), len(p.Drift), p.Drift)
 	}
@@ -70,7 +92,7 @@ func lifecycle(t *testing.T, srv *testserver.Server, perPerson bool) {
 	if a := changesByAction(p); a[plan.Update] == 0 || a[plan.Create] != 0 || a[plan.Cancel] != 0 {
 		t.Fatalf("changed program: %v, want updates only", a)
 	}
-	items := e.verify(d)
+	items = e.verify(d)
 	s1 := findResource(d, "rm-2027/pair/b/session/1")
 	for _, its := range items {
 		for _, it := range its {
