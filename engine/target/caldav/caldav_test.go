@@ -11,8 +11,8 @@ import (
 
 	goical "github.com/emersion/go-ical"
 
-	"github.com/rmctl/rmctl/engine/resource"
 	"github.com/rmctl/rmctl/engine/plan"
+	"github.com/rmctl/rmctl/engine/resource"
 	"github.com/rmctl/rmctl/engine/state"
 	"github.com/rmctl/rmctl/engine/target"
 	"github.com/rmctl/rmctl/engine/target/caldav"
