@@ -268,6 +268,7 @@ func (o *Outbox) Deliver(ctx context.Context, d target.Delivery) ([]state.Ref, e
 		}
 	}
 
+	var w writes
 	if len(keep) > 0 {
 		// A joint event's copy in a person's folder (and feed) lists the
 		// organizer and that person only: the full list of thousands of
@@ -298,16 +299,20 @@ func (o *Outbox) Deliver(ctx context.Context, d target.Delivery) ([]state.Ref, e
 			if err := os.MkdirAll(dir, 0o755); err != nil {
 				return nil, fmt.Errorf("outbox: %s: %w", r.Address, err)
 			}
-			if err := writeAtomic(filepath.Join(dir, objectName(r.UID)), obj); err != nil {
+			if err := w.write(filepath.Join(dir, objectName(r.UID)), obj); err != nil {
 				return nil, fmt.Errorf("outbox: %s: object for %s: %w", r.Address, a.ID, err)
 			}
 		}
 	}
 	for _, a := range drop {
 		path := filepath.Join(o.dir, ObjectsDir, a.ID, objectName(r.UID))
-		if err := removeFile(path); err != nil {
+		if err := w.remove(path); err != nil {
 			return nil, fmt.Errorf("outbox: %s: remove object of %s: %w", r.Address, a.ID, err)
 		}
+	}
+	// One sync for all of them: state records the delivery right after.
+	if err := w.sync(o.dir); err != nil {
+		return nil, fmt.Errorf("outbox: %s: sync objects: %w", r.Address, err)
 	}
 
 	o.mu.Lock()
@@ -403,8 +408,12 @@ func (o *Outbox) writeMessageFile(name, method string, r resource.Resource, seq 
 	if err != nil {
 		return fmt.Errorf("outbox: %w", err)
 	}
-	if err := writeAtomic(filepath.Join(o.dir, MessagesDir, name), data); err != nil {
+	var w writes
+	if err := w.write(filepath.Join(o.dir, MessagesDir, name), data); err != nil {
 		return fmt.Errorf("outbox: %s: write %s message: %w", r.Address, method, err)
+	}
+	if err := w.sync(o.dir); err != nil {
+		return fmt.Errorf("outbox: %s: sync %s message: %w", r.Address, method, err)
 	}
 	return nil
 }
@@ -495,13 +504,18 @@ func (o *Outbox) Finish(ctx context.Context) error {
 		ids = append(ids, id)
 	}
 	slices.Sort(ids)
+	var w writes
 	for _, id := range ids {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		if err := o.rebuildFeed(id); err != nil {
+		if err := o.rebuildFeed(&w, id); err != nil {
 			return err
 		}
+	}
+	// The feeds must be durable before the marker goes.
+	if err := w.sync(o.dir); err != nil {
+		return fmt.Errorf("outbox: sync feeds: %w", err)
 	}
 	if err := removeFile(filepath.Join(o.dir, DirtyMarker)); err != nil {
 		return fmt.Errorf("outbox: clear dirty marker: %w", err)
@@ -536,7 +550,7 @@ func (o *Outbox) allPeople(people map[string]bool) error {
 }
 
 // rebuildFeed writes feeds/<id>.ics from objects/<id>/.
-func (o *Outbox) rebuildFeed(id string) error {
+func (o *Outbox) rebuildFeed(w *writes, id string) error {
 	dir := filepath.Join(o.dir, ObjectsDir, id)
 	entries, err := os.ReadDir(dir)
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
@@ -553,7 +567,7 @@ func (o *Outbox) rebuildFeed(id string) error {
 		}
 		objects = append(objects, data)
 	}
-	name, err := o.personName(id)
+	name, err := o.personName(w, id)
 	if err != nil {
 		return fmt.Errorf("outbox: feed of %s: %w", id, err)
 	}
@@ -561,7 +575,7 @@ func (o *Outbox) rebuildFeed(id string) error {
 	if err != nil {
 		return fmt.Errorf("outbox: feed of %s: %w", id, err)
 	}
-	if err := writeAtomic(filepath.Join(o.dir, FeedsDir, id+".ics"), feed); err != nil {
+	if err := w.write(filepath.Join(o.dir, FeedsDir, id+".ics"), feed); err != nil {
 		return fmt.Errorf("outbox: feed of %s: %w", id, err)
 	}
 	return nil
@@ -573,7 +587,7 @@ const nameFile = ".name"
 
 // personName returns the name this run's deliveries gave person id, and
 // records it when it changed; else the name recorded before ("" if none).
-func (o *Outbox) personName(id string) (string, error) {
+func (o *Outbox) personName(w *writes, id string) (string, error) {
 	path := filepath.Join(o.dir, ObjectsDir, id, nameFile)
 	old, err := os.ReadFile(path)
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
@@ -584,11 +598,106 @@ func (o *Outbox) personName(id string) (string, error) {
 		return string(old), nil
 	}
 	if name != string(old) {
-		if err := writeAtomic(path, []byte(name)); err != nil {
+		if err := w.write(path, []byte(name)); err != nil {
 			return "", err
 		}
 	}
 	return name, nil
+}
+
+// writes is a group of file replacements and removals made durable by one
+// sync: an event's objects for thousands of people, or all feeds, would
+// otherwise cost two fsyncs each (file and directory), which made apply
+// wait on the disk most of its time.
+type writes struct {
+	files []string
+	dirs  map[string]bool
+}
+
+// write replaces path with data, atomically (temporary file, rename) but
+// not yet durably.
+func (w *writes) write(path string, data []byte) error {
+	dir := filepath.Dir(path)
+	f, err := os.CreateTemp(dir, tmpPrefix+"*")
+	if err != nil {
+		return err
+	}
+	tmp := f.Name()
+	_, err = f.Write(data)
+	if err == nil {
+		err = f.Chmod(0o644)
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp, path)
+	}
+	if err != nil {
+		os.Remove(tmp)
+		return err
+	}
+	w.files = append(w.files, path)
+	w.note(dir)
+	return nil
+}
+
+// remove removes path if it exists; removing what is gone is success.
+func (w *writes) remove(path string) error {
+	err := os.Remove(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	w.note(filepath.Dir(path))
+	return nil
+}
+
+func (w *writes) note(dir string) {
+	if w.dirs == nil {
+		w.dirs = map[string]bool{}
+	}
+	w.dirs[dir] = true
+}
+
+// sync makes the group durable: the file system holding root at once
+// where the platform can (syncfs on Linux), else file by file and
+// directory by directory.
+func (w *writes) sync(root string) error {
+	if len(w.files) == 0 && len(w.dirs) == 0 {
+		return nil
+	}
+	if err := syncAll(root, w.files, w.dirs); err != nil {
+		return err
+	}
+	w.files, w.dirs = nil, nil
+	return nil
+}
+
+// syncEach is syncAll one by one.
+func syncEach(files []string, dirs map[string]bool) error {
+	for _, path := range files {
+		f, err := os.Open(path)
+		if errors.Is(err, fs.ErrNotExist) {
+			continue // replaced or removed since; its successor is synced
+		}
+		if err != nil {
+			return err
+		}
+		err = f.Sync()
+		f.Close()
+		if err != nil {
+			return err
+		}
+	}
+	for dir := range dirs {
+		if err := syncDir(dir); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // writeAtomic replaces path with data so that readers (and a run after a
