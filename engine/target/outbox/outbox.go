@@ -112,6 +112,7 @@ type Outbox struct {
 type message struct {
 	done chan struct{}
 	ok   bool
+	path string // written by this Outbox; "" for messages found on disk
 }
 
 // New opens (creating as needed) the outbox at dir, removes temporary
@@ -251,10 +252,13 @@ func (o *Outbox) Deliver(ctx context.Context, d target.Delivery) ([]state.Ref, e
 	default:
 		return nil, fmt.Errorf("outbox: %s: unknown action %q", r.Address, d.Action)
 	}
+	// Messages and objects are made durable together, by one sync at the
+	// end, before state records the delivery.
+	var w writes
 	// iTIP needs at least one attendee: a resource nobody is invited to
 	// sends no message (its objects are still kept or removed).
 	if len(request) > 0 {
-		if err := o.writeMessage(ctx, ical.MethodRequest, r, d.Sequence, stamp, request); err != nil {
+		if err := o.writeMessage(ctx, &w, ical.MethodRequest, r, d.Sequence, stamp, request); err != nil {
 			return nil, err
 		}
 	}
@@ -263,12 +267,11 @@ func (o *Outbox) Deliver(ctx context.Context, d target.Delivery) ([]state.Ref, e
 		if partial {
 			method = methodUninvite
 		}
-		if err := o.writeMessage(ctx, method, r, d.Sequence, stamp, cancel); err != nil {
+		if err := o.writeMessage(ctx, &w, method, r, d.Sequence, stamp, cancel); err != nil {
 			return nil, err
 		}
 	}
 
-	var w writes
 	if len(keep) > 0 {
 		// A joint event's copy in a person's folder (and feed) lists the
 		// organizer and that person only: the full list of thousands of
@@ -310,7 +313,7 @@ func (o *Outbox) Deliver(ctx context.Context, d target.Delivery) ([]state.Ref, e
 			return nil, fmt.Errorf("outbox: %s: remove object of %s: %w", r.Address, a.ID, err)
 		}
 	}
-	// One sync for all of them: state records the delivery right after.
+	// One sync for all of it: state records the delivery right after.
 	if err := w.sync(o.dir); err != nil {
 		return nil, fmt.Errorf("outbox: %s: sync objects: %w", r.Address, err)
 	}
@@ -355,7 +358,8 @@ func (o *Outbox) begin() error {
 }
 
 // writeMessage writes one iTIP message unless one with the same key exists.
-func (o *Outbox) writeMessage(ctx context.Context, method string, r resource.Resource, seq int, stamp time.Time, to []resource.Attendee) error {
+// It joins w, which the caller syncs.
+func (o *Outbox) writeMessage(ctx context.Context, w *writes, method string, r resource.Resource, seq int, stamp time.Time, to []resource.Attendee) error {
 	keyMethod := method
 	if method == methodUninvite {
 		keyMethod = ical.MethodCancel
@@ -369,10 +373,11 @@ func (o *Outbox) writeMessage(ctx context.Context, method string, r resource.Res
 			o.index[key] = m
 			o.counter++
 			name := fmt.Sprintf("%s-%06d-%s", o.runStamp, o.counter, key)
+			m.path = filepath.Join(o.dir, MessagesDir, name)
 			o.mu.Unlock()
 			// Written outside the lock so that workers write in parallel;
 			// the name, reserved under the lock, keeps the order.
-			err := o.writeMessageFile(name, method, r, seq, stamp, to)
+			err := o.writeMessageFile(w, name, method, r, seq, stamp, to)
 			o.mu.Lock()
 			m.ok = err == nil
 			if err != nil {
@@ -388,6 +393,11 @@ func (o *Outbox) writeMessage(ctx context.Context, method string, r resource.Res
 		select {
 		case <-m.done:
 			if m.ok {
+				// Ours to sync too: the writer may not have yet.
+				if m.path != "" {
+					w.files = append(w.files, m.path)
+					w.note(filepath.Dir(m.path))
+				}
 				return nil
 			}
 		case <-ctx.Done():
@@ -396,7 +406,7 @@ func (o *Outbox) writeMessage(ctx context.Context, method string, r resource.Res
 	}
 }
 
-func (o *Outbox) writeMessageFile(name, method string, r resource.Resource, seq int, stamp time.Time, to []resource.Attendee) error {
+func (o *Outbox) writeMessageFile(w *writes, name, method string, r resource.Resource, seq int, stamp time.Time, to []resource.Attendee) error {
 	var data []byte
 	var err error
 	if method == methodUninvite {
@@ -408,12 +418,8 @@ func (o *Outbox) writeMessageFile(name, method string, r resource.Resource, seq 
 	if err != nil {
 		return fmt.Errorf("outbox: %w", err)
 	}
-	var w writes
 	if err := w.write(filepath.Join(o.dir, MessagesDir, name), data); err != nil {
 		return fmt.Errorf("outbox: %s: write %s message: %w", r.Address, method, err)
-	}
-	if err := w.sync(o.dir); err != nil {
-		return fmt.Errorf("outbox: %s: sync %s message: %w", r.Address, method, err)
 	}
 	return nil
 }
