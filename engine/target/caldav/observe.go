@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/url"
 	"sort"
 	"strings"
 	"time"
@@ -102,10 +103,10 @@ func (t *Target) Observe(ctx context.Context, entries []*state.Entry) ([]plan.Ob
 		// only its person (ownCopies).
 		snap := e.Snapshot
 		r := resource.FromSnapshot(e.Address, e.UID, e.Snapshot)
-		person := map[string]string{}
+		person := map[string]string{} // by calendar path: refs may name another host
 		if t.ownCopies(&r) {
 			for _, c := range t.calendars(&r) {
-				person[c.url] = c.person
+				person[calendarPath(c.url)] = c.person
 			}
 		}
 		var times [][2]time.Time
@@ -120,7 +121,7 @@ func (t *Target) Observe(ctx context.Context, entries []*state.Entry) ([]plan.Ob
 			o.Sequence = max(o.Sequence, fs.obj.sequence)
 			times = append(times, [2]time.Time{fs.obj.start, fs.obj.end})
 			want := &e.Snapshot
-			if p, ok := person[c.calendar]; ok {
+			if p, ok := person[calendarPath(c.calendar)]; ok {
 				snap.Attendees = copyAttendees(e.Snapshot.Attendees, p)
 				want = &snap
 			}
@@ -148,6 +149,16 @@ func (t *Target) Observe(ctx context.Context, entries []*state.Entry) ([]plan.Ob
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Address < out[j].Address })
 	return out, nil
+}
+
+// calendarPath is the path of a calendar URL, which identifies a person's
+// calendar also when refs were recorded through another host name (a proxy,
+// a renamed server).
+func calendarPath(u string) string {
+	if p, err := url.Parse(u); err == nil {
+		return p.Path
+	}
+	return u
 }
 
 // pick chooses the copy at the recorded href among the objects with the
