@@ -105,6 +105,8 @@ type Outbox struct {
 	staleMarker bool
 	touched     map[string]bool   // person ids whose feeds are out of date
 	names       map[string]string // person id → name, from this run's deliveries
+
+	syncer groupSync // one syncfs for the deliveries waiting at once
 }
 
 // message is the state of one idempotency key: done is closed once the
@@ -314,7 +316,7 @@ func (o *Outbox) Deliver(ctx context.Context, d target.Delivery) ([]state.Ref, e
 		}
 	}
 	// One sync for all of it: state records the delivery right after.
-	if err := w.sync(o.dir); err != nil {
+	if err := w.sync(&o.syncer, o.dir); err != nil {
 		return nil, fmt.Errorf("outbox: %s: sync objects: %w", r.Address, err)
 	}
 
@@ -520,7 +522,7 @@ func (o *Outbox) Finish(ctx context.Context) error {
 		}
 	}
 	// The feeds must be durable before the marker goes.
-	if err := w.sync(o.dir); err != nil {
+	if err := w.sync(&o.syncer, o.dir); err != nil {
 		return fmt.Errorf("outbox: sync feeds: %w", err)
 	}
 	if err := removeFile(filepath.Join(o.dir, DirtyMarker)); err != nil {
@@ -671,11 +673,11 @@ func (w *writes) note(dir string) {
 // sync makes the group durable: the file system holding root at once
 // where the platform can (syncfs on Linux), else file by file and
 // directory by directory.
-func (w *writes) sync(root string) error {
+func (w *writes) sync(g *groupSync, root string) error {
 	if len(w.files) == 0 && len(w.dirs) == 0 {
 		return nil
 	}
-	if err := syncAll(root, w.files, w.dirs); err != nil {
+	if err := g.syncAll(root, w.files, w.dirs); err != nil {
 		return err
 	}
 	w.files, w.dirs = nil, nil
