@@ -48,6 +48,7 @@ func expandTutorial(out []resource.Resource, p *schema.Program, pairID, tutID st
 			Organizer: organizer, Attendees: []resource.Attendee{who},
 			Description: tt.assignmentText(tut, s, zone, authorName),
 		}
+		a.Block, a.Minutes = blockBefore(p, who.ID, due, tut.Minutes)
 		a.UID = resource.UID(a.Address)
 		out = append(out, a)
 	}
@@ -130,6 +131,9 @@ func writingTask(p *schema.Program, address, tutID string, who resource.Attendee
 		Organizer: organizer, Attendees: []resource.Attendee{who},
 		Description: tt.writeText(tut, readers, s, zone),
 	}
+	// Writing a tutorial takes longer than reading it: the calendar block
+	// is twice the reading time.
+	r.Block, r.Minutes = blockBefore(p, who.ID, due, 2*tut.Minutes)
 	r.UID = resource.UID(r.Address)
 	return r
 }

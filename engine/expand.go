@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/rmctl/rmctl/engine/plan"
 	"github.com/rmctl/rmctl/engine/resource"
@@ -81,6 +82,7 @@ func expandProgram(out []resource.Resource, p *schema.Program) []resource.Resour
 		r.Attendees = make([]resource.Attendee, 0, len(invited))
 		for _, who := range invited {
 			r.Attendees = append(r.Attendees, attendee(who, resource.Participant))
+			r.PersonZones = otherZone(r.PersonZones, who, p.PersonZone(who).String(), r.Timezone)
 		}
 		r.UID = resource.UID(r.Address)
 		out = append(out, r)
@@ -121,6 +123,10 @@ func expandPair(out []resource.Resource, p *schema.Program, pairID string, organ
 	t := textsFor(lang)
 	zone := p.PairZone(pairID).String()
 	people := []resource.Attendee{attendee(pair.Mentor, resource.Mentor), attendee(pair.Mentee, resource.Mentee)}
+	var zones map[string]string
+	for _, who := range []string{pair.Mentor, pair.Mentee} {
+		zones = otherZone(zones, who, p.PersonZone(who).String(), zone)
+	}
 	handedOut := map[string]bool{}
 	sessions := p.Schedule(pairID)
 	place, meeting := p.PairLocation(pairID)
@@ -142,6 +148,7 @@ func expandPair(out []resource.Resource, p *schema.Program, pairID string, organ
 			Organizer: organizer, Attendees: people,
 			Location: place, URL: meeting,
 			Description: t.sessionText(p, s, len(sessions), people, t.meetingLines(place, meeting)+body),
+			PersonZones: zones,
 		}
 		r.UID = resource.UID(r.Address)
 		out = append(out, r)
@@ -156,6 +163,43 @@ func expandPair(out []resource.Resource, p *schema.Program, pairID string, organ
 		out = expandSessionFeedback(out, p, pairID, s, people, organizer)
 	}
 	return out
+}
+
+// otherZone records a person's zone in m when it differs from the
+// resource's: messages show the time in the resource's zone anyway, and
+// most people share it, so most resources carry no map at all.
+func otherZone(m map[string]string, person, personZone, zone string) map[string]string {
+	if personZone == zone {
+		return m
+	}
+	if m == nil {
+		m = map[string]string{}
+	}
+	m[person] = personZone
+	return m
+}
+
+// defaultBlockMinutes is the calendar block of a tutorial that names no
+// time to spend on it.
+const defaultBlockMinutes = 15
+
+// blockBefore returns where an assignment due at due shows in calendars
+// without tasks: at the start of working hours on the person's working day
+// before the due day, for the tutorial's minutes.
+func blockBefore(p *schema.Program, person string, due time.Time, minutes int) (time.Time, int) {
+	if minutes <= 0 {
+		minutes = defaultBlockMinutes
+	}
+	loc := p.PersonZone(person)
+	day := schema.DateOf(due.In(loc))
+	for k := 1; k <= 31; k++ {
+		d := day.AddDays(-k)
+		if p.DayOff(person, d) == "" {
+			return d.In(p.Policy.WorkingHours.From, loc).UTC(), minutes
+		}
+	}
+	// Nothing but days off for a month: block the time just before it is due.
+	return due.Add(-time.Duration(minutes) * time.Minute).UTC(), minutes
 }
 
 // sortByAddress sorts resources by address. A Resource is a few hundred

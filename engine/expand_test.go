@@ -3,6 +3,7 @@ package engine_test
 import (
 	"context"
 	"fmt"
+	"maps"
 	"sort"
 	"strings"
 	"testing"
@@ -203,6 +204,13 @@ func TestExpandKeepsLocalTimeAcrossDST(t *testing.T) {
 				if r.Timezone != tc.loc.String() {
 					t.Errorf("session %d: timezone %q, want %q", n, r.Timezone, tc.loc)
 				}
+				// Messages show the time in each attendee's zone too;
+				// only zones other than the pair's are recorded.
+				for _, a := range r.Attendees {
+					if z, ok := r.PersonZones[a.ID]; ok && (z == r.Timezone || z == "") {
+						t.Errorf("session %d: zone %q recorded for %s", n, z, a.ID)
+					}
+				}
 				local := r.Start.In(tc.loc)
 				day := secondTuesday(month)
 				if local.Year() != 2027 || local.Month() != month || local.Day() != day.Day() {
@@ -233,6 +241,10 @@ func TestExpandKeepsLocalTimeAcrossDST(t *testing.T) {
 	}
 	if got := kick.End.Sub(kick.Start); got != 3*time.Hour {
 		t.Errorf("kickoff lasts %v, want 3h", got)
+	}
+	// Its messages also show the time in New York to the two who live there.
+	if want := map[string]string{"nora": "America/New_York", "ned": "America/New_York"}; !maps.Equal(kick.PersonZones, want) {
+		t.Errorf("kickoff person zones %v, want %v", kick.PersonZones, want)
 	}
 }
 
@@ -343,6 +355,17 @@ func TestExpandAssignments(t *testing.T) {
 		}
 		if a.Timezone != w.zone.String() {
 			t.Errorf("%s timezone %q, want %q", addr, a.Timezone, w.zone)
+		}
+		// Its calendar block: 08:00 (start of working hours) on the
+		// working day before the due day, for the tutorial's minutes.
+		blockDay := due.AddDate(0, 0, -1)
+		for blockDay.Weekday() == time.Saturday || blockDay.Weekday() == time.Sunday {
+			blockDay = blockDay.AddDate(0, 0, -1)
+		}
+		y, m, dd := blockDay.Date()
+		minutes := map[string]int{"t-mentor": 20, "t-mentee": 20, "t-both": 15, "t-long": 60}[w.tutorial]
+		if want := time.Date(y, m, dd, 8, 0, 0, 0, w.zone); !a.Block.Equal(want) || a.Minutes != minutes {
+			t.Errorf("%s block %v for %d minutes, want %v", addr, a.Block.In(w.zone), a.Minutes, want)
 		}
 	}
 	long := mustGet(t, res, "dst-2027/pair/berlin/tutorial/t-long/max")

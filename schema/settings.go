@@ -66,6 +66,7 @@ type RepliesConfig struct {
 type TargetConfig struct {
 	Kind            string `json:"kind"`
 	Dir             string `json:"dir,omitempty"`
+	Tasks           bool   `json:"tasks,omitempty"` // outbox: assignments as VTODO
 	URL             string `json:"url,omitempty"`
 	Username        string `json:"username,omitempty"`
 	PasswordEnv     string `json:"passwordEnv,omitempty"`
@@ -75,6 +76,7 @@ type TargetConfig struct {
 	SMTP            string `json:"smtp,omitempty"`
 	TLS             string `json:"tls,omitempty"`
 	From            string `json:"from,omitempty"`
+	Batch           int    `json:"batch,omitempty"` // email: recipients per message
 }
 
 // Path resolves a settings path against the settings' directory.

@@ -19,7 +19,8 @@ const pythonICalendar = "/usr/bin/python3"
 // icsCheckScript reads every file named on the command line with
 // python3-icalendar and prints, per file, the top component and, per
 // VEVENT/VTODO, the raw values of the properties the test checks and
-// whether the decoded date-times are in UTC.
+// whether the decoded date-times are anchored: in UTC, or with a TZID the
+// same file defines in a VTIMEZONE.
 const icsCheckScript = `
 import json, sys, datetime
 import icalendar
@@ -30,13 +31,16 @@ def raw(c, name):
         return None
     return v.to_ical().decode()
 
-def utc(c, name):
+def anchored(c, name, tzids):
     v = c.get(name)
     if v is None:
         return None
     dt = v.dt
     if not isinstance(dt, datetime.datetime) or dt.tzinfo is None:
         return False
+    tzid = v.params.get('TZID')
+    if tzid:
+        return str(tzid) in tzids
     return dt.utcoffset() == datetime.timedelta(0)
 
 out = []
@@ -47,6 +51,7 @@ for path in sys.argv[1:]:
             cal = icalendar.Calendar.from_ical(f.read())
         res['name'] = cal.name
         res['method'] = raw(cal, 'METHOD')
+        tzids = set(str(z['TZID']) for z in cal.walk('VTIMEZONE'))
         for c in cal.walk():
             for e in getattr(c, 'errors', []):
                 res['error'] = '%s: %s' % (c.name, e)
@@ -54,9 +59,9 @@ for path in sys.argv[1:]:
                 continue
             res['components'].append({
                 'name': c.name, 'uid': raw(c, 'UID'), 'dtstamp': raw(c, 'DTSTAMP'),
-                'dtstart': raw(c, 'DTSTART'), 'dtstart_utc': utc(c, 'DTSTART'),
-                'dtend': raw(c, 'DTEND'), 'dtend_utc': utc(c, 'DTEND'),
-                'due': raw(c, 'DUE'), 'due_utc': utc(c, 'DUE'),
+                'dtstart': raw(c, 'DTSTART'), 'dtstart_ok': anchored(c, 'DTSTART', tzids),
+                'dtend': raw(c, 'DTEND'), 'dtend_ok': anchored(c, 'DTEND', tzids),
+                'due': raw(c, 'DUE'), 'due_ok': anchored(c, 'DUE', tzids),
                 'summary': str(c.get('SUMMARY', '')), 'location': str(c.get('LOCATION', '')),
                 'conference': [str(x) for x in (c.get('CONFERENCE') if isinstance(c.get('CONFERENCE'), list) else [c.get('CONFERENCE')] if c.get('CONFERENCE') is not None else [])],
                 'description': str(c.get('DESCRIPTION', '')),
@@ -69,17 +74,17 @@ json.dump(out, sys.stdout)
 `
 
 type pyComponent struct {
-	Name       string  `json:"name"`
-	UID        *string `json:"uid"`
-	DTStamp    *string `json:"dtstamp"`
-	DTStart    *string `json:"dtstart"`
-	DTStartUTC *bool   `json:"dtstart_utc"`
-	DTEnd      *string `json:"dtend"`
-	DTEndUTC   *bool   `json:"dtend_utc"`
-	Due        *string `json:"due"`
-	DueUTC     *bool   `json:"due_utc"`
-	Address    *string `json:"address"`
-	URL        *string `json:"url"`
+	Name      string  `json:"name"`
+	UID       *string `json:"uid"`
+	DTStamp   *string `json:"dtstamp"`
+	DTStart   *string `json:"dtstart"`
+	DTStartOK *bool   `json:"dtstart_ok"`
+	DTEnd     *string `json:"dtend"`
+	DTEndOK   *bool   `json:"dtend_ok"`
+	Due       *string `json:"due"`
+	DueOK     *bool   `json:"due_ok"`
+	Address   *string `json:"address"`
+	URL       *string `json:"url"`
 
 	Summary     string   `json:"summary"`
 	Location    string   `json:"location"`
@@ -227,15 +232,17 @@ func TestExamplesICalendar(t *testing.T) {
 			if comp.DTStamp == nil || !strings.HasSuffix(*comp.DTStamp, "Z") {
 				t.Errorf("%s: DTSTAMP %s, want a UTC time ending in Z", where, deref(comp.DTStamp))
 			}
-			checkUTC := func(prop string, raw *string, utc *bool, required bool) {
+			// Times are in the pair's or event's zone with its
+			// VTIMEZONE in the same file (RFC 5545 3.2.19), or UTC.
+			checkTime := func(prop string, raw *string, ok *bool, required bool) {
 				if raw == nil {
 					if required {
 						t.Errorf("%s: no %s", where, prop)
 					}
 					return
 				}
-				if !strings.HasSuffix(*raw, "Z") || utc == nil || !*utc {
-					t.Errorf("%s: %s %s is not a UTC date-time", where, prop, *raw)
+				if ok == nil || !*ok {
+					t.Errorf("%s: %s %s is neither UTC nor in a zone the file defines", where, prop, *raw)
 				}
 			}
 			if comp.Name == "VEVENT" && strings.HasPrefix(comp.Summary, "Reverse Mentoring:") && dlObjects[c.File] {
@@ -245,22 +252,23 @@ func TestExamplesICalendar(t *testing.T) {
 					places[comp.Location+" "+comp.Conference[0]] = true
 				}
 			}
+			// Tutorials participants write and feedback requests are
+			// assignments too (a calendar block, or a task); a feedback
+			// request's filled-in URL must survive.
+			addr := deref(comp.Address)
+			switch {
+			case strings.Contains(addr, "/write/"):
+				tasks["write"]++
+			case strings.Contains(addr, "/feedback/") && strings.Contains(deref(comp.URL), "person="):
+				tasks["feedback"]++
+			}
 			switch comp.Name {
 			case "VEVENT":
-				checkUTC("DTSTART", comp.DTStart, comp.DTStartUTC, true)
-				checkUTC("DTEND", comp.DTEnd, comp.DTEndUTC, false)
+				checkTime("DTSTART", comp.DTStart, comp.DTStartOK, true)
+				checkTime("DTEND", comp.DTEnd, comp.DTEndOK, false)
 			case "VTODO":
-				checkUTC("DUE", comp.Due, comp.DueUTC, true)
-				// Tutorials participants write and feedback requests are
-				// tasks too; a feedback request's filled-in URL must survive.
-				addr := deref(comp.Address)
-				switch {
-				case strings.Contains(addr, "/write/"):
-					tasks["write"]++
-				case strings.Contains(addr, "/feedback/") && strings.Contains(deref(comp.URL), "person="):
-					tasks["feedback"]++
-				}
-				checkUTC("DTSTART", comp.DTStart, comp.DTStartUTC, false)
+				checkTime("DUE", comp.Due, comp.DueOK, true)
+				checkTime("DTSTART", comp.DTStart, comp.DTStartOK, false)
 			}
 		}
 	}

@@ -16,7 +16,7 @@ func newTarget(ctx context.Context, a *app, ws *workspace) (target.Target, error
 	t := ws.settings.Target
 	switch t.Kind {
 	case "outbox", "":
-		return outbox.New(ws.settings.Path(t.Dir), outbox.Options{Now: a.now})
+		return outbox.New(ws.settings.Path(t.Dir), outbox.Options{Now: a.now, Tasks: t.Tasks})
 	case "caldav":
 		password, err := target.Secret(a.getenv, t.PasswordEnv, ws.settings.Path(t.CredentialsFile))
 		if err != nil {
@@ -30,7 +30,7 @@ func newTarget(ctx context.Context, a *app, ws *workspace) (target.Target, error
 			return nil, fmt.Errorf("e-mail target: %w", err)
 		}
 		a.secrets.Add(t.Username, password)
-		return email.New(email.Config{Addr: t.SMTP, TLS: t.TLS, Username: t.Username, Password: password, From: t.From, Now: a.now})
+		return email.New(email.Config{Addr: t.SMTP, TLS: t.TLS, Username: t.Username, Password: password, From: t.From, Now: a.now, BatchSize: t.Batch})
 	}
 	return nil, fmt.Errorf("target kind %q is not supported by this build", t.Kind)
 }

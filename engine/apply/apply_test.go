@@ -185,7 +185,7 @@ func TestApplySendsOnlyTheDifference(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"METHOD:REQUEST", "SEQUENCE:1", "DTSTART:20270415T080000Z"} {
+	for _, want := range []string{"METHOD:REQUEST", "SEQUENCE:1", "DTSTART;TZID=Europe/Berlin:20270415T100000"} {
 		if !strings.Contains(string(data), want) {
 			t.Errorf("message lacks %s:\n%s", want, data)
 		}

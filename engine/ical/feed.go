@@ -5,6 +5,7 @@ import (
 	"cmp"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	goical "github.com/emersion/go-ical"
@@ -15,7 +16,8 @@ import (
 // subscribable per-person calendar. Components are sorted by start (DUE for
 // tasks), then UID, so a feed rebuilt from the same objects is the same
 // bytes whatever order they were read in. A feed without objects is still
-// a valid calendar, so subscribers see removals.
+// a valid calendar (holding only a VTIMEZONE for UTC), so subscribers see
+// removals.
 func Feed(name string, objects [][]byte) ([]byte, error) {
 	type item struct {
 		start time.Time
@@ -23,6 +25,10 @@ func Feed(name string, objects [][]byte) ([]byte, error) {
 		comp  *goical.Component
 	}
 	var items []item
+	// One VTIMEZONE per zone, covering every time written in it: objects
+	// bring their own, but each only for its own dates.
+	var zones zoneSpan
+	locs := map[string]*time.Location{}
 	for i, data := range objects {
 		cal, err := decode(data)
 		if err != nil {
@@ -30,11 +36,18 @@ func Feed(name string, objects [][]byte) ([]byte, error) {
 		}
 		for _, c := range cal.Children {
 			if c.Name != goical.CompEvent && c.Name != goical.CompToDo {
-				// Objects rmctl writes hold nothing else; a VTIMEZONE
-				// would not be needed by UTC times anyway.
+				// Objects rmctl writes hold nothing else; their
+				// VTIMEZONEs are written anew below.
 				continue
 			}
-			it := item{comp: c, start: startOf(c)}
+			for _, name := range []string{goical.PropDateTimeStart, goical.PropDateTimeEnd, goical.PropDue} {
+				if p := c.Props.Get(name); p != nil {
+					if t, loc, ok := zonedTime(p, locs); ok {
+						zones.add(loc, t)
+					}
+				}
+			}
+			it := item{comp: c, start: startOf(c, locs)}
 			if p := c.Props.Get(goical.PropUID); p != nil {
 				it.uid = p.Value
 			}
@@ -59,6 +72,16 @@ func Feed(name string, objects [][]byte) ([]byte, error) {
 	raw.WriteString("X-PUBLISHED-TTL:PT1H\r\n")
 	raw.WriteString("X-WR-CALNAME:" + escapeText(CleanText(name)) + "\r\n")
 	enc := goical.NewEncoder(&raw)
+	if len(items) == 0 {
+		// RFC 5545 requires at least one component; a VTIMEZONE for UTC
+		// is one every client accepts and none shows.
+		zones.add(time.UTC, time.Time{})
+	}
+	for _, tz := range zones.components() {
+		if err := enc.Encode(&goical.Calendar{Component: tz}); err != nil {
+			return nil, fmt.Errorf("ical: feed %q: %w", name, err)
+		}
+	}
 	for _, it := range items {
 		// Encode checks and writes the component on its own, without a
 		// VCALENDAR around it.
@@ -72,13 +95,34 @@ func Feed(name string, objects [][]byte) ([]byte, error) {
 
 // startOf is when a component begins (DTSTART, else DUE); the zero time,
 // which sorts first, when it has neither or they do not parse.
-func startOf(c *goical.Component) time.Time {
+func startOf(c *goical.Component, locs map[string]*time.Location) time.Time {
 	for _, name := range []string{goical.PropDateTimeStart, goical.PropDue} {
 		if p := c.Props.Get(name); p != nil {
-			if t, err := p.DateTime(time.UTC); err == nil {
+			if t, _, ok := zonedTime(p, locs); ok {
 				return t
 			}
 		}
 	}
 	return time.Time{}
+}
+
+// zonedTime parses a DATE-TIME property and returns its zone: nil for UTC
+// (and floating) times, else the TZID's location, loaded once per feed
+// into locs (time.LoadLocation reads the tz database every time).
+func zonedTime(p *goical.Prop, locs map[string]*time.Location) (time.Time, *time.Location, bool) {
+	tzid := p.Params.Get(goical.PropTimezoneID)
+	if tzid == "" || strings.HasSuffix(p.Value, "Z") {
+		t, err := p.DateTime(time.UTC)
+		return t, nil, err == nil
+	}
+	loc, ok := locs[tzid]
+	if !ok {
+		loc = zoneOf(tzid)
+		locs[tzid] = loc
+	}
+	if loc == nil {
+		return time.Time{}, nil, false
+	}
+	t, err := time.ParseInLocation(localLayout, p.Value, loc)
+	return t, loc, err == nil
 }

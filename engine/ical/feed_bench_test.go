@@ -64,7 +64,7 @@ func TestFeedLongNameLinear(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got := cal.Children[0].Props.Values("ATTENDEE")[0].Params.Get("CN"); got != name {
+		if got := mainOf(t, cal).Props.Values("ATTENDEE")[0].Params.Get("CN"); got != name {
 			t.Errorf("CN of %d bytes read back, want the %d-byte name", len(got), len(name))
 		}
 	case <-time.After(20 * time.Second):

@@ -7,18 +7,19 @@
 //
 // Encoding builds on github.com/emersion/go-ical, which escapes text and
 // quotes parameters but neither folds lines nor sanitises parameter values;
-// this package does both. All times are written in UTC ("…Z") so no
-// VTIMEZONE is ever needed.
+// this package does both. Times of events and tasks are written in the
+// resource's zone (TZID) with a VTIMEZONE generated from Go's tz database;
+// DTSTAMP and resources without a zone are written in UTC ("…Z").
 //
 // Text is normalised before it is written, and the same normalisation is
 // what a reader gets back: invalid UTF-8 becomes U+FFFD, CR LF and lone CR
 // become LF, and other ASCII control characters except TAB are dropped
 // (RFC 5545 forbids them in TEXT). In parameter values (CN) double quotes
-// become single quotes and control characters become spaces, because
-// RFC 5545 parameter values can carry neither, and spaces around the name
-// are trimmed. E-mail addresses and URLs are never cleaned: one that the
-// rules of package address refuse is an error (validate refuses it too).
-// FuzzResource holds the encoder to all of this.
+// are written as RFC 6868's ^' and control characters become spaces,
+// because RFC 5545 parameter values can carry neither, and spaces around
+// the name are trimmed. E-mail addresses and URLs are never cleaned: one
+// that the rules of package address refuse is an error (validate refuses
+// it too). FuzzResource holds the encoder to all of this.
 package ical
 
 import (
@@ -60,6 +61,35 @@ const (
 	PropKind    = "X-RMCTL-KIND"
 )
 
+// Option changes how resources are written.
+type Option func(*options)
+
+type options struct{ tasks bool }
+
+// AsTask writes assignments as VTODO, for targets whose calendars hold
+// tasks. Without it an assignment is written as its calendar-visible form
+// (see BlockUID), because Outlook and Google Calendar ignore VTODO.
+func AsTask() Option { return func(o *options) { o.tasks = true } }
+
+func optionsOf(opts []Option) options {
+	var o options
+	for _, f := range opts {
+		f(&o)
+	}
+	return o
+}
+
+// taskPriority is the PRIORITY of an assignment's VTODO: medium (RFC 5545
+// 3.8.1.9); RFC 5546 3.4.2 lists PRIORITY for a VTODO REQUEST.
+const taskPriority = "5"
+
+// BlockUID is the UID of an assignment's calendar-visible form: a short
+// VEVENT of the assignment's minutes, free/busy transparent, at its Block
+// time. It differs from the task's UID so that both forms can live in one
+// person's calendars (a feed and a CalDAV task list) without one replacing
+// the other; like the task's, it follows from the address alone.
+func BlockUID(uid string) string { return "block-" + uid }
+
 // maxLine is the longest content line RFC 5545 3.1 allows, in octets,
 // without the CRLF.
 const maxLine = 75
@@ -67,12 +97,30 @@ const maxLine = 75
 // Message returns an iTIP message: a VCALENDAR with the given METHOD
 // (REQUEST or CANCEL) holding one VEVENT (session, event) or VTODO
 // (assignment) for r, addressed to recipients. A nil recipients slice means
-// all attendees of r; to uninvite some attendees, send CANCEL with just
-// them and REQUEST with the rest. seq is the SEQUENCE and stamp the DTSTAMP.
-func Message(method string, r resource.Resource, seq int, stamp time.Time, recipients []resource.Attendee) ([]byte, error) {
+// all attendees of r. A CANCEL made here cancels the whole resource
+// (STATUS:CANCELLED), whichever part of its attendees it is sent to (large
+// events go out in batches); to uninvite some attendees use Uninvite. seq
+// is the SEQUENCE and stamp the DTSTAMP.
+func Message(method string, r resource.Resource, seq int, stamp time.Time, recipients []resource.Attendee, opts ...Option) ([]byte, error) {
 	if method != MethodRequest && method != MethodCancel {
 		return nil, fmt.Errorf("ical: message for %s: unsupported method %q", r.Address, method)
 	}
+	return message(method, r, seq, stamp, recipients, method == MethodCancel, optionsOf(opts))
+}
+
+// Uninvite returns the METHOD:CANCEL that removes the attendees removed
+// from r while it goes on for the others: it names only them and carries
+// no STATUS, because RFC 5546 3.2.5 reserves STATUS:CANCELLED for
+// cancelling the event for everyone, and clients that see it drop the
+// event for all. The others get an updated REQUEST.
+func Uninvite(r resource.Resource, seq int, stamp time.Time, removed []resource.Attendee, opts ...Option) ([]byte, error) {
+	if len(removed) == 0 {
+		return nil, fmt.Errorf("ical: uninvite from %s: no recipients", r.Address)
+	}
+	return message(MethodCancel, r, seq, stamp, removed, false, optionsOf(opts))
+}
+
+func message(method string, r resource.Resource, seq int, stamp time.Time, recipients []resource.Attendee, whole bool, o options) ([]byte, error) {
 	if recipients == nil {
 		recipients = r.Attendees
 	}
@@ -85,14 +133,18 @@ func Message(method string, r resource.Resource, seq int, stamp time.Time, recip
 		return nil, fmt.Errorf("ical: %s message for %s: no organizer e-mail", method, r.Address)
 	}
 	status := ""
-	if method == MethodCancel {
+	if whole {
 		status = StatusCancelled
 	}
-	comp, err := component(&r, seq, stamp, status, recipients, method == MethodRequest)
+	var zones zoneSpan
+	comp, err := component(&r, seq, stamp, status, recipients, method == MethodRequest, &zones, o)
 	if err != nil {
 		return nil, err
 	}
-	cal := calendar(comp)
+	if method == MethodCancel && !whole {
+		comp.Props.Del(goical.PropStatus)
+	}
+	cal := calendar(&zones, comp)
 	cal.Props.SetText(goical.PropMethod, method)
 	return encode(cal, r.Address)
 }
@@ -100,19 +152,23 @@ func Message(method string, r resource.Resource, seq int, stamp time.Time, recip
 // Object returns r as a stored calendar object: a VCALENDAR without METHOD
 // holding one VEVENT or VTODO with all attendees of r. status "" means the
 // kind's default (CONFIRMED for events, NEEDS-ACTION for tasks).
-func Object(r resource.Resource, seq int, stamp time.Time, status string) ([]byte, error) {
-	comp, err := component(&r, seq, stamp, strings.ToUpper(status), r.Attendees, true)
+func Object(r resource.Resource, seq int, stamp time.Time, status string, opts ...Option) ([]byte, error) {
+	var zones zoneSpan
+	comp, err := component(&r, seq, stamp, strings.ToUpper(status), r.Attendees, true, &zones, optionsOf(opts))
 	if err != nil {
 		return nil, err
 	}
-	return encode(calendar(comp), r.Address)
+	return encode(calendar(&zones, comp), r.Address)
 }
 
-func calendar(comp *goical.Component) *goical.Calendar {
+// calendar wraps comps in a VCALENDAR, with a VTIMEZONE for each zone
+// their times are written in (RFC 5545 3.6.5 requires it in the object).
+func calendar(zones *zoneSpan, comps ...*goical.Component) *goical.Calendar {
 	cal := goical.NewCalendar()
 	cal.Props.SetText(goical.PropProductID, ProdID)
 	cal.Props.SetText(goical.PropVersion, "2.0")
-	cal.Children = append(cal.Children, comp)
+	cal.Children = append(cal.Children, zones.components()...)
+	cal.Children = append(cal.Children, comps...)
 	return cal
 }
 
@@ -126,7 +182,9 @@ func encode(cal *goical.Calendar, address string) ([]byte, error) {
 
 // component builds the VEVENT or VTODO of r. rsvp asks attendees of events
 // to answer; tasks never ask, and neither does a cancellation.
-func component(r *resource.Resource, seq int, stamp time.Time, status string, attendees []resource.Attendee, rsvp bool) (*goical.Component, error) {
+// Its times are written in r's zone, which is added to zones.
+// An assignment is a VTODO with o.tasks, else its time-blocked VEVENT.
+func component(r *resource.Resource, seq int, stamp time.Time, status string, attendees []resource.Attendee, rsvp bool, zones *zoneSpan, o options) (*goical.Component, error) {
 	fail := func(format string, args ...any) error {
 		return fmt.Errorf("ical: %s: %s", r.Address, fmt.Sprintf(format, args...))
 	}
@@ -146,6 +204,7 @@ func component(r *resource.Resource, seq int, stamp time.Time, status string, at
 		return nil, fail("no start or due time")
 	}
 
+	loc := zoneOf(r.Timezone)
 	var comp *goical.Component
 	switch r.Kind {
 	case resource.Session, resource.Event:
@@ -160,8 +219,10 @@ func component(r *resource.Resource, seq int, stamp time.Time, status string, at
 			return nil, fail("status %q is not one of an event", status)
 		}
 		comp = goical.NewComponent(goical.CompEvent)
-		setTime(comp, goical.PropDateTimeStart, r.Start)
-		setTime(comp, goical.PropDateTimeEnd, r.End)
+		setTime(comp, goical.PropDateTimeStart, r.Start, loc)
+		setTime(comp, goical.PropDateTimeEnd, r.End, loc)
+		zones.add(loc, r.Start)
+		zones.add(loc, r.End)
 	case resource.Assignment:
 		switch status {
 		case "":
@@ -170,9 +231,30 @@ func component(r *resource.Resource, seq int, stamp time.Time, status string, at
 		default:
 			return nil, fail("status %q is not one of a task", status)
 		}
-		comp = goical.NewComponent(goical.CompToDo)
-		setTime(comp, goical.PropDue, r.Start)
-		// Tasks are answered by doing them, not by replying.
+		start, end := blockOf(r)
+		if o.tasks {
+			comp = goical.NewComponent(goical.CompToDo)
+			// RFC 5546 3.4.2 lists DTSTART and PRIORITY for a VTODO
+			// REQUEST; DTSTART is when to begin, the calendar block.
+			setTime(comp, goical.PropDateTimeStart, start, loc)
+			setTime(comp, goical.PropDue, r.Start, loc)
+			comp.Props.Set(&goical.Prop{Name: goical.PropPriority, Params: goical.Params{}, Value: taskPriority})
+			zones.add(loc, start)
+			zones.add(loc, r.Start)
+		} else {
+			// The calendar-visible form: a block of the assignment's
+			// minutes that keeps the time free (TRANSPARENT).
+			if status != StatusCancelled {
+				status = StatusConfirmed
+			}
+			comp = goical.NewComponent(goical.CompEvent)
+			setTime(comp, goical.PropDateTimeStart, start, loc)
+			setTime(comp, goical.PropDateTimeEnd, end, loc)
+			comp.Props.Set(&goical.Prop{Name: goical.PropTransparency, Params: goical.Params{}, Value: "TRANSPARENT"})
+			zones.add(loc, start)
+			zones.add(loc, end)
+		}
+		// Assignments are answered by doing them, not by replying.
 		rsvp = false
 	default:
 		return nil, fail("unknown kind %q", r.Kind)
@@ -181,8 +263,12 @@ func component(r *resource.Resource, seq int, stamp time.Time, status string, at
 		rsvp = false
 	}
 
-	setText(comp, goical.PropUID, r.UID, "")
-	setTime(comp, goical.PropDateTimeStamp, stamp)
+	uid := r.UID
+	if r.Kind == resource.Assignment && !o.tasks {
+		uid = BlockUID(uid)
+	}
+	setText(comp, goical.PropUID, uid, "")
+	setTime(comp, goical.PropDateTimeStamp, stamp, nil) // always UTC (RFC 5545 3.8.7.2)
 	comp.Props.Set(&goical.Prop{Name: goical.PropSequence, Params: goical.Params{}, Value: strconv.Itoa(seq)})
 	comp.Props.Set(&goical.Prop{Name: goical.PropStatus, Params: goical.Params{}, Value: status})
 	setText(comp, goical.PropSummary, r.Title, r.Language)
@@ -266,11 +352,31 @@ func knownAnswer(ps string) bool {
 	return false
 }
 
-// setTime writes t in UTC, whole seconds: a Go location name as TZID would
-// need a VTIMEZONE, and sub-second precision cannot be written at all.
-func setTime(comp *goical.Component, name string, t time.Time) {
+// blockOf returns the calendar block of an assignment: from Block for its
+// Minutes; without them (an assignment recorded before blocks existed),
+// the quarter of an hour before it is due.
+func blockOf(r *resource.Resource) (start, end time.Time) {
+	minutes := r.Minutes
+	if minutes <= 0 {
+		minutes = 15
+	}
+	d := time.Duration(minutes) * time.Minute
+	start = r.Block
+	if start.IsZero() || !start.Before(r.Start) {
+		start = r.Start.Add(-d)
+	}
+	return start, start.Add(d)
+}
+
+// setTime writes t in whole seconds (sub-second precision cannot be
+// written), in loc with its name as TZID, or in UTC when loc is nil. The
+// caller adds the VTIMEZONE of loc.
+func setTime(comp *goical.Component, name string, t time.Time, loc *time.Location) {
+	if loc == nil {
+		loc = time.UTC
+	}
 	p := goical.NewProp(name)
-	p.SetDateTime(t.UTC().Truncate(time.Second))
+	p.SetDateTime(t.In(loc).Truncate(time.Second))
 	comp.Props.Set(p)
 }
 
@@ -354,19 +460,27 @@ func CleanText(s string) string {
 
 // cleanParam makes s safe as a parameter value: go-ical quotes values with
 // ':' ';' ',' but refuses '"' and passes CR and LF through, which would end
-// the content line and let a name inject properties.
+// the content line and let a name inject properties. A double quote is
+// written as RFC 6868's ^' (and ^ as ^^), so a name like Anna "Nan" Meyer
+// reads back as written by clients that decode RFC 6868; control
+// characters become spaces.
 func cleanParam(s string) string {
 	s = strings.ToValidUTF8(s, "\uFFFD")
-	s = strings.Map(func(r rune) rune {
+	var b strings.Builder
+	b.Grow(len(s))
+	for _, r := range strings.TrimSpace(s) {
 		switch {
 		case r == '"':
-			return '\''
+			b.WriteString("^'")
+		case r == '^':
+			b.WriteString("^^")
 		case r < 0x20 || r == 0x7f:
-			return ' '
+			b.WriteByte(' ')
+		default:
+			b.WriteRune(r)
 		}
-		return r
-	}, s)
-	return strings.TrimSpace(s)
+	}
+	return strings.TrimSpace(b.String())
 }
 
 // fold folds every content line of data (CRLF-separated, as go-ical writes

@@ -14,6 +14,7 @@ import (
 	goical "github.com/emersion/go-ical"
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/rmctl/rmctl/engine/ical/icaltest"
 	"github.com/rmctl/rmctl/engine/resource"
 )
 
@@ -73,7 +74,8 @@ func assignment() resource.Resource {
 		Description: "Bitte vor der Sitzung am 9. März durcharbeiten.",
 		URL:         "https://learn.example.com/sm-basics",
 		Start:       time.Date(2027, 3, 6, 16, 0, 0, 0, time.UTC),
-		Timezone:    "Europe/Berlin", Language: "de", Organizer: org,
+		Block:       time.Date(2027, 3, 5, 8, 0, 0, 0, time.UTC), Minutes: 20,
+		Timezone: "Europe/Berlin", Language: "de", Organizer: org,
 		Attendees: []resource.Attendee{klaus},
 	}
 }
@@ -87,7 +89,8 @@ func goldens() []golden {
 	return []golden{
 		{"session-request.ics", func() ([]byte, error) { return Message(MethodRequest, session(), 2, stamp, nil) }},
 		{"event-cancel.ics", func() ([]byte, error) { return Message(MethodCancel, event(), 4, stamp, nil) }},
-		{"assignment-request.ics", func() ([]byte, error) { return Message(MethodRequest, assignment(), 0, stamp, nil) }},
+		{"assignment-request.ics", func() ([]byte, error) { return Message(MethodRequest, assignment(), 0, stamp, nil, AsTask()) }},
+		{"assignment-block-request.ics", func() ([]byte, error) { return Message(MethodRequest, assignment(), 0, stamp, nil) }},
 		{"session-object.ics", func() ([]byte, error) { return Object(session(), 2, stamp, "") }},
 	}
 }
@@ -146,10 +149,26 @@ func parse(t testing.TB, data []byte) *goical.Component {
 	if err != nil {
 		t.Fatalf("%v\n%s", err, data)
 	}
-	if len(cal.Children) != 1 {
-		t.Fatalf("want 1 component, got %d", len(cal.Children))
+	return mainOf(t, cal)
+}
+
+// mainOf returns the one VEVENT or VTODO of cal, next to its VTIMEZONEs.
+func mainOf(t testing.TB, cal *goical.Calendar) *goical.Component {
+	t.Helper()
+	var found []*goical.Component
+	for _, c := range cal.Children {
+		switch c.Name {
+		case goical.CompEvent, goical.CompToDo:
+			found = append(found, c)
+		case goical.CompTimezone:
+		default:
+			t.Errorf("unexpected component %s", c.Name)
+		}
 	}
-	return cal.Children[0]
+	if len(found) != 1 {
+		t.Fatalf("want 1 VEVENT or VTODO, got %d", len(found))
+	}
+	return found[0]
 }
 
 func text(t testing.TB, c *goical.Component, name string) string {
@@ -179,7 +198,7 @@ func TestSessionRequest(t *testing.T) {
 			t.Errorf("%s = %v, want %q", prop, got, want)
 		}
 	}
-	c := cal.Children[0]
+	c := mainOf(t, cal)
 	if c.Name != "VEVENT" {
 		t.Fatalf("component %s, want VEVENT", c.Name)
 	}
@@ -191,8 +210,17 @@ func TestSessionRequest(t *testing.T) {
 			t.Errorf("%s = %q, want %q", name, got, want)
 		}
 	}
+	// Start and end in the pair's zone (16:00 Berlin is 14:00 UTC),
+	// DTSTAMP in UTC as RFC 5545 requires.
 	for name, want := range map[string]string{
-		"DTSTART": "20270413T140000Z", "DTEND": "20270413T150000Z", "DTSTAMP": "20270201T093000Z",
+		"DTSTART": "20270413T160000", "DTEND": "20270413T170000",
+	} {
+		if p := c.Props.Get(name); p == nil || p.Value != want || p.Params.Get("TZID") != "Europe/Berlin" {
+			t.Errorf("%s = %v, want %q in Europe/Berlin", name, p, want)
+		}
+	}
+	for name, want := range map[string]string{
+		"DTSTAMP":  "20270201T093000Z",
 		"SEQUENCE": "2", "URL": r.URL, "ORGANIZER": "mailto:reverse-mentoring@example.com",
 	} {
 		if p := c.Props.Get(name); p == nil || p.Value != want {
@@ -200,6 +228,10 @@ func TestSessionRequest(t *testing.T) {
 		} else if p.Params.Get("TZID") != "" {
 			t.Errorf("%s has a TZID", name)
 		}
+	}
+	if n := len(cal.Children); n != 2 || cal.Children[0].Name != goical.CompTimezone ||
+		cal.Children[0].Props.Get(goical.PropTimezoneID).Value != "Europe/Berlin" {
+		t.Errorf("want one VTIMEZONE Europe/Berlin before the VEVENT, got %d components", n)
 	}
 	if cn := c.Props.Get("ORGANIZER").Params.Get("CN"); cn != "People Development" {
 		t.Errorf("ORGANIZER CN = %q", cn)
@@ -237,7 +269,7 @@ func TestCancel(t *testing.T) {
 	if m := cal.Props.Get("METHOD").Value; m != "CANCEL" {
 		t.Errorf("METHOD %s", m)
 	}
-	c := cal.Children[0]
+	c := mainOf(t, cal)
 	if got := c.Props.Get("STATUS").Value; got != "CANCELLED" {
 		t.Errorf("STATUS %s", got)
 	}
@@ -252,19 +284,26 @@ func TestCancel(t *testing.T) {
 		t.Error("a cancellation asks for RSVP")
 	}
 
-	// A cancelled task says so too.
-	data, err = Message(MethodCancel, assignment(), 1, stamp, nil)
+	// A cancelled task says so too, in both forms.
+	data, err = Message(MethodCancel, assignment(), 1, stamp, nil, AsTask())
 	if err != nil {
 		t.Fatal(err)
 	}
 	if c := parse(t, data); c.Name != "VTODO" || c.Props.Get("STATUS").Value != "CANCELLED" {
 		t.Errorf("cancelled task: %s STATUS %v", c.Name, c.Props.Get("STATUS"))
 	}
+	data, err = Message(MethodCancel, assignment(), 1, stamp, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := parse(t, data); c.Name != "VEVENT" || c.Props.Get("STATUS").Value != "CANCELLED" {
+		t.Errorf("cancelled assignment block: %s STATUS %v", c.Name, c.Props.Get("STATUS"))
+	}
 }
 
 func TestAssignment(t *testing.T) {
 	r := assignment()
-	data, err := Message(MethodRequest, r, 0, stamp, nil)
+	data, err := Message(MethodRequest, r, 0, stamp, nil, AsTask())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -272,10 +311,20 @@ func TestAssignment(t *testing.T) {
 	if c.Name != "VTODO" {
 		t.Fatalf("component %s", c.Name)
 	}
-	if c.Props.Get("DTSTART") != nil || c.Props.Get("DTEND") != nil {
-		t.Error("a task has DTSTART or DTEND")
+	if c.Props.Get("DTEND") != nil {
+		t.Error("a task has DTEND")
 	}
-	if p := c.Props.Get("DUE"); p == nil || p.Value != "20270306T160000Z" {
+	// RFC 5546 3.4.2: a VTODO REQUEST carries DTSTART and PRIORITY.
+	if p := c.Props.Get("DTSTART"); p == nil || p.Value != "20270305T090000" || p.Params.Get("TZID") != "Europe/Berlin" {
+		t.Errorf("DTSTART %v, want the block at 09:00 on the day before", p)
+	}
+	if p := c.Props.Get("PRIORITY"); p == nil || p.Value != "5" {
+		t.Errorf("PRIORITY %v", p)
+	}
+	if c.Props.Get("UID").Value != r.UID {
+		t.Errorf("task UID %s, want %s", c.Props.Get("UID").Value, r.UID)
+	}
+	if p := c.Props.Get("DUE"); p == nil || p.Value != "20270306T170000" || p.Params.Get("TZID") != "Europe/Berlin" {
 		t.Errorf("DUE %v", p)
 	}
 	if d := text(t, c, "DESCRIPTION"); !strings.Contains(d, r.URL) {
@@ -289,6 +338,49 @@ func TestAssignment(t *testing.T) {
 	}
 	if c.Props.Get("STATUS").Value != "NEEDS-ACTION" {
 		t.Error("STATUS")
+	}
+}
+
+// TestAssignmentBlock checks an assignment's calendar-visible form: a
+// VEVENT of its minutes at its block, free/busy transparent, with the
+// link, a UID of its own derived from the address, no RSVP.
+func TestAssignmentBlock(t *testing.T) {
+	r := assignment()
+	data, err := Message(MethodRequest, r, 0, stamp, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := parse(t, data)
+	if c.Name != "VEVENT" {
+		t.Fatalf("component %s, want VEVENT", c.Name)
+	}
+	for name, want := range map[string]string{
+		"DTSTART": "20270305T090000", "DTEND": "20270305T092000", // 20 minutes, Berlin
+	} {
+		if p := c.Props.Get(name); p == nil || p.Value != want || p.Params.Get("TZID") != "Europe/Berlin" {
+			t.Errorf("%s %v, want %s in Europe/Berlin", name, p, want)
+		}
+	}
+	for name, want := range map[string]string{
+		"TRANSP": "TRANSPARENT", "STATUS": "CONFIRMED", "UID": BlockUID(r.UID), "URL": r.URL, PropKind: "assignment",
+	} {
+		if p := c.Props.Get(name); p == nil || p.Value != want {
+			t.Errorf("%s %v, want %s", name, p, want)
+		}
+	}
+	if c.Props.Get("DUE") != nil || c.Props.Get("PRIORITY") != nil {
+		t.Error("the block has DUE or PRIORITY")
+	}
+	if d := text(t, c, "DESCRIPTION"); !strings.Contains(d, r.URL) {
+		t.Errorf("description %q lacks the link", d)
+	}
+	if c.Props.Get("ATTENDEE").Params.Get("RSVP") != "" {
+		t.Error("the block asks for RSVP")
+	}
+	// Stable: the same address gives the same UID again.
+	again, _ := Object(r, 3, stamp.Add(time.Hour), "")
+	if u := parse(t, again).Props.Get("UID").Value; u != BlockUID(resource.UID(r.Address)) {
+		t.Errorf("UID %s not derived from the address", u)
 	}
 }
 
@@ -322,11 +414,29 @@ func TestInjection(t *testing.T) {
 	if c.Props.Get("X-INJECT") != nil {
 		t.Error("X-INJECT")
 	}
-	if cn := c.Props.Get("ATTENDEE").Params.Get("CN"); cn != "Eve  ATTENDEE:mailto:evil@example.com'; x='y" {
+	// Quotes in RFC 6868 form, which ends neither the value nor the line.
+	if cn := c.Props.Get("ATTENDEE").Params.Get("CN"); cn != "Eve  ATTENDEE:mailto:evil@example.com^'; x=^'y" {
 		t.Errorf("CN %q", cn)
 	}
 	if o := c.Props.Get("ORGANIZER"); o.Value != "mailto:reverse-mentoring@example.com" {
 		t.Errorf("ORGANIZER %v", o)
+	}
+}
+
+// TestQuotedNames checks that double quotes and carets in names are
+// written in RFC 6868 form (^' and ^^), not changed into apostrophes.
+func TestQuotedNames(t *testing.T) {
+	r := session()
+	r.Attendees = []resource.Attendee{{ID: "nan", Name: `Anna "Nan" Meyer^2`, Email: "nan@example.com"}}
+	data, err := Object(r, 0, stamp, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(unfold(data), []byte(`ATTENDEE;CN=Anna ^'Nan^' Meyer^^2;`)) {
+		t.Errorf("CN not in RFC 6868 form:\n%s", unfold(data))
+	}
+	if cn := parse(t, data).Props.Get("ATTENDEE").Params.Get("CN"); cn != `Anna ^'Nan^' Meyer^^2` {
+		t.Errorf("CN read back %q", cn)
 	}
 }
 
@@ -399,9 +509,14 @@ func TestFeed(t *testing.T) {
 	}
 	var got []string
 	for _, c := range cal.Children {
+		if c.Name == goical.CompTimezone {
+			got = append(got, c.Name+" "+text(t, c, goical.PropTimezoneID))
+			continue
+		}
 		got = append(got, c.Name+" "+text(t, c, PropAddress))
 	}
-	want := []string{"VEVENT dl-2027/event/kickoff", "VTODO " + assignment().Address, "VEVENT " + session().Address}
+	// One VTIMEZONE for the zone all three are written in.
+	want := []string{"VTIMEZONE Europe/Berlin", "VEVENT dl-2027/event/kickoff", "VEVENT " + assignment().Address, "VEVENT " + session().Address}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("feed components (-want +got):\n%s", diff)
 	}
@@ -419,8 +534,19 @@ func TestFeed(t *testing.T) {
 		t.Fatal(err)
 	}
 	checkLines(t, empty)
-	if _, err := decode(empty); err != nil {
+	// RFC 5545 3.6: a calendar holds at least one component; an empty
+	// feed holds a VTIMEZONE and nothing to show.
+	if cal, err := decode(empty); err != nil {
 		t.Errorf("empty feed: %v", err)
+	} else if len(cal.Children) != 1 || cal.Children[0].Name != goical.CompTimezone {
+		t.Errorf("empty feed holds %d components, want one VTIMEZONE", len(cal.Children))
+	}
+	path := filepath.Join(t.TempDir(), "empty.ics")
+	if err := writeFile(path, empty); err != nil {
+		t.Fatal(err)
+	}
+	if cals := icaltest.Parse(t, path); len(cals) == 1 && (len(cals[0].Components) != 0 || cals[0].Name != "leer") {
+		t.Errorf("python3-icalendar read the empty feed as %+v", cals[0])
 	}
 	if _, err := Feed("x", [][]byte{[]byte("garbage")}); err == nil {
 		t.Error("garbage object accepted")
@@ -475,7 +601,7 @@ func TestEquivalent(t *testing.T) {
 		t.Errorf("diffs %v, want %v", diffs, want)
 	}
 
-	todo, err := Object(assignment(), 0, stamp, "")
+	todo, err := Object(assignment(), 0, stamp, "", AsTask())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -498,6 +624,55 @@ func TestEquivalent(t *testing.T) {
 
 func writeFile(path string, data []byte) error { return os.WriteFile(path, data, 0o644) }
 
+// TestUninvite checks the CANCEL to attendees removed from an event that
+// goes on: it names only them and carries no STATUS, while cancelling the
+// whole event does (RFC 5546 3.2.5), also when sent to some of them only.
+func TestUninvite(t *testing.T) {
+	r := event()
+	r.Attendees = []resource.Attendee{anna, klaus} // Petra was removed
+	data, err := Uninvite(r, 5, stamp, []resource.Attendee{petra})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cal, err := decode(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := mainOf(t, cal)
+	if m := cal.Props.Get("METHOD"); m == nil || m.Value != "CANCEL" {
+		t.Errorf("METHOD %v, want CANCEL", m)
+	}
+	if st := c.Props.Get("STATUS"); st != nil {
+		t.Errorf("uninviting CANCEL has STATUS:%s, which cancels the event for everyone", st.Value)
+	}
+	atts := c.Props.Values("ATTENDEE")
+	if len(atts) != 1 || atts[0].Value != "mailto:petra.lang@example.com" || atts[0].Params.Get("RSVP") != "" {
+		t.Errorf("attendees %+v, want only Petra without RSVP", atts)
+	}
+	if seq := c.Props.Get("SEQUENCE"); seq == nil || seq.Value != "5" {
+		t.Errorf("SEQUENCE %v", seq)
+	}
+	path := filepath.Join(t.TempDir(), "uninvite.ics")
+	if err := writeFile(path, data); err != nil {
+		t.Fatal(err)
+	}
+	if got := icaltest.Parse(t, path); len(got) == 1 && len(got[0].Components) == 1 && got[0].Components[0].Status != "" {
+		t.Errorf("python3-icalendar read STATUS %q", got[0].Components[0].Status)
+	}
+	if _, err := Uninvite(r, 5, stamp, nil); err == nil {
+		t.Error("uninvite without recipients: no error")
+	}
+
+	// A whole cancellation says CANCELLED to every batch of recipients.
+	data, err = Message(MethodCancel, r, 5, stamp, []resource.Attendee{anna})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st := parse(t, data).Props.Get("STATUS"); st == nil || st.Value != "CANCELLED" {
+		t.Errorf("whole cancel STATUS %v", st)
+	}
+}
+
 // TestKnownAnswerKept: an update to attendees who answered sends their
 // PARTSTAT back and does not ask them again; the others are asked.
 func TestKnownAnswerKept(t *testing.T) {
@@ -513,7 +688,7 @@ func TestKnownAnswerKept(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	atts := cal.Children[0].Props.Values("ATTENDEE")
+	atts := mainOf(t, cal).Props.Values("ATTENDEE")
 	if len(atts) != 2 {
 		t.Fatalf("%d attendees", len(atts))
 	}

@@ -29,7 +29,9 @@ func TestPythonParsesGolden(t *testing.T) {
 		"session-request.ics":    {"REQUEST", "VEVENT", s.UID, s.Title, "CONFIRMED", s.Start, s.End, time.Time{}, 2},
 		"session-object.ics":     {"", "VEVENT", s.UID, s.Title, "CONFIRMED", s.Start, s.End, time.Time{}, 2},
 		"event-cancel.ics":       {"CANCEL", "VEVENT", e.UID, e.Title, "CANCELLED", e.Start, e.End, time.Time{}, 3},
-		"assignment-request.ics": {"REQUEST", "VTODO", a.UID, a.Title, "NEEDS-ACTION", time.Time{}, time.Time{}, a.Start, 1},
+		"assignment-request.ics": {"REQUEST", "VTODO", a.UID, a.Title, "NEEDS-ACTION", a.Block, time.Time{}, a.Start, 1},
+		"assignment-block-request.ics": {"REQUEST", "VEVENT", BlockUID(a.UID), a.Title, "CONFIRMED",
+			a.Block, a.Block.Add(time.Duration(a.Minutes) * time.Minute), time.Time{}, 1},
 	}
 	for _, cal := range icaltest.Parse(t, files...) {
 		base := filepath.Base(cal.File)

@@ -95,16 +95,17 @@ func TestPublish(t *testing.T) {
 			t.Errorf("feed of %s: %v, same bytes %v", id, err, bytes.Equal(got, want))
 		}
 	}
-	// The organizer feed holds every session and event once, and the tasks.
+	// The organizer feed holds every session and event once, and the
+	// tutorials as time blocks (TRANSP:TRANSPARENT).
 	org, err := os.ReadFile(filepath.Join(site, "feeds", toks[publish.Organizer]+".ics"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if n := strings.Count(string(org), "BEGIN:VEVENT"); n != 8 { // 6 sessions, 2 events
-		t.Errorf("organizer feed has %d events, want 8", n)
+	if n := strings.Count(string(org), "BEGIN:VEVENT"); n != 16 { // 6 sessions, 2 events, 8 tutorials
+		t.Errorf("organizer feed has %d events, want 16", n)
 	}
-	if n := strings.Count(string(org), "BEGIN:VTODO"); n != 8 {
-		t.Errorf("organizer feed has %d tasks, want 8", n)
+	if n := strings.Count(string(org), "TRANSP:TRANSPARENT"); n != 8 {
+		t.Errorf("organizer feed has %d tutorial blocks, want 8", n)
 	}
 	// The index lists every person's absolute and webcal link, and no e-mail.
 	idx, err := os.ReadFile(filepath.Join(site, res.IndexFile))

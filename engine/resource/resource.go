@@ -59,20 +59,30 @@ type Attendee struct {
 // event) or a tutorial assignment. Times are UTC; Timezone names the zone
 // people read them in.
 type Resource struct {
-	Address     string     `json:"address"`
-	UID         string     `json:"uid"`
-	Kind        Kind       `json:"kind"`
-	Program     string     `json:"program"`
-	Title       string     `json:"title"`
-	Description string     `json:"description,omitempty"`
-	Location    string     `json:"location,omitempty"`
-	URL         string     `json:"url,omitempty"`
-	Start       time.Time  `json:"start"`        // for an assignment: when it is due
-	End         time.Time  `json:"end,omitzero"` // zero for an assignment
-	Timezone    string     `json:"timezone"`     // IANA zone for display
-	Language    string     `json:"language"`     // "de" or "en"
-	Organizer   Contact    `json:"organizer"`
-	Attendees   []Attendee `json:"attendees"`
+	Address     string    `json:"address"`
+	UID         string    `json:"uid"`
+	Kind        Kind      `json:"kind"`
+	Program     string    `json:"program"`
+	Title       string    `json:"title"`
+	Description string    `json:"description,omitempty"`
+	Location    string    `json:"location,omitempty"`
+	URL         string    `json:"url,omitempty"`
+	Start       time.Time `json:"start"`        // for an assignment: when it is due
+	End         time.Time `json:"end,omitzero"` // zero for an assignment
+	// Block and Minutes place an assignment in calendars that show no
+	// tasks: a time block of Minutes starting at Block (on the working day
+	// before it is due). Zero for sessions and events.
+	Block     time.Time  `json:"block,omitzero"`
+	Minutes   int        `json:"minutes,omitempty"`
+	Timezone  string     `json:"timezone"` // IANA zone for display
+	Language  string     `json:"language"` // "de" or "en"
+	Organizer Contact    `json:"organizer"`
+	Attendees []Attendee `json:"attendees"`
+	// PersonZones maps attendees' person ids to the IANA zone each reads
+	// times in where it differs from Timezone, so that a message can show
+	// the time in its recipients' zones too. It is display only: not in snapshots or hashes, so a
+	// cancellation rebuilt from state shows the resource's zone alone.
+	PersonZones map[string]string `json:"personZones,omitempty"`
 }
 
 // uidNamespace is the UUIDv5 namespace of rmctl UIDs. Changing it would
@@ -101,6 +111,8 @@ type Snapshot struct {
 	URL             string     `json:"url,omitempty"`
 	Start           time.Time  `json:"start"`
 	End             time.Time  `json:"end,omitzero"`
+	Block           time.Time  `json:"block,omitzero"`
+	Minutes         int        `json:"minutes,omitempty"`
 	Timezone        string     `json:"timezone"`
 	Language        string     `json:"language"`
 	Organizer       Contact    `json:"organizer"`
@@ -112,7 +124,7 @@ type Snapshot struct {
 func (r *Resource) Snapshot() Snapshot {
 	return Snapshot{
 		Kind: r.Kind, Program: r.Program, Title: r.Title, Location: r.Location, URL: r.URL,
-		Start: r.Start, End: r.End, Timezone: r.Timezone, Language: r.Language,
+		Start: r.Start, End: r.End, Block: r.Block, Minutes: r.Minutes, Timezone: r.Timezone, Language: r.Language,
 		Organizer: r.Organizer, Attendees: r.Attendees, DescriptionHash: hashString(r.Description),
 	}
 }
@@ -159,6 +171,12 @@ func (s *Snapshot) Hash() string {
 		str(string(a.Role))
 	}
 	str(s.DescriptionHash)
+	if !s.Block.IsZero() || s.Minutes != 0 {
+		// Appended only when set, so the hashes of resources without a
+		// block stay what they were before blocks existed.
+		tm(s.Block)
+		buf = strconv.AppendInt(append(buf, '|'), int64(s.Minutes), 10)
+	}
 	sum := sha256.Sum256(buf)
 	return hex.EncodeToString(sum[:12])
 }
@@ -168,7 +186,7 @@ func (s *Snapshot) Hash() string {
 func FromSnapshot(address, uid string, s Snapshot) Resource {
 	return Resource{
 		Address: address, UID: uid, Kind: s.Kind, Program: s.Program, Title: s.Title,
-		Location: s.Location, URL: s.URL, Start: s.Start, End: s.End, Timezone: s.Timezone,
+		Location: s.Location, URL: s.URL, Start: s.Start, End: s.End, Block: s.Block, Minutes: s.Minutes, Timezone: s.Timezone,
 		Language: s.Language, Organizer: s.Organizer, Attendees: s.Attendees,
 	}
 }

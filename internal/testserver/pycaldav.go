@@ -24,10 +24,14 @@ type Item struct {
 	Summary string `json:"summary"`
 	// DTStart is in iCalendar text form, e.g. "20300101T100000Z"; "" when
 	// absent (to-dos often have none).
-	DTStart   string   `json:"dtstart"`
-	Status    string   `json:"status"`
-	Sequence  int      `json:"sequence"`
-	Attendees []string `json:"attendees"` // e.g. "mailto:a@example.org"
+	DTStart string `json:"dtstart"`
+	// Instant is DTSTART (a to-do's DUE when it has no DTSTART) as
+	// python3-icalendar resolves it through its TZID and VTIMEZONE; zero
+	// when absent.
+	Instant   time.Time `json:"instant,omitzero"`
+	Status    string    `json:"status"`
+	Sequence  int       `json:"sequence"`
+	Attendees []string  `json:"attendees"` // e.g. "mailto:a@example.org"
 }
 
 // PyCalDAV lists the events and to-dos of the calendar at calendarURL with

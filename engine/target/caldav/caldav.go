@@ -8,7 +8,8 @@
 //     resource is one object there, listing all its attendees;
 //   - per person: "{person}" in the URL (https://host/dav/{person}/rm/) is
 //     replaced by each attendee's id, and every attendee's calendar holds
-//     its own copy of the resource (the same object, all attendees listed).
+//     its own copy of the resource: a session's with both people, a joint
+//     event's with the organizer and that person only.
 //
 // Calendars are created (MKCALENDAR) when missing, once per Target value.
 // An object lives at the calendar URL + a URL-safe form of the UID + ".ics",
@@ -293,10 +294,10 @@ func (t *Target) Deliver(ctx context.Context, d target.Delivery) ([]state.Ref, e
 	}
 
 	var body []byte
-	if len(want) > 0 {
+	if len(want) > 0 && !t.ownCopies(r) {
 		var err error
-		if body, err = ical.Object(*r, d.Sequence, stamp, ""); err != nil {
-			return nil, fmt.Errorf("caldav: %s: %w", r.Address, err)
+		if body, err = t.object(r, r.Attendees, d.Sequence, stamp); err != nil {
+			return nil, err
 		}
 	}
 	refs := make([]state.Ref, len(want))
@@ -304,6 +305,13 @@ func (t *Target) Deliver(ctx context.Context, d target.Delivery) ([]state.Ref, e
 	g.SetLimit(t.parallel)
 	for i, c := range want {
 		g.Go(func() error {
+			body := body
+			if t.ownCopies(r) {
+				var err error
+				if body, err = t.object(r, copyAttendees(r.Attendees, c.person), d.Sequence, stamp); err != nil {
+					return err
+				}
+			}
 			ref, err := t.store(gctx, r, c, refFor(d.Refs, c.url), body)
 			if err != nil {
 				return fmt.Errorf("caldav: %s: %w", r.Address, err)
@@ -324,6 +332,41 @@ func (t *Target) Deliver(ctx context.Context, d target.Delivery) ([]state.Ref, e
 		return nil, err
 	}
 	return refs, nil
+}
+
+// ownCopies reports whether each person's copy of r lists the organizer
+// and that person only: a joint event in per-person calendars, where the
+// full list of thousands would be copied to thousands of calendars and
+// show everyone who else comes.
+func (t *Target) ownCopies(r *resource.Resource) bool {
+	return t.perPerson && r.Kind == resource.Event
+}
+
+// copyAttendees returns the attendees a copy in person's calendar lists:
+// everyone, or with ownCopies that person only ("" is the shared calendar).
+func copyAttendees(all []resource.Attendee, person string) []resource.Attendee {
+	if person == "" {
+		return all
+	}
+	var out []resource.Attendee
+	for _, a := range all {
+		if a.ID == person {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+func (t *Target) object(r *resource.Resource, attendees []resource.Attendee, seq int, stamp time.Time) ([]byte, error) {
+	own := *r
+	own.Attendees = attendees
+	// Assignments stay tasks here: rmctl creates its calendars with
+	// VEVENT and VTODO in supported-calendar-component-set.
+	body, err := ical.Object(own, seq, stamp, "", ical.AsTask())
+	if err != nil {
+		return nil, fmt.Errorf("caldav: %s: %w", r.Address, err)
+	}
+	return body, nil
 }
 
 func refFor(refs []state.Ref, calendarURL string) *state.Ref {

@@ -12,6 +12,7 @@ import (
 	goical "github.com/emersion/go-ical"
 
 	"github.com/rmctl/rmctl/engine/plan"
+	"github.com/rmctl/rmctl/engine/resource"
 	"github.com/rmctl/rmctl/engine/state"
 	"github.com/rmctl/rmctl/engine/target"
 	"github.com/rmctl/rmctl/engine/target/caldav"
@@ -56,7 +57,28 @@ func lifecycle(t *testing.T, srv *testserver.Server, perPerson bool) {
 	if got := changesByAction(p)[plan.Create]; got != len(d.Resources) {
 		t.Fatalf("first plan creates %d, want %d", got, len(d.Resources))
 	}
-	e.verify(d)
+	items := e.verify(d)
+	// A joint event's copy in a person's calendar lists that person only;
+	// the shared calendar's lists everyone. Sessions list both people.
+	for _, r := range d.Resources {
+		if r.Kind != resource.Event {
+			continue
+		}
+		for cal, its := range items {
+			for _, it := range its {
+				if it.UID != r.UID {
+					continue
+				}
+				want := len(r.Attendees)
+				if perPerson {
+					want = 1
+				}
+				if len(it.Attendees) != want {
+					t.Errorf("%s in %s lists %d attendees, want %d", r.Address, cal, len(it.Attendees), want)
+				}
+			}
+		}
+	}
 	if p, _ := e.plan(d, true, ""); p.HasChanges() || len(p.Drift) > 0 {
 		t.Fatalf("after apply, a refreshed plan has %d changes and %d drift: %+v", len(p.Changes), len(p.Drift), p.Drift)
 	}
@@ -70,13 +92,14 @@ func lifecycle(t *testing.T, srv *testserver.Server, perPerson bool) {
 	if a := changesByAction(p); a[plan.Update] == 0 || a[plan.Create] != 0 || a[plan.Cancel] != 0 {
 		t.Fatalf("changed program: %v, want updates only", a)
 	}
-	items := e.verify(d)
+	items = e.verify(d)
 	s1 := findResource(d, "rm-2027/pair/b/session/1")
 	for _, its := range items {
 		for _, it := range its {
 			if it.UID == s1.UID {
-				if want := s1.Start.UTC().Format("20060102T150405Z"); it.DTStart != want || it.Sequence != 1 {
-					t.Errorf("moved session on server: DTSTART %s SEQUENCE %d, want %s and 1", it.DTStart, it.Sequence, want)
+				// Written in the pair's zone; the instant is what counts.
+				if it.DTStart != s1.Start.In(berlin(t)).Format("20060102T150405") || !it.Instant.Equal(s1.Start) || it.Sequence != 1 {
+					t.Errorf("moved session on server: DTSTART %s (%s) SEQUENCE %d, want %s and 1", it.DTStart, it.Instant, it.Sequence, s1.Start)
 				}
 			}
 		}
@@ -171,7 +194,7 @@ func lifecycle(t *testing.T, srv *testserver.Server, perPerson bool) {
 	items = e.verify(d)
 	for _, its := range items {
 		for _, it := range its {
-			if it.UID == acc.UID && it.DTStart != acc.Start.Add(24*time.Hour).UTC().Format("20060102T150405Z") {
+			if it.UID == acc.UID && !it.Instant.Equal(acc.Start.Add(24*time.Hour)) {
 				t.Errorf("accepted session was moved back: %s", it.DTStart)
 			}
 		}
@@ -270,4 +293,13 @@ func setPartstat(c *goical.Component, v string) {
 	for i := range c.Props[goical.PropAttendee] {
 		c.Props[goical.PropAttendee][i].Params.Set(goical.ParamParticipationStatus, v)
 	}
+}
+
+func berlin(t *testing.T) *time.Location {
+	t.Helper()
+	loc, err := time.LoadLocation("Europe/Berlin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return loc
 }

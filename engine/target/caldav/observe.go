@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/url"
 	"sort"
 	"strings"
 	"time"
@@ -98,6 +99,16 @@ func (t *Target) Observe(ctx context.Context, entries []*state.Entry) ([]plan.Ob
 	var out []plan.Observation
 	for i, e := range entries {
 		o := plan.Observation{Address: e.Address, UID: e.UID}
+		// Whose copy is in which calendar: a joint event's copy lists
+		// only its person (ownCopies).
+		snap := e.Snapshot
+		r := resource.FromSnapshot(e.Address, e.UID, e.Snapshot)
+		person := map[string]string{} // by calendar path: refs may name another host
+		if t.ownCopies(&r) {
+			for _, c := range t.calendars(&r) {
+				person[calendarPath(c.url)] = c.person
+			}
+		}
 		var times [][2]time.Time
 		seen := map[string]bool{}
 		for _, c := range copies[i] {
@@ -109,7 +120,12 @@ func (t *Target) Observe(ctx context.Context, entries []*state.Entry) ([]plan.Ob
 			o.Refs = append(o.Refs, state.Ref{Target: Kind, Calendar: c.calendar, Href: fs.href, ETag: fs.etag})
 			o.Sequence = max(o.Sequence, fs.obj.sequence)
 			times = append(times, [2]time.Time{fs.obj.start, fs.obj.end})
-			for _, f := range compare(&e.Snapshot, fs.obj) {
+			want := &e.Snapshot
+			if p, ok := person[calendarPath(c.calendar)]; ok {
+				snap.Attendees = copyAttendees(e.Snapshot.Attendees, p)
+				want = &snap
+			}
+			for _, f := range compare(want, fs.obj) {
 				if !seen[f.Field] {
 					seen[f.Field] = true
 					o.Fields = append(o.Fields, f)
@@ -133,6 +149,16 @@ func (t *Target) Observe(ctx context.Context, entries []*state.Entry) ([]plan.Ob
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Address < out[j].Address })
 	return out, nil
+}
+
+// calendarPath is the path of a calendar URL, which identifies a person's
+// calendar also when refs were recorded through another host name (a proxy,
+// a renamed server).
+func calendarPath(u string) string {
+	if p, err := url.Parse(u); err == nil {
+		return p.Path
+	}
+	return u
 }
 
 // pick chooses the copy at the recorded href among the objects with the

@@ -153,10 +153,20 @@ type Config struct {
 	// MaxConnections bounds the SMTP connections open at once;
 	// DefaultMaxConnections if 0.
 	MaxConnections int
+	// BatchSize bounds the recipients of one message: an invitation to a
+	// joint event of thousands goes out as several messages, each listing
+	// its own recipients (1 sends one per person); DefaultBatchSize if 0.
+	BatchSize int
 }
+
+// DefaultBatchSize keeps messages to a joint event under the recipient
+// limits of common mail servers (Exchange Online allows 500, Gmail 100 for
+// some accounts) and small enough to read.
+const DefaultBatchSize = 100
 
 // Target sends deliveries as e-mail. It is safe for concurrent use.
 type Target struct {
+	batch      int // recipients per message at most
 	addr, host string
 	port       int
 	tlsMode    string
@@ -191,7 +201,13 @@ func New(cfg Config) (*Target, error) {
 		username: cfg.Username, password: cfg.Password, auth: strings.ToLower(cfg.Auth),
 		from: cfg.From, now: cfg.Now, helo: cfg.HELO,
 		timeout: cfg.Timeout, attempts: cfg.Attempts, retryDelay: cfg.RetryDelay,
-		sent: map[string]bool{},
+		sent: map[string]bool{}, batch: cfg.BatchSize,
+	}
+	if t.batch == 0 {
+		t.batch = DefaultBatchSize
+	}
+	if t.batch < 0 {
+		return nil, fmt.Errorf("email: batch size %d: want at least 1", cfg.BatchSize)
 	}
 	switch t.tlsMode {
 	case "":
@@ -296,12 +312,16 @@ func (t *Target) Deliver(ctx context.Context, d target.Delivery) ([]state.Ref, e
 
 	var pending []*outgoing
 	for _, p := range parts {
-		o, err := t.compose(&r, d.Sequence, stamp, p.method, p.kind, p.to)
-		if err != nil {
-			return nil, fmt.Errorf("email: %s: %s: %w", r.Address, p.method, err)
-		}
-		if !t.wasSent(o.id) {
-			pending = append(pending, o)
+		// In batches: each message lists its own recipients, in To and
+		// as ATTENDEEs (a whole-event CANCEL still says CANCELLED).
+		for batch := range slices.Chunk(p.to, t.batch) {
+			o, err := t.compose(&r, d.Sequence, stamp, p.method, p.kind, batch)
+			if err != nil {
+				return nil, fmt.Errorf("email: %s: %s: %w", r.Address, p.method, err)
+			}
+			if !t.wasSent(o.id) {
+				pending = append(pending, o)
+			}
 		}
 	}
 	if len(pending) == 0 {

@@ -165,11 +165,17 @@ func checkInvitation(t *testing.T, m *message, env testserver.Received, r resour
 	wantStatus := "CONFIRMED"
 	if method == "CANCEL" {
 		wantStatus = "CANCELLED"
+		// A CANCEL only to people no longer invited uninvites them while
+		// the event goes on: no STATUS (RFC 5546 3.2.5).
+		if !slices.ContainsFunc(to, func(a resource.Attendee) bool { return slices.Contains(r.Attendees, a) }) {
+			wantStatus = ""
+		}
 	}
 	if ev.Status != wantStatus || ev.Summary != r.Title {
 		t.Errorf("STATUS %q SUMMARY %q, want %q %q", ev.Status, ev.Summary, wantStatus, r.Title)
 	}
-	if ev.Start != r.Start.UTC().Format("2006-01-02T15:04:05+00:00") {
+	// Written in the resource's zone; the instant is what counts.
+	if start, err := time.Parse(time.RFC3339, ev.Start); err != nil || !start.Equal(r.Start) {
 		t.Errorf("DTSTART %s, want %s", ev.Start, r.Start)
 	}
 }
@@ -486,5 +492,60 @@ func TestKnownAnswersSentBack(t *testing.T) {
 			!strings.Contains(text, "PARTSTAT=NEEDS-ACTION;ROLE=REQ-PARTICIPANT;RSVP=TRUE:mailto:"+klaus.Email) {
 			t.Errorf("answers not kept:\n%s", text)
 		}
+	}
+}
+
+// TestTextShowsRecipientZones checks that the text shows the time in the
+// event's zone and in each recipient's own zone, once per zone.
+func TestTextShowsRecipientZones(t *testing.T) {
+	r := kickoff() // 08:30 UTC on 3 February 2027: 09:30 in Berlin
+	r.PersonZones = map[string]string{
+		anna.ID: "Europe/Berlin", klaus.ID: "America/New_York", petra.ID: "America/New_York",
+	}
+	b := bodyFor(&r, invite, true, r.Attendees)
+	text := b.text()
+	for _, want := range []string{
+		"Mi, 03.02.2027, 09:30–12:30 Uhr (Europe/Berlin)",
+		"Ortszeit: Mi, 03.02.2027, 03:30–06:30 Uhr (America/New_York) – Klaus Müller; Petra Lang",
+	} {
+		if !strings.Contains(text, want) {
+			t.Errorf("text lacks %q:\n%s", want, text)
+		}
+	}
+	if strings.Count(text, "Ortszeit") != 1 {
+		t.Errorf("want one local time (New York), got:\n%s", text)
+	}
+	// A recipient in the event's zone gets no second line.
+	b = bodyFor(&r, invite, true, []resource.Attendee{anna})
+	if text := b.text(); strings.Contains(text, "Ortszeit") {
+		t.Errorf("local time for a recipient in the event's zone:\n%s", text)
+	}
+}
+
+// TestBatches checks that a message to many goes out in batches of at most
+// BatchSize recipients, each calendar listing its own batch, and that a
+// whole-event cancellation says CANCELLED in every batch.
+func TestBatches(t *testing.T) {
+	t.Parallel()
+	s := testserver.SMTP(t)
+	tg := newTarget(t, Config{Addr: s.Addr, BatchSize: 2})
+	r := kickoff() // three attendees
+
+	deliver(t, tg, target.Delivery{Action: target.Create, Resource: r, Sequence: 0})
+	msgs, env := received(t, s, 0, 2)
+	checkInvitation(t, msgs[0], env[0], r, "REQUEST", 0, "Einladung: Kick-off", r.Attendees[:2])
+	checkInvitation(t, msgs[1], env[1], r, "REQUEST", 0, "Einladung: Kick-off", r.Attendees[2:])
+
+	// Delivered again: nothing new goes out.
+	deliver(t, tg, target.Delivery{Action: target.Create, Resource: r, Sequence: 0})
+
+	gone := resource.FromSnapshot(r.Address, r.UID, r.Snapshot())
+	deliver(t, tg, target.Delivery{Action: target.Cancel, Resource: gone, Sequence: 1})
+	msgs, env = received(t, s, 2, 2)
+	checkInvitation(t, msgs[0], env[0], gone, "CANCEL", 1, "Abgesagt: Kick-off", r.Attendees[:2])
+	checkInvitation(t, msgs[1], env[1], gone, "CANCEL", 1, "Abgesagt: Kick-off", r.Attendees[2:])
+
+	if _, err := New(Config{Addr: s.Addr, BatchSize: -1}); err == nil {
+		t.Error("negative batch size accepted")
 	}
 }

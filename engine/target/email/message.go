@@ -77,11 +77,18 @@ func (t *Target) compose(r *resource.Resource, seq int, stamp time.Time, method 
 		calRes.Organizer = resource.Contact{Name: r.Organizer.Name, Email: from}
 		// The calendar lists the same attendees as the To header: a CANCEL
 		// to removed attendees names only them (RFC 5546 3.2.5).
-		if cal, err = ical.Message(method, calRes, seq, stamp, to); err != nil {
+		if k == withdrawn {
+			// Removed from an event that goes on: no STATUS:CANCELLED,
+			// which would cancel it for everyone (RFC 5546 3.2.5).
+			cal, err = ical.Uninvite(calRes, seq, stamp, to)
+		} else {
+			cal, err = ical.Message(method, calRes, seq, stamp, to)
+		}
+		if err != nil {
 			return nil, err
 		}
 	}
-	b := bodyFor(r, k, calendar)
+	b := bodyFor(r, k, calendar, to)
 	htmlBody, err := b.html()
 	if err != nil {
 		return nil, fmt.Errorf("render HTML: %w", err)

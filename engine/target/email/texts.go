@@ -35,6 +35,7 @@ type wording struct {
 	introFeedback [4]string
 
 	when, due, where, link, organizer             string
+	localTime                                     string // label of a time in recipients' zones
 	calendarHint, cancelledCalendarHint, taskHint string
 
 	weekdays                           [7]string
@@ -64,7 +65,7 @@ var german = wording{
 		"Diese Bitte um Feedback entfällt:",
 		"Diese Bitte um Feedback entfällt:",
 	},
-	when: "Wann", due: "Fällig bis", where: "Ort", link: "Link", organizer: "Organisation",
+	when: "Wann", due: "Fällig bis", where: "Ort", link: "Link", organizer: "Organisation", localTime: "Ortszeit",
 	calendarHint:          "Die Einladung liegt dieser E-Mail als Kalendereintrag bei.",
 	cancelledCalendarHint: "Ihr Kalenderprogramm kann den Termin mit dieser E-Mail entfernen.",
 	taskHint:              "Bitte bis zum genannten Zeitpunkt erledigen.",
@@ -95,7 +96,7 @@ var english = wording{
 		"This feedback request has been withdrawn:",
 		"This feedback request has been withdrawn:",
 	},
-	when: "When", due: "Due", where: "Where", link: "Link", organizer: "Organizer",
+	when: "When", due: "Due", where: "Where", link: "Link", organizer: "Organizer", localTime: "Local time",
 	calendarHint:          "The invitation is attached to this e-mail as a calendar entry.",
 	cancelledCalendarHint: "Your calendar program can remove the event with this e-mail.",
 	taskHint:              "Please complete it by then.",
@@ -176,8 +177,8 @@ type field struct {
 	Link         bool
 }
 
-// bodyFor collects the content of a message about r.
-func bodyFor(r *resource.Resource, k kindOfMessage, calendar bool) body {
+// bodyFor collects the content of a message about r to the recipients to.
+func bodyFor(r *resource.Resource, k kindOfMessage, calendar bool, to []resource.Attendee) body {
 	w := wordingFor(r.Language)
 	b := body{Lang: w.lang, Title: oneLine(r.Title), Description: strings.TrimSpace(ical.CleanText(r.Description))}
 	if r.Kind == resource.Assignment {
@@ -186,12 +187,18 @@ func bodyFor(r *resource.Resource, k kindOfMessage, calendar bool) body {
 			b.Intro = w.introFeedback[k]
 		}
 		b.Fields = append(b.Fields, field{Label: w.due, Value: w.moment(r.Start, r.Timezone)})
+		for _, z := range recipientZones(r, to) {
+			b.Fields = append(b.Fields, field{Label: w.localTime, Value: w.moment(r.Start, z.zone) + " – " + z.who()})
+		}
 		if k == invite || k == update {
 			b.Hint = w.taskHint
 		}
 	} else {
 		b.Intro = w.intro[k]
 		b.Fields = append(b.Fields, field{Label: w.when, Value: w.span(r.Start, r.End, r.Timezone)})
+		for _, z := range recipientZones(r, to) {
+			b.Fields = append(b.Fields, field{Label: w.localTime, Value: w.span(r.Start, r.End, z.zone) + " – " + z.who()})
+		}
 		if calendar {
 			b.Hint = w.calendarHint
 			if k == cancelled || k == withdrawn {
@@ -213,6 +220,53 @@ func bodyFor(r *resource.Resource, k kindOfMessage, calendar bool) body {
 		b.Organizer = w.organizer + ": " + org
 	}
 	return b
+}
+
+// zoneOfRecipients is one zone some recipients read times in, with the
+// names of up to three of them.
+type zoneOfRecipients struct {
+	zone  string
+	names []string
+	more  bool
+}
+
+func (z zoneOfRecipients) who() string {
+	s := strings.Join(z.names, "; ")
+	if z.more {
+		s += "; …"
+	}
+	return s
+}
+
+// recipientZones returns the zones of the recipients to that differ from
+// the resource's (which the message shows first), in the order of to:
+// everyone reads the time in their own zone next to the pair's or event's.
+func recipientZones(r *resource.Resource, to []resource.Attendee) []zoneOfRecipients {
+	var out []zoneOfRecipients
+	index := map[string]int{}
+	for _, a := range to {
+		z := r.PersonZones[a.ID]
+		if z == "" || z == r.Timezone {
+			continue
+		}
+		name := oneLine(a.Name)
+		if name == "" {
+			name = a.ID
+		}
+		i, ok := index[z]
+		if !ok {
+			i = len(out)
+			index[z] = i
+			out = append(out, zoneOfRecipients{zone: z})
+		}
+		// A message to a batch of a large event names a few per zone.
+		if len(out[i].names) < 3 {
+			out[i].names = append(out[i].names, name)
+		} else {
+			out[i].more = true
+		}
+	}
+	return out
 }
 
 // text renders the text/plain part.

@@ -5,10 +5,12 @@
 //	    one iTIP message (METHOD REQUEST or CANCEL) per action and recipient
 //	    set, named so that a listing sorts them in the order they were written
 //	objects/<person id>/<uid>.ics
-//	    the latest version of every current resource, per attendee
+//	    the latest version of every current resource, per attendee (a
+//	    joint event's copy lists the organizer and that person only)
 //	feeds/<person id>.ics
 //	    one subscribable calendar per person: their events and their
-//	    tutorials as VTODO, rebuilt from objects/ at Finish
+//	    tutorials (as short VEVENT blocks, or VTODO with Options.Tasks),
+//	    rebuilt from objects/ at Finish
 //	.feeds-dirty
 //	    present while a run has delivered but not finished
 //
@@ -52,8 +54,12 @@ const (
 	FeedsDir    = "feeds"
 	DirtyMarker = ".feeds-dirty"
 
-	tmpPrefix   = ".tmp-"
-	stampLayout = "20060102T150405Z"
+	tmpPrefix = ".tmp-"
+	// methodUninvite marks, inside the outbox, a CANCEL to attendees
+	// removed from a resource that goes on (ical.Uninvite); its file is
+	// named "cancel" like any other.
+	methodUninvite = "UNINVITE"
+	stampLayout    = "20060102T150405Z"
 )
 
 // Options configure an Outbox.
@@ -61,10 +67,17 @@ type Options struct {
 	// Now is the clock for the run stamp in message names and for the
 	// DTSTAMP of deliveries without a Stamp; time.Now if nil.
 	Now func() time.Time
-	// FeedName is the calendar name (X-WR-CALNAME) of a person's feed;
-	// "Reverse Mentoring (<person id>)" if nil. It gets only the id so that
-	// a feed rebuilt after a crash is named as one rebuilt after delivery.
-	FeedName func(personID string) string
+	// FeedName is the calendar name (X-WR-CALNAME) of a person's feed,
+	// given their id and name ("" when no delivery ever named them);
+	// "Reverse Mentoring (<name>)", else "Reverse Mentoring (<person id>)",
+	// if nil. The name is kept in objects/<id>/.name, so a feed rebuilt
+	// after a crash is named as one rebuilt after delivery.
+	FeedName func(personID, name string) string
+	// Tasks writes tutorial assignments as VTODO, for feeds read by clients
+	// that show tasks. By default they are their calendar-visible form, a
+	// short VEVENT (ical.BlockUID), because Outlook and Google Calendar
+	// ignore VTODO.
+	Tasks bool
 }
 
 // Outbox writes deliveries into a folder. Deliver may be called
@@ -72,7 +85,8 @@ type Options struct {
 type Outbox struct {
 	dir      string
 	now      func() time.Time
-	feedName func(string) string
+	feedName func(id, name string) string
+	form     []ical.Option // how assignments are written
 
 	mu sync.Mutex
 	// index maps the idempotency key of a message (its file name after the
@@ -89,7 +103,10 @@ type Outbox struct {
 	// staleMarker: the marker was there before this Outbox delivered
 	// anything, so an earlier run died before its Finish.
 	staleMarker bool
-	touched     map[string]bool // person ids whose feeds are out of date
+	touched     map[string]bool   // person ids whose feeds are out of date
+	names       map[string]string // person id → name, from this run's deliveries
+
+	syncer groupSync // one syncfs for the deliveries waiting at once
 }
 
 // message is the state of one idempotency key: done is closed once the
@@ -97,6 +114,7 @@ type Outbox struct {
 type message struct {
 	done chan struct{}
 	ok   bool
+	path string // written by this Outbox; "" for messages found on disk
 }
 
 // New opens (creating as needed) the outbox at dir, removes temporary
@@ -104,13 +122,21 @@ type message struct {
 func New(dir string, opts Options) (*Outbox, error) {
 	o := &Outbox{
 		dir: dir, now: opts.Now, feedName: opts.FeedName,
-		index: map[string]*message{}, touched: map[string]bool{},
+		index: map[string]*message{}, touched: map[string]bool{}, names: map[string]string{},
 	}
 	if o.now == nil {
 		o.now = time.Now
 	}
 	if o.feedName == nil {
-		o.feedName = func(id string) string { return "Reverse Mentoring (" + id + ")" }
+		o.feedName = func(id, name string) string {
+			if name == "" {
+				name = id
+			}
+			return "Reverse Mentoring (" + name + ")"
+		}
+	}
+	if opts.Tasks {
+		o.form = []ical.Option{ical.AsTask()}
 	}
 	for _, sub := range []string{MessagesDir, ObjectsDir, FeedsDir} {
 		if err := os.MkdirAll(filepath.Join(dir, sub), 0o755); err != nil {
@@ -203,11 +229,14 @@ func (o *Outbox) Deliver(ctx context.Context, d target.Delivery) ([]state.Ref, e
 		stamp = o.now()
 	}
 
-	// Who gets which message, and whose objects stay or go.
+	// Who gets which message, and whose objects stay or go. A cancel
+	// during an update uninvites (the event goes on for the others).
 	var request, cancel, keep, drop []resource.Attendee
+	partial := false
 	switch d.Action {
 	case target.Create, target.Update:
 		request, keep = r.Attendees, r.Attendees
+		partial = true
 		// An address no longer invited gets a cancellation, even when its
 		// person still is (their e-mail changed); a person no longer
 		// invited also loses the object in their feed.
@@ -225,47 +254,78 @@ func (o *Outbox) Deliver(ctx context.Context, d target.Delivery) ([]state.Ref, e
 	default:
 		return nil, fmt.Errorf("outbox: %s: unknown action %q", r.Address, d.Action)
 	}
+	// Messages and objects are made durable together, by one sync at the
+	// end, before state records the delivery.
+	var w writes
 	// iTIP needs at least one attendee: a resource nobody is invited to
 	// sends no message (its objects are still kept or removed).
 	if len(request) > 0 {
-		if err := o.writeMessage(ctx, ical.MethodRequest, r, d.Sequence, stamp, request); err != nil {
+		if err := o.writeMessage(ctx, &w, ical.MethodRequest, r, d.Sequence, stamp, request); err != nil {
 			return nil, err
 		}
 	}
 	if len(cancel) > 0 {
-		if err := o.writeMessage(ctx, ical.MethodCancel, r, d.Sequence, stamp, cancel); err != nil {
+		method := ical.MethodCancel
+		if partial {
+			method = methodUninvite
+		}
+		if err := o.writeMessage(ctx, &w, method, r, d.Sequence, stamp, cancel); err != nil {
 			return nil, err
 		}
 	}
 
 	if len(keep) > 0 {
-		obj, err := ical.Object(r, d.Sequence, stamp, "")
-		if err != nil {
-			return nil, fmt.Errorf("outbox: %w", err)
+		// A joint event's copy in a person's folder (and feed) lists the
+		// organizer and that person only: the full list of thousands of
+		// attendees in each of thousands of copies made the outbox grow
+		// with the square of the program, and nobody needs to see who else
+		// comes in their own calendar. Sessions keep both people.
+		var obj []byte
+		if r.Kind != resource.Event {
+			var err error
+			if obj, err = ical.Object(r, d.Sequence, stamp, "", o.form...); err != nil {
+				return nil, fmt.Errorf("outbox: %w", err)
+			}
 		}
 		for _, a := range keep {
 			if err := ctx.Err(); err != nil {
 				return nil, err
 			}
+			obj := obj
+			if r.Kind == resource.Event {
+				own := r
+				own.Attendees = []resource.Attendee{a}
+				var err error
+				if obj, err = ical.Object(own, d.Sequence, stamp, "", o.form...); err != nil {
+					return nil, fmt.Errorf("outbox: %w", err)
+				}
+			}
 			dir := filepath.Join(o.dir, ObjectsDir, a.ID)
 			if err := os.MkdirAll(dir, 0o755); err != nil {
 				return nil, fmt.Errorf("outbox: %s: %w", r.Address, err)
 			}
-			if err := writeAtomic(filepath.Join(dir, objectName(r.UID)), obj); err != nil {
+			if err := w.write(filepath.Join(dir, objectName(r.UID)), obj); err != nil {
 				return nil, fmt.Errorf("outbox: %s: object for %s: %w", r.Address, a.ID, err)
 			}
 		}
 	}
 	for _, a := range drop {
 		path := filepath.Join(o.dir, ObjectsDir, a.ID, objectName(r.UID))
-		if err := removeFile(path); err != nil {
+		if err := w.remove(path); err != nil {
 			return nil, fmt.Errorf("outbox: %s: remove object of %s: %w", r.Address, a.ID, err)
 		}
+	}
+	// One sync for all of it: state records the delivery right after.
+	if err := w.sync(&o.syncer, o.dir); err != nil {
+		return nil, fmt.Errorf("outbox: %s: sync objects: %w", r.Address, err)
 	}
 
 	o.mu.Lock()
 	for _, a := range union(keep, drop) {
 		o.touched[a.ID] = true
+	}
+	for _, a := range keep {
+		o.names[a.ID] = a.Name
 	}
 	o.mu.Unlock()
 	return nil, nil
@@ -300,8 +360,13 @@ func (o *Outbox) begin() error {
 }
 
 // writeMessage writes one iTIP message unless one with the same key exists.
-func (o *Outbox) writeMessage(ctx context.Context, method string, r resource.Resource, seq int, stamp time.Time, to []resource.Attendee) error {
-	key := messageKey(r.Address, seq, method, to, r.Hash())
+// It joins w, which the caller syncs.
+func (o *Outbox) writeMessage(ctx context.Context, w *writes, method string, r resource.Resource, seq int, stamp time.Time, to []resource.Attendee) error {
+	keyMethod := method
+	if method == methodUninvite {
+		keyMethod = ical.MethodCancel
+	}
+	key := messageKey(r.Address, seq, keyMethod, to, r.Hash())
 	for {
 		o.mu.Lock()
 		m, found := o.index[key]
@@ -310,10 +375,11 @@ func (o *Outbox) writeMessage(ctx context.Context, method string, r resource.Res
 			o.index[key] = m
 			o.counter++
 			name := fmt.Sprintf("%s-%06d-%s", o.runStamp, o.counter, key)
+			m.path = filepath.Join(o.dir, MessagesDir, name)
 			o.mu.Unlock()
 			// Written outside the lock so that workers write in parallel;
 			// the name, reserved under the lock, keeps the order.
-			err := o.writeMessageFile(name, method, r, seq, stamp, to)
+			err := o.writeMessageFile(w, name, method, r, seq, stamp, to)
 			o.mu.Lock()
 			m.ok = err == nil
 			if err != nil {
@@ -329,6 +395,11 @@ func (o *Outbox) writeMessage(ctx context.Context, method string, r resource.Res
 		select {
 		case <-m.done:
 			if m.ok {
+				// Ours to sync too: the writer may not have yet.
+				if m.path != "" {
+					w.files = append(w.files, m.path)
+					w.note(filepath.Dir(m.path))
+				}
 				return nil
 			}
 		case <-ctx.Done():
@@ -337,12 +408,19 @@ func (o *Outbox) writeMessage(ctx context.Context, method string, r resource.Res
 	}
 }
 
-func (o *Outbox) writeMessageFile(name, method string, r resource.Resource, seq int, stamp time.Time, to []resource.Attendee) error {
-	data, err := ical.Message(method, r, seq, stamp, to)
+func (o *Outbox) writeMessageFile(w *writes, name, method string, r resource.Resource, seq int, stamp time.Time, to []resource.Attendee) error {
+	var data []byte
+	var err error
+	if method == methodUninvite {
+		method = ical.MethodCancel
+		data, err = ical.Uninvite(r, seq, stamp, to, o.form...)
+	} else {
+		data, err = ical.Message(method, r, seq, stamp, to, o.form...)
+	}
 	if err != nil {
 		return fmt.Errorf("outbox: %w", err)
 	}
-	if err := writeAtomic(filepath.Join(o.dir, MessagesDir, name), data); err != nil {
+	if err := w.write(filepath.Join(o.dir, MessagesDir, name), data); err != nil {
 		return fmt.Errorf("outbox: %s: write %s message: %w", r.Address, method, err)
 	}
 	return nil
@@ -434,13 +512,18 @@ func (o *Outbox) Finish(ctx context.Context) error {
 		ids = append(ids, id)
 	}
 	slices.Sort(ids)
+	var w writes
 	for _, id := range ids {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		if err := o.rebuildFeed(id); err != nil {
+		if err := o.rebuildFeed(&w, id); err != nil {
 			return err
 		}
+	}
+	// The feeds must be durable before the marker goes.
+	if err := w.sync(&o.syncer, o.dir); err != nil {
+		return fmt.Errorf("outbox: sync feeds: %w", err)
 	}
 	if err := removeFile(filepath.Join(o.dir, DirtyMarker)); err != nil {
 		return fmt.Errorf("outbox: clear dirty marker: %w", err)
@@ -475,7 +558,7 @@ func (o *Outbox) allPeople(people map[string]bool) error {
 }
 
 // rebuildFeed writes feeds/<id>.ics from objects/<id>/.
-func (o *Outbox) rebuildFeed(id string) error {
+func (o *Outbox) rebuildFeed(w *writes, id string) error {
 	dir := filepath.Join(o.dir, ObjectsDir, id)
 	entries, err := os.ReadDir(dir)
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
@@ -492,12 +575,135 @@ func (o *Outbox) rebuildFeed(id string) error {
 		}
 		objects = append(objects, data)
 	}
-	feed, err := ical.Feed(o.feedName(id), objects)
+	name, err := o.personName(w, id)
 	if err != nil {
 		return fmt.Errorf("outbox: feed of %s: %w", id, err)
 	}
-	if err := writeAtomic(filepath.Join(o.dir, FeedsDir, id+".ics"), feed); err != nil {
+	feed, err := ical.Feed(o.feedName(id, name), objects)
+	if err != nil {
 		return fmt.Errorf("outbox: feed of %s: %w", id, err)
+	}
+	if err := w.write(filepath.Join(o.dir, FeedsDir, id+".ics"), feed); err != nil {
+		return fmt.Errorf("outbox: feed of %s: %w", id, err)
+	}
+	return nil
+}
+
+// nameFile holds a person's name in their objects folder, for naming their
+// feed when it is rebuilt by a run that delivered nothing to them.
+const nameFile = ".name"
+
+// personName returns the name this run's deliveries gave person id, and
+// records it when it changed; else the name recorded before ("" if none).
+func (o *Outbox) personName(w *writes, id string) (string, error) {
+	path := filepath.Join(o.dir, ObjectsDir, id, nameFile)
+	old, err := os.ReadFile(path)
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return "", err
+	}
+	name, ok := o.names[id]
+	if !ok {
+		return string(old), nil
+	}
+	if name != string(old) {
+		if err := w.write(path, []byte(name)); err != nil {
+			return "", err
+		}
+	}
+	return name, nil
+}
+
+// writes is a group of file replacements and removals made durable by one
+// sync: an event's objects for thousands of people, or all feeds, would
+// otherwise cost two fsyncs each (file and directory), which made apply
+// wait on the disk most of its time.
+type writes struct {
+	files []string
+	dirs  map[string]bool
+}
+
+// write replaces path with data, atomically (temporary file, rename) but
+// not yet durably.
+func (w *writes) write(path string, data []byte) error {
+	dir := filepath.Dir(path)
+	f, err := os.CreateTemp(dir, tmpPrefix+"*")
+	if err != nil {
+		return err
+	}
+	tmp := f.Name()
+	_, err = f.Write(data)
+	if err == nil {
+		err = f.Chmod(0o644)
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp, path)
+	}
+	if err != nil {
+		os.Remove(tmp)
+		return err
+	}
+	w.files = append(w.files, path)
+	w.note(dir)
+	return nil
+}
+
+// remove removes path if it exists; removing what is gone is success.
+func (w *writes) remove(path string) error {
+	err := os.Remove(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	w.note(filepath.Dir(path))
+	return nil
+}
+
+func (w *writes) note(dir string) {
+	if w.dirs == nil {
+		w.dirs = map[string]bool{}
+	}
+	w.dirs[dir] = true
+}
+
+// sync makes the group durable: the file system holding root at once
+// where the platform can (syncfs on Linux), else file by file and
+// directory by directory.
+func (w *writes) sync(g *groupSync, root string) error {
+	if len(w.files) == 0 && len(w.dirs) == 0 {
+		return nil
+	}
+	if err := g.syncAll(root, w.files, w.dirs); err != nil {
+		return err
+	}
+	w.files, w.dirs = nil, nil
+	return nil
+}
+
+// syncEach is syncAll one by one.
+func syncEach(files []string, dirs map[string]bool) error {
+	for _, path := range files {
+		f, err := os.Open(path)
+		if errors.Is(err, fs.ErrNotExist) {
+			continue // replaced or removed since; its successor is synced
+		}
+		if err != nil {
+			return err
+		}
+		err = f.Sync()
+		f.Close()
+		if err != nil {
+			return err
+		}
+	}
+	for dir := range dirs {
+		if err := syncDir(dir); err != nil {
+			return err
+		}
 	}
 	return nil
 }

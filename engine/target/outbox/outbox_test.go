@@ -14,6 +14,7 @@ import (
 
 	goical "github.com/emersion/go-ical"
 
+	"github.com/rmctl/rmctl/engine/ical"
 	"github.com/rmctl/rmctl/engine/ical/icaltest"
 	"github.com/rmctl/rmctl/engine/resource"
 	"github.com/rmctl/rmctl/engine/target"
@@ -95,7 +96,8 @@ func messages(t *testing.T, dir string) []string {
 	return names // ReadDir sorts by name
 }
 
-// parse reads one file with go-ical and returns its components.
+// parse reads one file with go-ical and returns its VEVENT and VTODO
+// components (not its VTIMEZONEs).
 func parse(t *testing.T, path string) (*goical.Calendar, []*goical.Component) {
 	t.Helper()
 	data, err := os.ReadFile(path)
@@ -106,7 +108,13 @@ func parse(t *testing.T, path string) (*goical.Calendar, []*goical.Component) {
 	if err != nil {
 		t.Fatalf("%s: %v", path, err)
 	}
-	return cal, cal.Children
+	var comps []*goical.Component
+	for _, c := range cal.Children {
+		if c.Name != goical.CompTimezone {
+			comps = append(comps, c)
+		}
+	}
+	return cal, comps
 }
 
 func attendees(c *goical.Component) []string {
@@ -125,7 +133,7 @@ func allFiles(t *testing.T, dir string) []string {
 	t.Helper()
 	var files []string
 	err := filepath.WalkDir(dir, func(path string, d os.DirEntry, err error) error {
-		if err == nil && !d.IsDir() && d.Name() != DirtyMarker {
+		if err == nil && !d.IsDir() && strings.HasSuffix(d.Name(), ".ics") {
 			files = append(files, path)
 		}
 		return err
@@ -182,8 +190,8 @@ func TestLifecycle(t *testing.T) {
 		t.Fatalf("messages %v", msgs)
 	}
 	_, comps := parse(t, feed(klaus.ID))
-	if got := comps[0].Props.Get("DTSTART").Value; got != "20270203T093000Z" {
-		t.Errorf("feed DTSTART %s after update", got)
+	if got, err := comps[0].Props.Get("DTSTART").DateTime(nil); err != nil || !got.Equal(time.Date(2027, 2, 3, 9, 30, 0, 0, time.UTC)) {
+		t.Errorf("feed DTSTART %s after update (%v)", got, err)
 	}
 
 	// update removing Petra: REQUEST to the rest, CANCEL to her
@@ -201,8 +209,13 @@ func TestLifecycle(t *testing.T) {
 	}
 	cal, comps = parse(t, filepath.Join(dir, MessagesDir, msgs[3]))
 	if !strings.Contains(msgs[3], "-s2-cancel-") || cal.Props.Get("METHOD").Value != "CANCEL" ||
-		!slices.Equal(attendees(comps[0]), []string{petra.Email}) || comps[0].Props.Get("STATUS").Value != "CANCELLED" {
+		!slices.Equal(attendees(comps[0]), []string{petra.Email}) {
 		t.Errorf("%s: %s to %v", msgs[3], cal.Props.Get("METHOD").Value, attendees(comps[0]))
+	}
+	// The event goes on for the others: STATUS:CANCELLED would cancel it
+	// for everyone (RFC 5546 3.2.5).
+	if st := comps[0].Props.Get("STATUS"); st != nil {
+		t.Errorf("%s: uninviting CANCEL carries STATUS:%s", msgs[3], st.Value)
 	}
 	if exists(obj(petra.ID)) {
 		t.Error("removed attendee keeps the object")
@@ -236,24 +249,87 @@ func TestLifecycle(t *testing.T) {
 	checkPython(t, dir)
 }
 
-func TestFeedHoldsTasks(t *testing.T) {
+// TestFeedShowsTutorials checks that a tutorial shows in a feed as a short
+// VEVENT by default (Outlook and Google Calendar ignore VTODO), and as a
+// VTODO with DTSTART and PRIORITY when the feed is for task-aware clients.
+func TestFeedShowsTutorials(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		tasks bool
+		want  []string
+	}{
+		{"events", false, []string{"VEVENT", "VEVENT"}},
+		{"tasks", true, []string{"VTODO", "VEVENT"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			o, err := New(dir, Options{Now: func() time.Time { return clock }, Tasks: tc.tasks})
+			if err != nil {
+				t.Fatal(err)
+			}
+			tut := tutorial()
+			deliver(t, o, target.Delivery{Action: target.Create, Resource: kickoff()})
+			deliver(t, o, target.Delivery{Action: target.Create, Resource: tut})
+			finish(t, o)
+			_, comps := parse(t, filepath.Join(dir, FeedsDir, klaus.ID+".ics"))
+			var names []string
+			for _, c := range comps {
+				names = append(names, c.Name)
+			}
+			// Sorted by start: the tutorial comes before the kick-off.
+			if !slices.Equal(names, tc.want) {
+				t.Fatalf("klaus's feed: %v, want %v", names, tc.want)
+			}
+			c := comps[0]
+			if tc.tasks {
+				if c.Props.Get("DTSTART") == nil || c.Props.Get("PRIORITY") == nil || c.Props.Get("UID").Value != tut.UID {
+					t.Errorf("task without DTSTART or PRIORITY, or UID %s", c.Props.Get("UID").Value)
+				}
+			} else {
+				if p := c.Props.Get("TRANSP"); p == nil || p.Value != "TRANSPARENT" || c.Props.Get("UID").Value != ical.BlockUID(tut.UID) {
+					t.Errorf("tutorial block: TRANSP %v, UID %s", p, c.Props.Get("UID").Value)
+				}
+				// The message sent for it is the same form.
+				msgs := messages(t, dir)
+				_, mc := parse(t, filepath.Join(dir, MessagesDir, msgs[len(msgs)-1]))
+				if len(mc) != 1 || mc[0].Name != "VEVENT" || mc[0].Props.Get("UID").Value != ical.BlockUID(tut.UID) {
+					t.Errorf("message for the tutorial: %v", mc)
+				}
+			}
+			cals := icaltest.Parse(t, filepath.Join(dir, FeedsDir, klaus.ID+".ics"))
+			if len(cals) == 1 && (cals[0].Name != "Reverse Mentoring (Klaus Müller)" || len(cals[0].Components) != 2) {
+				t.Errorf("python3-icalendar read %+v", cals[0])
+			}
+		})
+	}
+}
+
+// TestFeedNamedAfterPerson checks that a feed is named after its person,
+// also when a later run rebuilds it without delivering to them.
+func TestFeedNamedAfterPerson(t *testing.T) {
 	dir := t.TempDir()
 	o := open(t, dir)
 	deliver(t, o, target.Delivery{Action: target.Create, Resource: kickoff()})
-	deliver(t, o, target.Delivery{Action: target.Create, Resource: tutorial()})
 	finish(t, o)
-	_, comps := parse(t, filepath.Join(dir, FeedsDir, klaus.ID+".ics"))
-	var names []string
-	for _, c := range comps {
-		names = append(names, c.Name)
+	name := func() string {
+		t.Helper()
+		cal, _ := parse(t, filepath.Join(dir, FeedsDir, klaus.ID+".ics"))
+		n, err := cal.Props.Text("X-WR-CALNAME")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
 	}
-	// Sorted by start: the tutorial is due before the kick-off.
-	if !slices.Equal(names, []string{"VTODO", "VEVENT"}) {
-		t.Errorf("klaus's feed: %v", names)
+	if got := name(); got != "Reverse Mentoring (Klaus Müller)" {
+		t.Errorf("X-WR-CALNAME %q", got)
 	}
-	cals := icaltest.Parse(t, filepath.Join(dir, FeedsDir, klaus.ID+".ics"))
-	if len(cals) == 1 && (cals[0].Name != "Reverse Mentoring (klaus.mueller)" || len(cals[0].Components) != 2) {
-		t.Errorf("python3-icalendar read %+v", cals[0])
+	// A run died before its Finish: the next rebuilds every feed.
+	if err := os.WriteFile(filepath.Join(dir, DirtyMarker), []byte("x\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	finish(t, open(t, dir))
+	if got := name(); got != "Reverse Mentoring (Klaus Müller)" {
+		t.Errorf("X-WR-CALNAME after a rebuild %q", got)
 	}
 }
 
@@ -459,7 +535,41 @@ func TestFinishWithLongNames(t *testing.T) {
 		t.Fatal(err)
 	}
 	unfolded := string(bytes.ReplaceAll(data, []byte("\r\n "), nil))
-	if n := strings.Count(unfolded, "CN="+long+";"); n != 3 {
-		t.Errorf("feed names the attendees %d times in full, want 3", n)
+	// A person's copy of a joint event lists only them (issue 11 item 7).
+	if n := strings.Count(unfolded, "CN="+long+";"); n != 1 {
+		t.Errorf("feed names the attendees %d times in full, want 1", n)
+	}
+}
+
+// TestEventCopiesListOnlyTheirPerson checks that each person's copy of a
+// joint event, in objects/ and in the feed, lists the organizer and that
+// person only, while the message goes to everyone.
+func TestEventCopiesListOnlyTheirPerson(t *testing.T) {
+	dir := t.TempDir()
+	o := open(t, dir)
+	r := kickoff()
+	deliver(t, o, target.Delivery{Action: target.Create, Resource: r})
+	finish(t, o)
+	for _, p := range r.Attendees {
+		for _, path := range []string{
+			filepath.Join(dir, ObjectsDir, p.ID, objectName(r.UID)),
+			filepath.Join(dir, FeedsDir, p.ID+".ics"),
+		} {
+			_, comps := parse(t, path)
+			if len(comps) != 1 {
+				t.Fatalf("%s: %d components", path, len(comps))
+			}
+			if got := attendees(comps[0]); !slices.Equal(got, []string{p.Email}) {
+				t.Errorf("%s lists %v, want only %s", path, got, p.Email)
+			}
+			if org := comps[0].Props.Get("ORGANIZER"); org == nil || org.Value != "mailto:"+r.Organizer.Email {
+				t.Errorf("%s: ORGANIZER %v", path, org)
+			}
+		}
+	}
+	msgs := messages(t, dir)
+	_, comps := parse(t, filepath.Join(dir, MessagesDir, msgs[0]))
+	if got := attendees(comps[0]); len(got) != len(r.Attendees) {
+		t.Errorf("message lists %v, want all %d", got, len(r.Attendees))
 	}
 }

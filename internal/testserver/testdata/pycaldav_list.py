@@ -9,9 +9,12 @@ RMCTL_CALDAV_PASSWORD (kept off the command line); empty means no auth.
 
 Prints a JSON list of objects, one per VEVENT/VTODO component:
   kind, href, uid, summary, dtstart (iCalendar text form, e.g.
-  20300101T100000Z), status, sequence, attendees (list of strings).
+  20300101T100000Z), instant (DTSTART, else a to-do's DUE, as an RFC 3339
+  UTC time read through its TZID; "" when absent), status, sequence,
+  attendees (list of strings).
 Exit status 3 means python3-caldav or python3-icalendar is missing.
 """
+import datetime
 import json
 import os
 import sys
@@ -31,6 +34,14 @@ def text(comp, name):
         b = v.to_ical()
         return b.decode() if isinstance(b, bytes) else str(b)
     return str(v)
+
+
+def instant(comp):
+    for name in ("dtstart", "due"):
+        v = comp.get(name)
+        if v is not None and hasattr(v.dt, "hour") and v.dt.tzinfo is not None:
+            return v.dt.astimezone(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return ""
 
 
 def main():
@@ -55,6 +66,7 @@ def main():
                     "uid": text(comp, "uid"),
                     "summary": text(comp, "summary"),
                     "dtstart": text(comp, "dtstart"),
+                    "instant": instant(comp),
                     "status": text(comp, "status"),
                     "sequence": int(seq) if seq is not None else 0,
                     "attendees": [str(a) for a in att],
