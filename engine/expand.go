@@ -131,7 +131,7 @@ func expandPair(out []resource.Resource, p *schema.Program, pairID string, organ
 			Kind:    resource.Session, Program: p.ID,
 			Title: t.sessionTitle(s.Entry.Title, people[0].Name, people[1].Name),
 			Start: s.Start.UTC(), End: s.End.UTC(), Timezone: zone, Language: t.lang,
-			Organizer: organizer, Attendees: people,
+			Organizer: organizer, Attendees: people, Private: p.PrivateSessions(),
 			Description: t.sessionText(p, s, len(sessions), people, bodies[t.lang][s.Number-1]),
 		}
 		r.UID = resource.UID(r.Address)

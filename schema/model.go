@@ -27,6 +27,7 @@ type Program struct {
 	Tutorials map[string]Tutorial `json:"tutorials"`
 	Policy    Policy              `json:"policy"`
 	Matching  Matching            `json:"matching"`
+	Privacy   Privacy             `json:"privacy"`
 
 	People map[string]Person `json:"-"`
 	Pairs  map[string]Pair   `json:"-"`
@@ -110,6 +111,14 @@ type Policy struct {
 		MaxMonths int `json:"maxMonths"`
 	} `json:"duration"`
 }
+
+// Privacy says who sees what of a program in shared calendars.
+type Privacy struct {
+	Sessions string `json:"sessions"` // "private" (the default) | "public"
+}
+
+// PrivateSessions reports whether 1:1 sessions are marked private.
+func (p *Program) PrivateSessions() bool { return p.Privacy.Sessions != "public" }
 
 // Matching holds the weights `rmctl match` gives its soft preferences: a
 // proposed pair earns up to each weight in points.

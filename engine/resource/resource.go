@@ -68,6 +68,9 @@ type Resource struct {
 	Language    string     `json:"language"`     // "de" or "en"
 	Organizer   Contact    `json:"organizer"`
 	Attendees   []Attendee `json:"attendees"`
+	// Private marks a 1:1 session CLASS:PRIVATE: colleagues with access to
+	// an attendee's calendar see only that the time is busy.
+	Private bool `json:"private,omitempty"`
 }
 
 // uidNamespace is the UUIDv5 namespace of rmctl UIDs. Changing it would
@@ -101,6 +104,7 @@ type Snapshot struct {
 	Organizer       Contact    `json:"organizer"`
 	Attendees       []Attendee `json:"attendees"`
 	DescriptionHash string     `json:"descriptionHash"`
+	Private         bool       `json:"private,omitempty"`
 }
 
 // Snapshot returns the compact record of r.
@@ -109,6 +113,7 @@ func (r *Resource) Snapshot() Snapshot {
 		Kind: r.Kind, Program: r.Program, Title: r.Title, Location: r.Location, URL: r.URL,
 		Start: r.Start, End: r.End, Timezone: r.Timezone, Language: r.Language,
 		Organizer: r.Organizer, Attendees: r.Attendees, DescriptionHash: hashString(r.Description),
+		Private: r.Private,
 	}
 }
 
@@ -154,6 +159,12 @@ func (s *Snapshot) Hash() string {
 		str(string(a.Role))
 	}
 	str(s.DescriptionHash)
+	if s.Private {
+		// Written only when set, so public resources keep the hashes they
+		// had before privacy existed; a private one changes once and is
+		// re-sent with CLASS:PRIVATE.
+		str("private")
+	}
 	sum := sha256.Sum256(buf)
 	return hex.EncodeToString(sum[:12])
 }
@@ -164,7 +175,7 @@ func FromSnapshot(address, uid string, s Snapshot) Resource {
 	return Resource{
 		Address: address, UID: uid, Kind: s.Kind, Program: s.Program, Title: s.Title,
 		Location: s.Location, URL: s.URL, Start: s.Start, End: s.End, Timezone: s.Timezone,
-		Language: s.Language, Organizer: s.Organizer, Attendees: s.Attendees,
+		Language: s.Language, Organizer: s.Organizer, Attendees: s.Attendees, Private: s.Private,
 	}
 }
 

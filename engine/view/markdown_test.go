@@ -29,7 +29,7 @@ func TestPlanMarkdownEscapesUserMarkup(t *testing.T) {
 		Impact: []plan.Impact{{Person: "a", Name: "@org/team", Send: 1}, {Person: "b", Name: "[x](http://evil)", Send: 1}},
 	}
 	var b bytes.Buffer
-	if err := view.PlanMarkdown(&b, p); err != nil {
+	if err := view.PlanMarkdown(&b, p, view.PlanOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	md := b.String()
