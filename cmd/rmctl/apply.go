@@ -194,14 +194,14 @@ func runApplyWithin(cmd *cobra.Command, opts *applyOptions, clock *workClock) er
 		}
 	}
 	if !p.HasChanges() {
-		view.PlanText(s.Out, p, vopts)
+		view.PlanText(s.Out, a.shownPlan(p, "text"), vopts)
 		// Still give the target its chance to repair what an interrupted
 		// earlier run left (feeds, for the outbox).
 		_, err := apply.Apply(ctx, p, st, ws.store, tgt, apply.Options{Now: a.now})
 		return err
 	}
 	if opts.PlanFile == "" {
-		view.PlanText(s.Out, p, vopts)
+		view.PlanText(s.Out, a.shownPlan(p, "text"), vopts)
 	}
 	if err := apply.CancelGuard(p, len(st.Resources), opts.MaxCancel); err != nil {
 		return err
@@ -286,6 +286,11 @@ func readPlan(file string) (*plan.Plan, error) {
 	}
 	if p.FormatVersion != plan.FormatVersion {
 		return nil, fmt.Errorf("reading plan %s: format version %q, this rmctl reads %q", file, p.FormatVersion, plan.FormatVersion)
+	}
+	if p.Redacted {
+		// Its attendees' addresses are ids: applying it would send nothing
+		// anyone receives.
+		return nil, fmt.Errorf("reading plan %s: the plan is redacted (names and e-mails replaced by ids) and cannot be applied; save plans with --out, which never redacts", file)
 	}
 	if err := p.Check(); err != nil {
 		return nil, fmt.Errorf("reading plan %s: %w", file, err)

@@ -141,13 +141,17 @@ func runDiff(ctx context.Context, opts *diffOptions) error {
 
 	r := diff.Compare(base, head, now)
 	s := a.streams
+	shown := r
+	if a.redacting(opts.Output) {
+		shown = a.people.Diff(r)
+	}
 	switch opts.Output {
 	case "json":
-		err = view.DiffJSON(s.Out, r)
+		err = view.DiffJSON(s.Out, shown)
 	case "markdown":
-		err = view.DiffMarkdown(s.Out, r)
+		err = view.DiffMarkdown(s.Out, shown)
 	default:
-		view.DiffText(s.Out, r, s.Color())
+		view.DiffText(s.Out, shown, s.Color())
 	}
 	if err != nil {
 		return err

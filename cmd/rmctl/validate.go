@@ -54,14 +54,15 @@ func runValidate(cmd *cobra.Command, opts *validateOptions) error {
 	if err != nil {
 		return err
 	}
-	s := opts.app.streams
+	a := opts.app
+	s := a.streams
 	failed := res.Diagnostics.HasErrors() || opts.Strict && res.Diagnostics.Warnings() > 0
 	if opts.Output == "json" {
-		if err := view.DiagnosticsJSON(s.Out, res.Diagnostics, !failed); err != nil {
+		if err := view.DiagnosticsJSON(s.Out, a.diagnostics(res.Diagnostics), !failed); err != nil {
 			return err
 		}
 	} else {
-		view.Diagnostics(s.Out, res.Diagnostics, s.Color())
+		view.Diagnostics(s.Out, a.diagnostics(res.Diagnostics), s.Color())
 		view.ValidateSummary(s.Out, res, failed)
 	}
 	if failed {
