@@ -66,3 +66,24 @@ type Target interface {
 type Finisher interface {
 	Finish(ctx context.Context) error
 }
+
+// Person is someone `rmctl forget` removes: their id and every name and
+// e-mail address rmctl recorded for them.
+type Person struct {
+	ID     string
+	Names  []string
+	Emails []string
+}
+
+// Forgotten counts what a Forgetter removed, by kind of thing ("objects",
+// "feeds", "messages", "edited objects").
+type Forgotten map[string]int
+
+// Forgetter is implemented by targets that keep copies of what they sent:
+// after the person's future invitations were cancelled through apply,
+// Forget removes what the target still holds about them (their calendar
+// objects, feeds and sent messages, and their attendee entry in the copies
+// others keep), given state as it was before the person was removed.
+type Forgetter interface {
+	Forget(ctx context.Context, p Person, st *state.State) (Forgotten, error)
+}

@@ -1,0 +1,177 @@
+package outbox
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/rmctl/rmctl/engine/ical"
+	"github.com/rmctl/rmctl/engine/state"
+	"github.com/rmctl/rmctl/engine/target"
+)
+
+// Forget removes person p from the outbox: their objects and feed, every
+// message that names them (the messages folder is a log of what was sent,
+// and a message to a group names everyone in it), their sessions kept by
+// others, and their attendee entry in others' copies of joint events; the
+// feeds of everyone whose objects changed are rebuilt. A name or address is
+// found in the unfolded text, so a line folded in its middle still counts.
+func (o *Outbox) Forget(ctx context.Context, p target.Person, _ *state.State) (target.Forgotten, error) {
+	if err := checkID(p.ID); err != nil {
+		return nil, fmt.Errorf("outbox: forget: %w", err)
+	}
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	done := target.Forgotten{}
+	names := func(data []byte) bool { return mentions(data, p) }
+
+	own := filepath.Join(o.dir, ObjectsDir, p.ID)
+	n, err := countFiles(own)
+	if err != nil {
+		return nil, fmt.Errorf("outbox: forget: %w", err)
+	}
+	if err := os.RemoveAll(own); err != nil {
+		return nil, fmt.Errorf("outbox: forget: objects of %s: %w", p.ID, err)
+	}
+	done["objects"] += n
+	feed := filepath.Join(o.dir, FeedsDir, p.ID+".ics")
+	if _, err := os.Stat(feed); err == nil {
+		if err := removeFile(feed); err != nil {
+			return nil, fmt.Errorf("outbox: forget: feed of %s: %w", p.ID, err)
+		}
+		done["feeds"]++
+	}
+
+	msgs, err := os.ReadDir(filepath.Join(o.dir, MessagesDir))
+	if err != nil {
+		return nil, fmt.Errorf("outbox: forget: %w", err)
+	}
+	for _, e := range msgs {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		path := filepath.Join(o.dir, MessagesDir, e.Name())
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return nil, fmt.Errorf("outbox: forget: %w", err)
+		}
+		if !names(data) {
+			continue
+		}
+		if err := removeFile(path); err != nil {
+			return nil, fmt.Errorf("outbox: forget: %w", err)
+		}
+		done["messages"]++
+		if _, _, key, ok := splitName(e.Name()); ok {
+			delete(o.index, key)
+		}
+	}
+
+	others, err := os.ReadDir(filepath.Join(o.dir, ObjectsDir))
+	if err != nil {
+		return nil, fmt.Errorf("outbox: forget: %w", err)
+	}
+	for _, d := range others {
+		if !d.IsDir() {
+			continue
+		}
+		changed, err := o.forgetIn(ctx, d.Name(), p, done)
+		if err != nil {
+			return nil, err
+		}
+		if changed {
+			if err := o.rebuildFeed(d.Name()); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return done, nil
+}
+
+// forgetIn takes p out of another person's objects: a joint event loses
+// p's ATTENDEE; anything else that names p (a session with them) goes.
+func (o *Outbox) forgetIn(ctx context.Context, id string, p target.Person, done target.Forgotten) (changed bool, err error) {
+	dir := filepath.Join(o.dir, ObjectsDir, id)
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return false, fmt.Errorf("outbox: forget: %w", err)
+	}
+	for _, e := range entries {
+		if err := ctx.Err(); err != nil {
+			return false, err
+		}
+		if e.IsDir() || !strings.HasSuffix(e.Name(), ".ics") {
+			continue
+		}
+		path := filepath.Join(dir, e.Name())
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return false, fmt.Errorf("outbox: forget: %w", err)
+		}
+		if !mentions(data, p) {
+			continue
+		}
+		changed = true
+		if facts, err := ical.ReadFacts(data); err == nil && isEvent(facts.Address) {
+			out, _, err := ical.WithoutAttendee(data, p.Emails)
+			if err != nil {
+				return false, fmt.Errorf("outbox: forget: %s: %w", path, err)
+			}
+			if !mentions(out, p) {
+				if err := writeAtomic(path, out); err != nil {
+					return false, fmt.Errorf("outbox: forget: %w", err)
+				}
+				done["edited objects"]++
+				continue
+			}
+		}
+		if err := removeFile(path); err != nil {
+			return false, fmt.Errorf("outbox: forget: %w", err)
+		}
+		done["objects"]++
+	}
+	return changed, nil
+}
+
+// mentions reports whether an iCalendar text names p, by any of their
+// e-mail addresses (any case) or names, after unfolding its lines.
+func mentions(data []byte, p target.Person) bool {
+	un := bytes.ReplaceAll(bytes.ReplaceAll(data, []byte("\r\n "), nil), []byte("\r\n\t"), nil)
+	lower := bytes.ToLower(un)
+	if slices.ContainsFunc(p.Emails, func(e string) bool { return e != "" && bytes.Contains(lower, []byte(strings.ToLower(e))) }) {
+		return true
+	}
+	return slices.ContainsFunc(p.Names, func(n string) bool {
+		return n != "" && (bytes.Contains(un, []byte(n)) || bytes.Contains(un, []byte(textEscaper.Replace(n))))
+	})
+}
+
+// textEscaper escapes a name as iCalendar TEXT does (RFC 5545 3.3.11).
+var textEscaper = strings.NewReplacer(`\\`, `\\\\`, ";", `\;`, ",", `\,`)
+
+// isEvent reports whether an address is a joint event's: prog/event/id.
+func isEvent(address string) bool {
+	segs := strings.Split(address, "/")
+	return len(segs) == 3 && segs[1] == "event"
+}
+
+func countFiles(dir string) (int, error) {
+	entries, err := os.ReadDir(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return 0, nil
+	}
+	return len(entries), err
+}
+
+func checkID(id string) error {
+	if id == "" || id == "." || id == ".." || strings.ContainsAny(id, `/\`) {
+		return fmt.Errorf("person id %q is not a single path segment", id)
+	}
+	return nil
+}
