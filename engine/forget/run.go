@@ -70,16 +70,25 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	if err != nil {
 		return rep, fmt.Errorf("forget %s: %w", o.Person, err)
 	}
+	next, removed := State(st, o.Person, progs)
+	rep.Removed = removed
 	if f, ok := o.Target.(target.Forgetter); ok {
-		rep.Forgotten, err = f.Forget(ctx, target.Person{ID: who.ID, Names: who.Names, Emails: who.Emails}, st)
+		gone, edited := entries(st, removed.Entries), entries(st, removed.Edited)
+		rep.Forgotten, err = f.Forget(ctx, target.Person{ID: who.ID, Names: who.Names, Emails: who.Emails}, gone, edited)
 		if err != nil {
 			return rep, fmt.Errorf("forget %s: %w", o.Person, err)
 		}
 	}
-	next, removed := State(st, o.Person, progs)
-	rep.Removed = removed
 	if err := o.Store.Write(ctx, next); err != nil {
 		return rep, fmt.Errorf("forget %s: %w", o.Person, err)
 	}
 	return rep, nil
+}
+
+func entries(st *state.State, addrs []string) []*state.Entry {
+	out := make([]*state.Entry, 0, len(addrs))
+	for _, a := range addrs {
+		out = append(out, st.Resources[a])
+	}
+	return out
 }

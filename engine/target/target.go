@@ -83,7 +83,9 @@ type Forgotten map[string]int
 // after the person's future invitations were cancelled through apply,
 // Forget removes what the target still holds about them (their calendar
 // objects, feeds and sent messages, and their attendee entry in the copies
-// others keep), given state as it was before the person was removed.
+// others keep). gone are the state entries being removed (their pairs'
+// resources, past ones included), edited the joint events they are being
+// taken out of, both as state held them before.
 type Forgetter interface {
-	Forget(ctx context.Context, p Person, st *state.State) (Forgotten, error)
+	Forget(ctx context.Context, p Person, gone, edited []*state.Entry) (Forgotten, error)
 }

@@ -22,7 +22,7 @@ import (
 // others, and their attendee entry in others' copies of joint events; the
 // feeds of everyone whose objects changed are rebuilt. A name or address is
 // found in the unfolded text, so a line folded in its middle still counts.
-func (o *Outbox) Forget(ctx context.Context, p target.Person, _ *state.State) (target.Forgotten, error) {
+func (o *Outbox) Forget(ctx context.Context, p target.Person, _, _ []*state.Entry) (target.Forgotten, error) {
 	if err := checkID(p.ID); err != nil {
 		return nil, fmt.Errorf("outbox: forget: %w", err)
 	}
