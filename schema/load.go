@@ -60,6 +60,10 @@ type Loader struct {
 	// condition is false for them is not part of its program.
 	Tags []string
 
+	// PeopleFile, when set, is a CUE file outside the repository whose
+	// people join every program loaded (settings: peopleFile).
+	PeopleFile string
+
 	// stopped is set when a load was abandoned mid-evaluation: the CUE
 	// context is still in use by it, so the Loader must not be used again.
 	stopped error
@@ -472,6 +476,13 @@ func (l *Loader) loadDir(fsys fs.FS, dir string, display func(string) string) (*
 	diags = append(diags, pkgDiags...)
 	if diags.HasErrors() {
 		return nil, diags
+	}
+	if l.PeopleFile != "" {
+		f, ds := l.peopleFileAST(pkg)
+		if diags = append(diags, ds...); diags.HasErrors() {
+			return nil, diags
+		}
+		userFiles = append(userFiles, f)
 	}
 	if !declares(userFiles, "program") {
 		return nil, Diagnostics{{Severity: Error, Pos: Pos{Filename: display(files[0]), Line: 1, Column: 1},

@@ -37,6 +37,9 @@ type Settings struct {
 		Path    string   `json:"path"`
 		LockTTL Duration `json:"lockTTL"`
 	} `json:"state"`
+	// PeopleFile is a CUE file of people outside the repository ("" when
+	// people are declared with the programs).
+	PeopleFile string `json:"peopleFile,omitempty"`
 }
 
 // TargetConfig is the target block; which fields apply depends on Kind.

@@ -46,6 +46,11 @@ Exit status: 0 valid, 1 invalid (or warnings with --strict), 2 usage error.`,
 }
 
 func runValidate(cmd *cobra.Command, opts *validateOptions) error {
+	pf, err := opts.app.settingsPeopleFile(cmd.Context())
+	if err != nil {
+		return err
+	}
+	opts.loadFlags.peopleFile = pf
 	l, err := opts.newLoader()
 	if err != nil {
 		return err

@@ -131,6 +131,7 @@ func (a *app) openPlanning(ctx context.Context, patterns []string, lock *state.L
 		st, readErr = ws.store.Read(ctx)
 	}()
 	if patterns != nil {
+		a.load.peopleFile = ws.settings.Path(ws.settings.PeopleFile)
 		loader, lerr := a.load.newLoader()
 		if lerr == nil {
 			lerr = ws.loadPrograms(ctx, a, loader, cwd, patterns)
