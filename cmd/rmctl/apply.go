@@ -348,7 +348,7 @@ func (pr *progress) report(ev apply.Progress) {
 	pr.mu.Lock()
 	defer pr.mu.Unlock()
 	if ev.Err != nil {
-		fmt.Fprintf(pr.a.streams.ErrOut, "failed: %s: %s\n", ev.Change.Address, pr.a.secrets.String(ev.Err.Error()))
+		fmt.Fprintf(pr.a.streams.ErrOut, "failed: %s: %s\n", ev.Change.Address, pr.a.errorText(ev.Err))
 	}
 	if pr.bar != nil {
 		pr.bar.Increment()

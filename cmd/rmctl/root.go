@@ -52,11 +52,7 @@ func run(args []string, s *Streams, getenv func(string) string) int {
 	if err != nil {
 		var silent *silentError
 		if !errors.As(err, &silent) {
-			msg := a.secrets.String(err.Error())
-			if a.redactingErrors() {
-				msg = a.people.String(msg)
-			}
-			fmt.Fprintf(s.ErrOut, "rmctl: %s\n", msg)
+			fmt.Fprintf(s.ErrOut, "rmctl: %s\n", a.errorText(err))
 		}
 		var usage *usageError
 		if errors.As(err, &usage) {
@@ -91,6 +87,16 @@ func (a *app) shownPlan(p *plan.Plan, format string) *plan.Plan {
 		return p
 	}
 	return a.people.Plan(p)
+}
+
+// errorText is the message of err as rmctl prints it: without secrets,
+// and, when errors are redacted, with ids for names and e-mail addresses.
+func (a *app) errorText(err error) string {
+	msg := a.secrets.String(err.Error())
+	if a.redactingErrors() {
+		msg = a.people.String(msg)
+	}
+	return msg
 }
 
 // diagnostics returns ds as they may be printed: with e-mail addresses
