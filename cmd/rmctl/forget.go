@@ -133,7 +133,7 @@ func printForgotten(s *Streams, rep *forget.Report) {
 	if len(rep.Forgotten) > 0 {
 		kinds := make([]string, 0, len(rep.Forgotten))
 		for k, n := range rep.Forgotten {
-			kinds = append(kinds, fmt.Sprintf("%d %s", n, k))
+			kinds = append(kinds, fmt.Sprintf("%s: %d", k, n))
 		}
 		slices.Sort(kinds)
 		fmt.Fprintf(s.Out, "Removed from the target: %s.\n", strings.Join(kinds, ", "))
