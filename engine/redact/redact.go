@@ -40,7 +40,8 @@ var email = regexp.MustCompile(`[^\s<>"'()\[\],;:@]+@[^\s<>"'()\[\],;:@]+`)
 type Redactor struct {
 	ids   map[string]string // name or lower-case e-mail → id
 	names []string          // longest first, so "Anna Maria" goes before "Anna"
-	dirty bool              // names needs sorting
+	dirty bool              // names changed since repl was built
+	repl  *strings.Replacer
 }
 
 // New returns a Redactor that knows the people and organizers of programs.
@@ -91,16 +92,21 @@ func (r *Redactor) String(s string) string {
 		}
 		return Placeholder
 	})
-	if r.dirty {
+	if len(r.names) == 0 {
+		return s
+	}
+	if r.dirty || r.repl == nil {
+		// One Replacer for all names: it walks s once with a trie, where
+		// a loop over the names would cost names × strings, which for a
+		// program of thousands of people is minutes.
 		slices.SortStableFunc(r.names, func(a, b string) int { return cmp.Compare(len(b), len(a)) })
-		r.dirty = false
-	}
-	for _, n := range r.names {
-		if strings.Contains(s, n) {
-			s = strings.ReplaceAll(s, n, r.ids[n])
+		pairs := make([]string, 0, 2*len(r.names))
+		for _, n := range r.names {
+			pairs = append(pairs, n, r.ids[n]) // longest first: it wins where names overlap
 		}
+		r.repl, r.dirty = strings.NewReplacer(pairs...), false
 	}
-	return s
+	return r.repl.Replace(s)
 }
 
 // Plan returns a redacted copy of p, marked Redacted; p is left as it is.
