@@ -16,20 +16,28 @@ import (
 	"github.com/rmctl/rmctl/engine/target"
 )
 
-// Forget removes person p from the outbox: their objects and feed, every
-// message that names them (the messages folder is a log of what was sent,
-// and a message to a group names everyone in it), their sessions kept by
-// others, and their attendee entry in others' copies of joint events; the
-// feeds of everyone whose objects changed are rebuilt. A name or address is
-// found in the unfolded text, so a line folded in its middle still counts.
-func (o *Outbox) Forget(ctx context.Context, p target.Person, _, _ []*state.Entry) (target.Forgotten, error) {
+// Forget removes person p from the outbox: their objects and feed; every
+// message addressed to them (the messages folder is a log of what was sent,
+// and a message to a group names everyone in it) or about a resource state
+// forgets (gone); others' copies of the resources state forgets (their
+// sessions with p, the partner's tasks); and p's ATTENDEE in others'
+// copies of joint events. The feeds of everyone whose objects changed are
+// rebuilt. Everything is matched by e-mail address (in the unfolded text,
+// so a line folded in its middle still counts) or by UID and address,
+// never by name: two people may share a name, and the other one's copies
+// must stay.
+func (o *Outbox) Forget(ctx context.Context, p target.Person, gone, _ []*state.Entry) (target.Forgotten, error) {
 	if err := checkID(p.ID); err != nil {
 		return nil, fmt.Errorf("outbox: forget: %w", err)
 	}
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	done := target.Forgotten{}
-	names := func(data []byte) bool { return mentions(data, p) }
+	goneAddr, goneFile := map[string]bool{}, map[string]bool{}
+	for _, e := range gone {
+		goneAddr[e.Address] = true
+		goneFile[objectName(e.UID)] = true
+	}
 
 	own := filepath.Join(o.dir, ObjectsDir, p.ID)
 	n, err := countFiles(own)
@@ -61,8 +69,10 @@ func (o *Outbox) Forget(ctx context.Context, p target.Person, _, _ []*state.Entr
 		if err != nil {
 			return nil, fmt.Errorf("outbox: forget: %w", err)
 		}
-		if !names(data) {
-			continue
+		if !mentions(data, p) {
+			if addr, _, err := ical.Owner(data); err != nil || !goneAddr[addr] {
+				continue
+			}
 		}
 		if err := removeFile(path); err != nil {
 			return nil, fmt.Errorf("outbox: forget: %w", err)
@@ -81,7 +91,7 @@ func (o *Outbox) Forget(ctx context.Context, p target.Person, _, _ []*state.Entr
 		if !d.IsDir() {
 			continue
 		}
-		changed, err := o.forgetIn(ctx, d.Name(), p, done)
+		changed, err := o.forgetIn(ctx, d.Name(), p, goneFile, done)
 		if err != nil {
 			return nil, err
 		}
@@ -94,9 +104,10 @@ func (o *Outbox) Forget(ctx context.Context, p target.Person, _, _ []*state.Entr
 	return done, nil
 }
 
-// forgetIn takes p out of another person's objects: a joint event loses
-// p's ATTENDEE; anything else that names p (a session with them) goes.
-func (o *Outbox) forgetIn(ctx context.Context, id string, p target.Person, done target.Forgotten) (changed bool, err error) {
+// forgetIn takes p out of another person's objects: the copies of what
+// state forgets go, a joint event loses p's ATTENDEE, anything else
+// addressed to p goes.
+func (o *Outbox) forgetIn(ctx context.Context, id string, p target.Person, goneFile map[string]bool, done target.Forgotten) (changed bool, err error) {
 	dir := filepath.Join(o.dir, ObjectsDir, id)
 	entries, err := os.ReadDir(dir)
 	if err != nil {
@@ -110,27 +121,28 @@ func (o *Outbox) forgetIn(ctx context.Context, id string, p target.Person, done 
 			continue
 		}
 		path := filepath.Join(dir, e.Name())
-		data, err := os.ReadFile(path)
-		if err != nil {
-			return false, fmt.Errorf("outbox: forget: %w", err)
-		}
-		if !mentions(data, p) {
-			continue
-		}
-		changed = true
-		if facts, err := ical.ReadFacts(data); err == nil && isEvent(facts.Address) {
-			out, _, err := ical.WithoutAttendee(data, p.Emails)
+		if !goneFile[e.Name()] {
+			data, err := os.ReadFile(path)
 			if err != nil {
-				return false, fmt.Errorf("outbox: forget: %s: %w", path, err)
+				return false, fmt.Errorf("outbox: forget: %w", err)
 			}
-			if !mentions(out, p) {
+			if !mentions(data, p) {
+				continue
+			}
+			if facts, err := ical.ReadFacts(data); err == nil && isEvent(facts.Address) {
+				out, _, err := ical.WithoutAttendee(data, p.Emails)
+				if err != nil {
+					return false, fmt.Errorf("outbox: forget: %s: %w", path, err)
+				}
 				if err := writeAtomic(path, out); err != nil {
 					return false, fmt.Errorf("outbox: forget: %w", err)
 				}
+				changed = true
 				done["edited objects"]++
 				continue
 			}
 		}
+		changed = true
 		if err := removeFile(path); err != nil {
 			return false, fmt.Errorf("outbox: forget: %w", err)
 		}
@@ -139,21 +151,12 @@ func (o *Outbox) forgetIn(ctx context.Context, id string, p target.Person, done 
 	return changed, nil
 }
 
-// mentions reports whether an iCalendar text names p, by any of their
-// e-mail addresses (any case) or names, after unfolding its lines.
+// mentions reports whether an iCalendar text holds one of p's e-mail
+// addresses (in any case), after unfolding its lines.
 func mentions(data []byte, p target.Person) bool {
-	un := bytes.ReplaceAll(bytes.ReplaceAll(data, []byte("\r\n "), nil), []byte("\r\n\t"), nil)
-	lower := bytes.ToLower(un)
-	if slices.ContainsFunc(p.Emails, func(e string) bool { return e != "" && bytes.Contains(lower, []byte(strings.ToLower(e))) }) {
-		return true
-	}
-	return slices.ContainsFunc(p.Names, func(n string) bool {
-		return n != "" && (bytes.Contains(un, []byte(n)) || bytes.Contains(un, []byte(textEscaper.Replace(n))))
-	})
+	un := bytes.ToLower(bytes.ReplaceAll(bytes.ReplaceAll(data, []byte("\r\n "), nil), []byte("\r\n\t"), nil))
+	return slices.ContainsFunc(p.Emails, func(e string) bool { return e != "" && bytes.Contains(un, []byte(strings.ToLower(e))) })
 }
-
-// textEscaper escapes a name as iCalendar TEXT does (RFC 5545 3.3.11).
-var textEscaper = strings.NewReplacer(`\\`, `\\\\`, ";", `\;`, ",", `\,`)
 
 // isEvent reports whether an address is a joint event's: prog/event/id.
 func isEvent(address string) bool {
