@@ -528,6 +528,7 @@ func (l *Loader) loadDir(fsys fs.FS, dir string, display func(string) string) (*
 		return nil, append(diags, placeDiagnostics(fromCUE(err, src.user(), l.schema), userFiles)...)
 	}
 	p := raw.program(display(dir), src)
+	p.peopleFile = l.PeopleFile
 	diags = append(diags, l.check(p, nil)...)
 	return p, diags
 }

@@ -11,11 +11,16 @@ import (
 )
 
 // PersonPos returns where person id is declared among the program's files:
-// the first `people: id:` field in the .cue files of its directory, in
-// name order. A loaded program no longer holds its syntax, so the files are
-// read again; without such a field (people built some other way) it is
-// the directory.
+// the first `people: id:` field in the people file (settings: peopleFile)
+// or the .cue files of its directory, in name order. A loaded program no
+// longer holds its syntax, so the files are read again; without such a
+// field (people built some other way) it is the directory.
 func (p *Program) PersonPos(id string) Pos {
+	if p.peopleFile != "" {
+		if pos, ok := personIn(p.peopleFile, id); ok {
+			return pos
+		}
+	}
 	entries, err := os.ReadDir(p.Dir)
 	if err != nil {
 		return Pos{Filename: p.Dir}
@@ -28,20 +33,23 @@ func (p *Program) PersonPos(id string) Pos {
 	}
 	sort.Strings(names)
 	for _, name := range names {
-		path := filepath.Join(p.Dir, name)
-		src, err := os.ReadFile(path)
-		if err != nil {
-			continue
-		}
-		f, err := parser.ParseFile(path, src)
-		if err != nil {
-			continue
-		}
-		if pos, ok := personField(f, id); ok {
+		if pos, ok := personIn(filepath.Join(p.Dir, name), id); ok {
 			return pos
 		}
 	}
 	return Pos{Filename: p.Dir}
+}
+
+func personIn(path, id string) (Pos, bool) {
+	src, err := readLocalFile(path)
+	if err != nil {
+		return Pos{}, false
+	}
+	f, err := parser.ParseFile(path, src)
+	if err != nil {
+		return Pos{}, false
+	}
+	return personField(f, id)
 }
 
 func personField(f *ast.File, id string) (Pos, bool) {
