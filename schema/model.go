@@ -42,11 +42,12 @@ type Program struct {
 	// Location is the program's time zone, resolved when the program was loaded.
 	Location *time.Location `json:"-"`
 
-	src *source
+	src       *source
+	schedules map[string][]Session // Schedule's results, by pair
+	holidays  *holidays            // public holidays of the regions in use
+
 	// peopleFile is the settings' people file the people came from, if any.
 	peopleFile string
-	schedules  map[string][]Session // Schedule's results, by pair
-	holidays   *holidays            // public holidays of the regions in use
 }
 
 // Contact is a name with an e-mail address, such as the organizer.
