@@ -24,10 +24,10 @@ import (
 )
 
 // Person is the person being forgotten as state knows them: their id and
-// every name and e-mail address state recorded for them.
+// every e-mail address state recorded for them. Names are not collected:
+// two people may share one, so nothing is ever matched by name.
 type Person struct {
 	ID     string
-	Names  []string
 	Emails []string
 }
 
@@ -46,9 +46,6 @@ func Find(st *state.State, id string, programs []string) (p Person, ok bool) {
 				continue
 			}
 			ok = true
-			if a.Name != "" && !slices.Contains(p.Names, a.Name) {
-				p.Names = append(p.Names, a.Name)
-			}
 			if a.Email != "" && !slices.ContainsFunc(p.Emails, func(m string) bool { return strings.EqualFold(m, a.Email) }) {
 				p.Emails = append(p.Emails, a.Email)
 			}

@@ -37,7 +37,7 @@ func TestState(t *testing.T) {
 		st.Resources[e.Address] = e
 	}
 	who, ok := forget.Find(st, "b", []string{"p"})
-	if !ok || len(who.Emails) != 1 || who.Emails[0] != "b@example.com" || who.Names[0] != "Name b" {
+	if !ok || len(who.Emails) != 1 || who.Emails[0] != "b@example.com" {
 		t.Fatalf("Find: %+v, %v", who, ok)
 	}
 	next, rm := forget.State(st, "b", []string{"p"})

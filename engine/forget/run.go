@@ -74,7 +74,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	rep.Removed = removed
 	if f, ok := o.Target.(target.Forgetter); ok {
 		gone, edited := entries(st, removed.Entries), entries(st, removed.Edited)
-		rep.Forgotten, err = f.Forget(ctx, target.Person{ID: who.ID, Names: who.Names, Emails: who.Emails}, gone, edited)
+		rep.Forgotten, err = f.Forget(ctx, target.Person{ID: who.ID, Emails: who.Emails}, gone, edited)
 		if err != nil {
 			return rep, fmt.Errorf("forget %s: %w", o.Person, err)
 		}

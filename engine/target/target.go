@@ -67,11 +67,11 @@ type Finisher interface {
 	Finish(ctx context.Context) error
 }
 
-// Person is someone `rmctl forget` removes: their id and every name and
-// e-mail address rmctl recorded for them.
+// Person is someone `rmctl forget` removes: their id and every e-mail
+// address rmctl recorded for them (targets match by address, never by
+// name: two people may share one).
 type Person struct {
 	ID     string
-	Names  []string
 	Emails []string
 }
 
