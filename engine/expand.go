@@ -145,7 +145,7 @@ func expandPair(out []resource.Resource, p *schema.Program, pairID string, organ
 			Kind:    resource.Session, Program: p.ID,
 			Title: t.sessionTitle(s.Entry.Title, people[0].Name, people[1].Name),
 			Start: s.Start.UTC(), End: s.End.UTC(), Timezone: zone, Language: t.lang,
-			Organizer: organizer, Attendees: people,
+			Organizer: organizer, Attendees: people, Private: p.PrivateSessions(),
 			Location: place, URL: meeting,
 			Description: t.sessionText(p, s, len(sessions), people, t.meetingLines(place, meeting)+body),
 			PersonZones: zones,

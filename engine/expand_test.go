@@ -545,3 +545,31 @@ func TestExpandLanguages(t *testing.T) {
 		}
 	}
 }
+
+// TestExpandPrivacy checks that 1:1 sessions are private by default and
+// public when the program says so, while joint events and assignments stay
+// public either way.
+func TestExpandPrivacy(t *testing.T) {
+	for _, tc := range []struct {
+		setting string
+		want    bool
+	}{{"", true}, {`program: privacy: sessions: "private"`, true}, {`program: privacy: sessions: "public"`, false}} {
+		res := byAddress(engine.Expand(loadProgram(t, map[string]string{
+			"program.cue": expandProgram, "people.cue": expandPeople, "pairs.cue": expandPairs,
+			"privacy.cue": "package dst\n" + tc.setting + "\n",
+		})))
+		sessions := 0
+		for _, r := range res {
+			want := tc.want && r.Kind == resource.Session
+			if r.Kind == resource.Session {
+				sessions++
+			}
+			if r.Private != want {
+				t.Errorf("%q: %s (%s) private %v, want %v", tc.setting, r.Address, r.Kind, r.Private, want)
+			}
+		}
+		if sessions == 0 {
+			t.Fatalf("%q: no sessions expanded", tc.setting)
+		}
+	}
+}

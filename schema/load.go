@@ -60,6 +60,10 @@ type Loader struct {
 	// condition is false for them is not part of its program.
 	Tags []string
 
+	// PeopleFile, when set, is a CUE file outside the repository whose
+	// people join every program loaded (settings: peopleFile).
+	PeopleFile string
+
 	// stopped is set when a load was abandoned mid-evaluation: the CUE
 	// context is still in use by it, so the Loader must not be used again.
 	stopped error
@@ -475,6 +479,13 @@ func (l *Loader) loadDir(fsys fs.FS, dir string, display func(string) string) (*
 	if diags.HasErrors() {
 		return nil, diags
 	}
+	if l.PeopleFile != "" {
+		f, ds := l.peopleFileAST(pkg)
+		if diags = append(diags, ds...); diags.HasErrors() {
+			return nil, diags
+		}
+		userFiles = append(userFiles, f)
+	}
 	if !declares(userFiles, "program") {
 		return nil, Diagnostics{{Severity: Error, Pos: Pos{Filename: display(files[0]), Line: 1, Column: 1},
 			Message: "this package declares no program: every program directory needs a program: {...} block (see rmctl schema)"}}
@@ -519,6 +530,7 @@ func (l *Loader) loadDir(fsys fs.FS, dir string, display func(string) string) (*
 		return nil, append(diags, placeDiagnostics(fromCUE(err, src.user(), l.schema), userFiles)...)
 	}
 	p := raw.program(display(dir), src)
+	p.peopleFile = l.PeopleFile
 	diags = append(diags, l.check(p, nil)...)
 	return p, diags
 }

@@ -28,6 +28,7 @@ type Program struct {
 	Policy    Policy              `json:"policy"`
 	Matching  Matching            `json:"matching"`
 	Feedback  Feedback            `json:"feedback,omitzero"`
+	Privacy   Privacy             `json:"privacy"`
 
 	People map[string]Person `json:"-"`
 	Pairs  map[string]Pair   `json:"-"`
@@ -45,6 +46,9 @@ type Program struct {
 	src       *source
 	schedules map[string][]Session // Schedule's results, by pair
 	holidays  *holidays            // public holidays of the regions in use
+
+	// peopleFile is the settings' people file the people came from, if any.
+	peopleFile string
 }
 
 // Contact is a name with an e-mail address, such as the organizer.
@@ -160,6 +164,14 @@ type Policy struct {
 		MaxMonths int `json:"maxMonths"`
 	} `json:"duration"`
 }
+
+// Privacy says who sees what of a program in shared calendars.
+type Privacy struct {
+	Sessions string `json:"sessions"` // "private" (the default) | "public"
+}
+
+// PrivateSessions reports whether 1:1 sessions are marked private.
+func (p *Program) PrivateSessions() bool { return p.Privacy.Sessions != "public" }
 
 // Matching holds the weights `rmctl match` gives its soft preferences: a
 // proposed pair earns up to each weight in points.

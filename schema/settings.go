@@ -46,6 +46,10 @@ type Settings struct {
 		Schema    string `json:"schema,omitempty"`
 		Workspace string `json:"workspace,omitempty"`
 	} `json:"state"`
+	// PeopleFile is a CUE file of people outside the repository ("" when
+	// people are declared with the programs).
+	PeopleFile string `json:"peopleFile,omitempty"`
+
 	// Replies is where attendees' replies are read; nil when not set.
 	Replies *RepliesConfig `json:"replies,omitempty"`
 

@@ -195,14 +195,14 @@ func runApplyWithin(cmd *cobra.Command, opts *applyOptions, clock *workClock) er
 		}
 	}
 	if !p.HasChanges() {
-		view.PlanText(s.Out, p, vopts)
+		view.PlanText(s.Out, a.shownPlan(p, "text"), vopts)
 		// Still give the target its chance to repair what an interrupted
 		// earlier run left (feeds, for the outbox).
 		_, err := apply.Apply(ctx, p, st, ws.store, tgt, apply.Options{Now: a.now})
 		return err
 	}
 	if opts.PlanFile == "" {
-		view.PlanText(s.Out, p, vopts)
+		view.PlanText(s.Out, a.shownPlan(p, "text"), vopts)
 	}
 	if err := apply.CancelGuard(p, len(st.Resources), opts.MaxCancel); err != nil {
 		return err
@@ -288,6 +288,11 @@ func readPlan(file string) (*plan.Plan, error) {
 	if p.FormatVersion != plan.FormatVersion {
 		return nil, fmt.Errorf("reading plan %s: format version %q, this rmctl reads %q", file, p.FormatVersion, plan.FormatVersion)
 	}
+	if p.Redacted {
+		// Its attendees' addresses are ids: applying it would send nothing
+		// anyone receives.
+		return nil, fmt.Errorf("reading plan %s: the plan is redacted (names and e-mails replaced by ids) and cannot be applied; save plans with --out, which never redacts", file)
+	}
 	if err := p.Check(); err != nil {
 		return nil, fmt.Errorf("reading plan %s: %w", file, err)
 	}
@@ -344,7 +349,7 @@ func (pr *progress) report(ev apply.Progress) {
 	pr.mu.Lock()
 	defer pr.mu.Unlock()
 	if ev.Err != nil {
-		fmt.Fprintf(pr.a.streams.ErrOut, "failed: %s: %s\n", ev.Change.Address, pr.a.secrets.String(ev.Err.Error()))
+		fmt.Fprintf(pr.a.streams.ErrOut, "failed: %s: %s\n", ev.Change.Address, pr.a.errorText(ev.Err))
 	}
 	if pr.bar != nil {
 		pr.bar.Increment()

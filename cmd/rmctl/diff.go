@@ -125,14 +125,21 @@ func runDiff(ctx context.Context, opts *diffOptions) error {
 	// Both sides load at once, each with its own loader (a CUE context is
 	// not shared between goroutines): a diff takes about one validate's
 	// time per core rather than two in a row.
+	// The people file lies outside the repository: both sides read the
+	// working copy, and the output says so.
+	peopleFile, err := a.settingsPeopleFile(ctx)
+	if err != nil {
+		return err
+	}
+	lf := loadFlags{Tags: opts.Tags, peopleFile: peopleFile}
 	var base, head *diff.Side
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() (err error) {
-		base, err = loadSide(gctx, repo, baseRev, baseHash, patterns, opts.Tags)
+		base, err = loadSide(gctx, repo, baseRev, baseHash, patterns, lf)
 		return err
 	})
 	g.Go(func() (err error) {
-		head, err = loadSide(gctx, repo, headLabel, headHash, patterns, opts.Tags)
+		head, err = loadSide(gctx, repo, headLabel, headHash, patterns, lf)
 		return err
 	})
 	if err := g.Wait(); err != nil {
@@ -140,14 +147,21 @@ func runDiff(ctx context.Context, opts *diffOptions) error {
 	}
 
 	r := diff.Compare(base, head, now)
+	if peopleFile != "" {
+		r.Notes = append(r.Notes, fmt.Sprintf("People come from %s (settings: peopleFile), outside the repository: both sides read its current version, so changes to it do not show here.", peopleFile))
+	}
 	s := a.streams
+	shown := r
+	if a.redacting(opts.Output) {
+		shown = a.people.Diff(r)
+	}
 	switch opts.Output {
 	case "json":
-		err = view.DiffJSON(s.Out, r)
+		err = view.DiffJSON(s.Out, shown)
 	case "markdown":
-		err = view.DiffMarkdown(s.Out, r)
+		err = view.DiffMarkdown(s.Out, shown)
 	default:
-		view.DiffText(s.Out, r, s.Color())
+		view.DiffText(s.Out, shown, s.Color())
 	}
 	if err != nil {
 		return err
@@ -162,8 +176,7 @@ func runDiff(ctx context.Context, opts *diffOptions) error {
 // hash). A pattern whose directory does not exist at that revision simply
 // contributes no programs: a program that is added or deleted is a change,
 // not an error.
-func loadSide(ctx context.Context, repo *gitrepo.Repo, label string, h plumbing.Hash, patterns []string, tags []string) (*diff.Side, error) {
-	lf := loadFlags{Tags: tags}
+func loadSide(ctx context.Context, repo *gitrepo.Repo, label string, h plumbing.Hash, patterns []string, lf loadFlags) (*diff.Side, error) {
 	l, err := lf.newLoader()
 	if err != nil {
 		return nil, err

@@ -1146,3 +1146,39 @@ func BenchmarkValidate1000x2(b *testing.B) {
 		}
 	}
 }
+
+// TestDiffPeopleFile: with people in a file outside the repository
+// (settings: peopleFile), both sides of a diff read that file, validate,
+// and the output says where people came from.
+func TestDiffPeopleFile(t *testing.T) {
+	g := diffNewRepo(t)
+	files := diffPilotV1().files()
+	secure := filepath.Join(t.TempDir(), "people.cue")
+	if err := os.WriteFile(secure, []byte(files["programs/pilot/people.cue"]), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	delete(files, "programs/pilot/people.cue")
+	files["rmctl.cue"] = fmt.Sprintf("peopleFile: %q\n", secure)
+	g.write(files)
+	g.commit("v1", "pilot without people")
+	g.write(diffPilotV1().with(func(v *diffPilot) {
+		v.setPair("nils-erik", `"nils-erik": {mentor: "nils.koch", mentee: "erik.braun", status: "ended"}`)
+	}).files(), "programs/pilot/people.cue")
+	if err := os.Remove(filepath.Join(g.dir, "programs", "pilot", "people.cue")); err != nil {
+		t.Fatal(err)
+	}
+
+	r := diffReport(t, g.dir, 0, "v1")
+	if !r.Base.Valid() || !r.Head.Valid() || r.Plan == nil {
+		t.Fatalf("sides do not validate: base %v, head %v", r.Base.Diagnostics, r.Head.Diagnostics)
+	}
+	if diffFindChange(r, "pilot", "pair", "nils-erik") == nil {
+		t.Errorf("the pair change is missing: %+v", r.Programs)
+	}
+	if len(r.Notes) != 1 || !strings.Contains(r.Notes[0], secure) {
+		t.Errorf("notes %q do not name the people file", r.Notes)
+	}
+	if out := diffText(t, g.dir, 0, "v1"); !strings.Contains(out, "Note: People come from "+secure) {
+		t.Errorf("text output does not say where people came from:\n%s", out)
+	}
+}

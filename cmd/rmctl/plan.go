@@ -171,13 +171,17 @@ func runPlan(cmd *cobra.Command, opts *planOptions) error {
 		}
 	}
 	s := a.streams
+	shown := p // the saved plan is never redacted: apply needs the addresses
+	if a.redacting(opts.Output) {
+		shown = a.people.Plan(p)
+	}
 	switch opts.Output {
 	case "json":
-		err = view.PlanJSON(s.Out, p)
+		err = view.PlanJSON(s.Out, shown)
 	case "markdown":
-		err = view.PlanMarkdown(s.Out, p, vopts)
+		err = view.PlanMarkdown(s.Out, shown, vopts)
 	default:
-		view.PlanText(s.Out, p, vopts)
+		view.PlanText(s.Out, shown, vopts)
 		if opts.Out != "" {
 			fmt.Fprintf(s.Out, "\nSaved the plan to %s. To carry it out exactly: rmctl apply %s\n", opts.Out, opts.Out)
 		}

@@ -12,7 +12,10 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/rmctl/rmctl/engine/plan"
+	"github.com/rmctl/rmctl/engine/redact"
 	"github.com/rmctl/rmctl/engine/target"
+	"github.com/rmctl/rmctl/schema"
 )
 
 // app holds what every command needs from the outside world. Commands get it
@@ -26,6 +29,10 @@ type app struct {
 	secrets *target.Redactor
 
 	configFile string // --config
+	// redact and noRedact are --redact and --no-redact; people replaces
+	// the loaded programs' names and e-mails with ids when redacting.
+	redact, noRedact bool
+	people           *redact.Redactor
 	// load holds the loading flags of the running command, for the
 	// workspace it opens.
 	load loadFlags
@@ -35,7 +42,7 @@ func run(args []string, s *Streams, getenv func(string) string) int {
 	if getenv("NO_COLOR") != "" {
 		s.NoColor = true
 	}
-	a := &app{streams: s, getenv: getenv, now: time.Now, secrets: &target.Redactor{}}
+	a := &app{streams: s, getenv: getenv, now: time.Now, secrets: &target.Redactor{}, people: &redact.Redactor{}}
 	root := newRootCmd(a)
 	root.SetArgs(args)
 
@@ -45,7 +52,7 @@ func run(args []string, s *Streams, getenv func(string) string) int {
 	if err != nil {
 		var silent *silentError
 		if !errors.As(err, &silent) {
-			fmt.Fprintf(s.ErrOut, "rmctl: %s\n", a.secrets.String(err.Error()))
+			fmt.Fprintf(s.ErrOut, "rmctl: %s\n", a.errorText(err))
 		}
 		var usage *usageError
 		if errors.As(err, &usage) {
@@ -53,6 +60,52 @@ func run(args []string, s *Streams, getenv func(string) string) int {
 		}
 	}
 	return exitCode(err)
+}
+
+// redacting reports whether output in format (text, json, markdown) shows
+// ids instead of names and e-mail addresses: by default only a markdown
+// rendering in CI, which is what becomes a pull-request comment.
+func (a *app) redacting(format string) bool {
+	switch {
+	case a.noRedact:
+		return false
+	case a.redact:
+		return true
+	}
+	return a.getenv("CI") != "" && format == "markdown"
+}
+
+// redactingErrors reports whether error messages hide e-mail addresses:
+// in CI (whose logs more people read) unless --no-redact, or when asked.
+func (a *app) redactingErrors() bool {
+	return !a.noRedact && (a.redact || a.getenv("CI") != "")
+}
+
+// shownPlan returns p as output in format shows it: redacted or not.
+func (a *app) shownPlan(p *plan.Plan, format string) *plan.Plan {
+	if !a.redacting(format) {
+		return p
+	}
+	return a.people.Plan(p)
+}
+
+// errorText is the message of err as rmctl prints it: without secrets,
+// and, when errors are redacted, with ids for names and e-mail addresses.
+func (a *app) errorText(err error) string {
+	msg := a.secrets.String(err.Error())
+	if a.redactingErrors() {
+		msg = a.people.String(msg)
+	}
+	return msg
+}
+
+// diagnostics returns ds as they may be printed: with e-mail addresses
+// replaced when errors are redacted.
+func (a *app) diagnostics(ds schema.Diagnostics) schema.Diagnostics {
+	if !a.redactingErrors() {
+		return ds
+	}
+	return a.people.Diagnostics(ds)
 }
 
 func newRootCmd(a *app) *cobra.Command {
@@ -83,6 +136,9 @@ applied idempotently.`,
 	root.SetErr(a.streams.ErrOut)
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &usageError{err} })
 	root.PersistentFlags().StringVar(&a.configFile, "config", "", "settings file (default: rmctl.cue in the current directory or a parent)")
+	root.PersistentFlags().BoolVar(&a.redact, "redact", false, "replace names and e-mail addresses with ids in plan and diff output (default when CI is set and -o markdown)")
+	root.PersistentFlags().BoolVar(&a.noRedact, "no-redact", false, "never redact, not even in CI")
+	root.MarkFlagsMutuallyExclusive("redact", "no-redact")
 	root.PersistentFlags().BoolVar(&a.streams.NoColor, "no-color", a.streams.NoColor, "disable coloured output (also: NO_COLOR)")
 
 	root.AddCommand(
@@ -92,6 +148,7 @@ applied idempotently.`,
 		newSchemaCmd(a),
 		newPlanCmd(a, nil),
 		newApplyCmd(a, nil),
+		newForgetCmd(a, nil),
 		newStateCmd(a),
 		newForceUnlockCmd(a),
 		newDiffCmd(a, nil),

@@ -46,6 +46,11 @@ Exit status: 0 valid, 1 invalid (or warnings with --strict), 2 usage error.`,
 }
 
 func runValidate(cmd *cobra.Command, opts *validateOptions) error {
+	pf, err := opts.app.settingsPeopleFile(cmd.Context())
+	if err != nil {
+		return err
+	}
+	opts.loadFlags.peopleFile = pf
 	l, err := opts.newLoader()
 	if err != nil {
 		return err
@@ -55,14 +60,15 @@ func runValidate(cmd *cobra.Command, opts *validateOptions) error {
 		return err
 	}
 	res.Diagnostics = append(res.Diagnostics, settingsWarnings(cmd.Context(), opts.app, l, res.Programs)...)
-	s := opts.app.streams
+	a := opts.app
+	s := a.streams
 	failed := res.Diagnostics.HasErrors() || opts.Strict && res.Diagnostics.Warnings() > 0
 	if opts.Output == "json" {
-		if err := view.DiagnosticsJSON(s.Out, res.Diagnostics, !failed); err != nil {
+		if err := view.DiagnosticsJSON(s.Out, a.diagnostics(res.Diagnostics), !failed); err != nil {
 			return err
 		}
 	} else {
-		view.Diagnostics(s.Out, res.Diagnostics, s.Color())
+		view.Diagnostics(s.Out, a.diagnostics(res.Diagnostics), s.Color())
 		view.ValidateSummary(s.Out, res, failed)
 	}
 	if failed {

@@ -92,12 +92,13 @@ func (ws *workspace) loadPrograms(ctx context.Context, a *app, loader *schema.Lo
 		return err
 	}
 	if len(res.Diagnostics) > 0 {
-		view.Diagnostics(a.streams.ErrOut, res.Diagnostics, a.streams.Color())
+		view.Diagnostics(a.streams.ErrOut, a.diagnostics(res.Diagnostics), a.streams.Color())
 	}
 	if res.Diagnostics.HasErrors() {
 		return fmt.Errorf("the programs are not valid (%s); nothing was planned", view.Count(res.Diagnostics.Errors(), "error"))
 	}
 	ws.programs, ws.diags = res.Programs, res.Diagnostics
+	a.people.AddPrograms(res.Programs...)
 	if repo, err := gitrepo.Open(cwd); err == nil {
 		// Provenance is best effort: a directory outside git plans fine.
 		if commit, dirty, err := repo.Head(ctx); err == nil {
@@ -142,6 +143,7 @@ func (a *app) openPlanning(ctx context.Context, patterns []string, lock *state.L
 		st, readErr = ws.store.Read(ctx)
 	}()
 	if patterns != nil {
+		a.load.peopleFile = ws.settings.Path(ws.settings.PeopleFile)
 		loader, lerr := a.load.newLoader()
 		if lerr == nil {
 			lerr = ws.loadPrograms(ctx, a, loader, cwd, patterns)

@@ -47,6 +47,8 @@ type Report struct {
 	Plan *plan.Plan `json:"consequences,omitempty"`
 	// Moves counts sessions and events whose time changed.
 	Moves int `json:"moves"`
+	// Notes are remarks for the reader, such as where people came from.
+	Notes []string `json:"notes,omitempty"`
 }
 
 // HasChanges reports whether the declarations differ.

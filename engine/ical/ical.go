@@ -272,6 +272,12 @@ func component(r *resource.Resource, seq int, stamp time.Time, status string, at
 	comp.Props.Set(&goical.Prop{Name: goical.PropSequence, Params: goical.Params{}, Value: strconv.Itoa(seq)})
 	comp.Props.Set(&goical.Prop{Name: goical.PropStatus, Params: goical.Params{}, Value: status})
 	setText(comp, goical.PropSummary, r.Title, r.Language)
+	if r.Private {
+		// CLASS:PRIVATE is what Outlook, Google Calendar and Apple Calendar
+		// read as "private" (Outlook sets its Sensitivity from it; there is
+		// no X-MICROSOFT- property for it), so nothing else is written.
+		comp.Props.Set(&goical.Prop{Name: goical.PropClass, Params: goical.Params{}, Value: "PRIVATE"})
+	}
 
 	desc := r.Description
 	if r.Kind == resource.Assignment && r.URL != "" && !strings.Contains(desc, r.URL) {

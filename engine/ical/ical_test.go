@@ -702,3 +702,29 @@ func TestKnownAnswerKept(t *testing.T) {
 		t.Errorf("unknown PARTSTAT written:\n%s", data)
 	}
 }
+
+// TestWithoutAttendee takes one attendee out of a stored object and keeps
+// everything else as it was.
+func TestWithoutAttendee(t *testing.T) {
+	r := event()
+	obj, err := Object(r, 1, stamp, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	gone := r.Attendees[0]
+	out, removed, err := WithoutAttendee(obj, []string{strings.ToUpper(gone.Email)})
+	if err != nil || !removed {
+		t.Fatalf("removed %v, err %v", removed, err)
+	}
+	r.Attendees = r.Attendees[1:]
+	want, err := Object(r, 1, stamp, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(out) != string(want) {
+		t.Errorf("got\n%s\nwant\n%s", out, want)
+	}
+	if _, removed, _ := WithoutAttendee(want, []string{gone.Email}); removed {
+		t.Errorf("removed an attendee that was not there")
+	}
+}

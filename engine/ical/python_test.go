@@ -1,6 +1,7 @@
 package ical
 
 import (
+	"os"
 	"path/filepath"
 	"slices"
 	"testing"
@@ -71,5 +72,41 @@ func TestPythonParsesHostile(t *testing.T) {
 	c := cals[0].Components[0]
 	if c.Summary != CleanText(r.Title) || !slices.Equal(c.Attendees, []string{"mailto:anna.schmidt@example.com"}) {
 		t.Errorf("python3-icalendar read %+v", c)
+	}
+}
+
+// TestPythonReadsPrivateClass checks that a private 1:1 session carries
+// CLASS:PRIVATE as an independent parser reads it, in the invitation and in
+// the stored object, and that a joint event and a cancellation of a
+// public resource carry no CLASS at all.
+func TestPythonReadsPrivateClass(t *testing.T) {
+	private := session()
+	private.Private = true
+	dir := t.TempDir()
+	write := func(name string, data []byte, err error) string {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+		path := filepath.Join(dir, name)
+		if err := os.WriteFile(path, data, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return path
+	}
+	req, err := Message(MethodRequest, private, 1, stamp, nil)
+	files := []string{write("private-request.ics", req, err)}
+	obj, err := Object(private, 1, stamp, "")
+	files = append(files, write("private-object.ics", obj, err))
+	cancel, err := Message(MethodCancel, private, 2, stamp, nil)
+	files = append(files, write("private-cancel.ics", cancel, err))
+	ev, err := Message(MethodRequest, event(), 1, stamp, nil)
+	files = append(files, write("event-request.ics", ev, err))
+	want := map[string]string{"private-request.ics": "PRIVATE", "private-object.ics": "PRIVATE", "private-cancel.ics": "PRIVATE", "event-request.ics": ""}
+	for _, cal := range icaltest.Parse(t, files...) {
+		base := filepath.Base(cal.File)
+		if len(cal.Components) != 1 || cal.Components[0].Class != want[base] {
+			t.Errorf("%s: python3-icalendar read %+v, want CLASS %q", base, cal.Components, want[base])
+		}
 	}
 }

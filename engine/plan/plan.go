@@ -82,6 +82,9 @@ type Plan struct {
 	Drift   []Drift  `json:"drift,omitempty"`
 	Summary Summary  `json:"summary"`
 	Impact  []Impact `json:"impact"`
+	// Redacted marks a plan whose names and e-mail addresses were replaced
+	// by ids for display (package redact): it can be read, not applied.
+	Redacted bool `json:"redacted,omitempty"`
 }
 
 // Change is one planned action on one resource.

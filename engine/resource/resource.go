@@ -83,6 +83,9 @@ type Resource struct {
 	// the time in its recipients' zones too. It is display only: not in snapshots or hashes, so a
 	// cancellation rebuilt from state shows the resource's zone alone.
 	PersonZones map[string]string `json:"personZones,omitempty"`
+	// Private marks a 1:1 session CLASS:PRIVATE: colleagues with access to
+	// an attendee's calendar see only that the time is busy.
+	Private bool `json:"private,omitempty"`
 }
 
 // uidNamespace is the UUIDv5 namespace of rmctl UIDs. Changing it would
@@ -118,6 +121,7 @@ type Snapshot struct {
 	Organizer       Contact    `json:"organizer"`
 	Attendees       []Attendee `json:"attendees"`
 	DescriptionHash string     `json:"descriptionHash"`
+	Private         bool       `json:"private,omitempty"`
 }
 
 // Snapshot returns the compact record of r.
@@ -126,6 +130,7 @@ func (r *Resource) Snapshot() Snapshot {
 		Kind: r.Kind, Program: r.Program, Title: r.Title, Location: r.Location, URL: r.URL,
 		Start: r.Start, End: r.End, Block: r.Block, Minutes: r.Minutes, Timezone: r.Timezone, Language: r.Language,
 		Organizer: r.Organizer, Attendees: r.Attendees, DescriptionHash: hashString(r.Description),
+		Private: r.Private,
 	}
 }
 
@@ -177,6 +182,12 @@ func (s *Snapshot) Hash() string {
 		tm(s.Block)
 		buf = strconv.AppendInt(append(buf, '|'), int64(s.Minutes), 10)
 	}
+	if s.Private {
+		// Written only when set, so public resources keep the hashes they
+		// had before privacy existed; a private one changes once and is
+		// re-sent with CLASS:PRIVATE.
+		str("private")
+	}
 	sum := sha256.Sum256(buf)
 	return hex.EncodeToString(sum[:12])
 }
@@ -187,7 +198,7 @@ func FromSnapshot(address, uid string, s Snapshot) Resource {
 	return Resource{
 		Address: address, UID: uid, Kind: s.Kind, Program: s.Program, Title: s.Title,
 		Location: s.Location, URL: s.URL, Start: s.Start, End: s.End, Block: s.Block, Minutes: s.Minutes, Timezone: s.Timezone,
-		Language: s.Language, Organizer: s.Organizer, Attendees: s.Attendees,
+		Language: s.Language, Organizer: s.Organizer, Attendees: s.Attendees, Private: s.Private,
 	}
 }
 

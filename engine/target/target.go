@@ -67,3 +67,26 @@ type Target interface {
 type Finisher interface {
 	Finish(ctx context.Context) error
 }
+
+// Person is someone `rmctl forget` removes: their id and every e-mail
+// address rmctl recorded for them (targets match by address, never by
+// name: two people may share one).
+type Person struct {
+	ID     string
+	Emails []string
+}
+
+// Forgotten counts what a Forgetter removed, by kind of thing ("objects",
+// "feeds", "messages", "edited objects").
+type Forgotten map[string]int
+
+// Forgetter is implemented by targets that keep copies of what they sent:
+// after the person's future invitations were cancelled through apply,
+// Forget removes what the target still holds about them (their calendar
+// objects, feeds and sent messages, and their attendee entry in the copies
+// others keep). gone are the state entries being removed (their pairs'
+// resources, past ones included), edited the joint events they are being
+// taken out of, both as state held them before.
+type Forgetter interface {
+	Forget(ctx context.Context, p Person, gone, edited []*state.Entry) (Forgotten, error)
+}

@@ -38,6 +38,9 @@ func DiffText(out io.Writer, r *diff.Report, color bool) {
 	defer w.Flush()
 	c := colorizer(color)
 	fmt.Fprintf(w, "Comparing %s → %s\n", sideLabel(r.Base), sideLabel(r.Head))
+	for _, n := range r.Notes {
+		fmt.Fprintf(w, "Note: %s\n", n)
+	}
 	for _, s := range []*diff.Side{r.Base, r.Head} {
 		if !s.Valid() {
 			fmt.Fprintf(w, "\n%s does not validate (%s); consequences cannot be computed:\n", s.Label, plural(s.Diagnostics.Errors(), "error"))
@@ -160,6 +163,9 @@ func entityName(kind string) string {
 func DiffMarkdown(w io.Writer, r *diff.Report) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "### rmctl diff\n\n%s → %s\n\n", mdEscape(sideLabel(r.Base)), mdEscape(sideLabel(r.Head)))
+	for _, n := range r.Notes {
+		fmt.Fprintf(&b, "> %s\n\n", mdEscape(n))
+	}
 	for _, s := range []*diff.Side{r.Base, r.Head} {
 		if !s.Valid() {
 			fmt.Fprintf(&b, "> **%s does not validate** (%s); consequences cannot be computed.\n\n", mdEscape(s.Label), plural(s.Diagnostics.Errors(), "error"))

@@ -20,6 +20,7 @@ import (
 	"github.com/rmctl/rmctl/engine"
 	"github.com/rmctl/rmctl/engine/apply"
 	"github.com/rmctl/rmctl/engine/plan"
+	"github.com/rmctl/rmctl/engine/redact"
 	"github.com/rmctl/rmctl/engine/resource"
 	"github.com/rmctl/rmctl/engine/state"
 	"github.com/rmctl/rmctl/engine/target/outbox"
@@ -987,5 +988,58 @@ func TestPlanShowsReplies(t *testing.T) {
 	}
 	if c := change(t, p, "demo-2027/pair/klaus-anna/session/3"); c.Replies["klaus.mueller"] != "DECLINED" {
 		t.Errorf("plan JSON replies %v", c.Replies)
+	}
+}
+
+// TestPlanRedacted renders redacted plans (goldens redacted-*.md and .json)
+// and checks that no rendering holds an '@' or the name of anyone in the
+// programs or in state, while the ids are still there to read.
+func TestPlanRedacted(t *testing.T) {
+	for _, name := range []string{"email-changed", "pair-removed", "renamed-pair"} {
+		t.Run(name, func(t *testing.T) {
+			sc := scenarioByName(name)
+			a := applyBefore(t, baseFiles())
+			progs := load(t, sc.after(t))
+			p := plan.Build(engine.Expand(progs), a.state, plan.Options{Now: applyNow})
+			r := redact.New(append(load(t, baseFiles()), progs...)...)
+			red := r.Plan(p)
+			if p.Redacted || !red.Redacted {
+				t.Fatalf("redacted flag: original %v, copy %v", p.Redacted, red.Redacted)
+			}
+			var txt, js, md bytes.Buffer
+			view.PlanText(&txt, red, view.PlanOptions{})
+			if err := view.PlanJSON(&js, red); err != nil {
+				t.Fatal(err)
+			}
+			if err := view.PlanMarkdown(&md, red, view.PlanOptions{}); err != nil {
+				t.Fatal(err)
+			}
+			golden(t, "redacted-"+name+".json", js.Bytes())
+			golden(t, "redacted-"+name+".md", md.Bytes())
+			names := map[string]bool{}
+			for _, prog := range append(load(t, baseFiles()), progs...) {
+				names[prog.Organizer.Name] = true
+				for _, person := range prog.People {
+					names[person.Name] = true
+				}
+			}
+			for _, out := range []string{txt.String(), js.String(), md.String()} {
+				// UIDs end in @rmctl: no one's address.
+				if strings.Contains(strings.ReplaceAll(out, "@rmctl", ""), "@") {
+					t.Errorf("redacted output holds '@':\n%s", out)
+				}
+				for n := range names {
+					if strings.Contains(out, n) {
+						t.Errorf("redacted output holds the name %q", n)
+					}
+				}
+				if !strings.Contains(out, "anna.schmidt") {
+					t.Errorf("redacted output lost the ids:\n%s", out)
+				}
+			}
+			if !strings.Contains(js.String(), `"redacted": true`) {
+				t.Errorf("redacted JSON has no redacted flag")
+			}
+		})
 	}
 }

@@ -23,6 +23,7 @@ type Component struct {
 	UID       string    `json:"uid"`
 	Summary   string    `json:"summary"`
 	Status    string    `json:"status"`
+	Class     string    `json:"class"`
 	Start     time.Time `json:"dtstart"`
 	End       time.Time `json:"dtend"`
 	Due       time.Time `json:"due"`
@@ -66,7 +67,7 @@ for path in sys.argv[1:]:
             att = [att]
         res['components'].append({
             'file': path, 'name': c.name, 'uid': str(c.get('UID')), 'summary': str(c.get('SUMMARY', '')),
-            'status': str(c.get('STATUS', '')),
+            'status': str(c.get('STATUS', '')), 'class': str(c.get('CLASS', '')),
             'dtstart': iso(c.get('DTSTART')), 'dtend': iso(c.get('DTEND')), 'due': iso(c.get('DUE')),
             'attendees': [str(a) for a in att],
         })
