@@ -100,7 +100,7 @@ func (l *Local) Lock(ctx context.Context, info LockInfo) error {
 // process racing for the lock loses its temp file, finds the lock taken and
 // reports it as usual. Failures are ignored: a leftover temp harms nothing.
 func (l *Local) removeTemps() {
-	for _, pattern := range []string{l.path + ".tmp-*", l.lock + ".tmp-*"} {
+	for _, pattern := range []string{l.path + ".tmp-*", l.path + BackupSuffix + ".tmp-*", l.lock + ".tmp-*"} {
 		names, _ := filepath.Glob(pattern)
 		for _, n := range names {
 			os.Remove(n)

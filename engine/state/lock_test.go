@@ -134,3 +134,27 @@ func TestLockRecordsProcess(t *testing.T) {
 		t.Fatalf("lock file: %v, mode %v; want 0600", err, fi.Mode())
 	}
 }
+
+// TestLockRemovesTempsOfKilledHolder: a holder killed while writing state
+// or its backup leaves temporary files; whoever takes the lock next removes
+// them (the crash trials found a backup temp left behind).
+func TestLockRemovesTempsOfKilledHolder(t *testing.T) {
+	dead := statetest.DeadProcess(t)
+	l, _ := lockStore(t, dead)
+	temps := []string{
+		l.Path() + ".tmp-1",
+		l.Path() + state.BackupSuffix + ".tmp-2",
+		l.Path() + ".lock.tmp-3",
+	}
+	for _, p := range temps {
+		writeFile(t, p, "partial")
+	}
+	if err := l.Lock(bg, state.LockInfo{ID: "next", Operation: "apply"}); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range temps {
+		if _, err := os.Stat(p); !os.IsNotExist(err) {
+			t.Errorf("%s left behind (%v)", filepath.Base(p), err)
+		}
+	}
+}
