@@ -2,8 +2,14 @@ package main
 
 import (
 	"bytes"
+	"encoding/base64"
 	"flag"
 	"fmt"
+	"io"
+	"mime"
+	"mime/multipart"
+	"mime/quotedprintable"
+	"net/mail"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -13,6 +19,8 @@ import (
 	"testing"
 
 	"github.com/emersion/go-ical"
+
+	"github.com/rmctl/rmctl/internal/testserver"
 )
 
 // The program manager's guide (docs/guide.md, docs/guide.de.md) shows real
@@ -27,7 +35,11 @@ import (
 //	<!-- guide:run NAME -->     the next fenced block holds "$ command" lines,
 //	                            each followed by its output
 //	<!-- guide:invitation GLOB --> the next fenced block is the newest outbox
-//	                            message matching GLOB as a mail client shows it
+//	                            message matching GLOB as a calendar shows it
+//	<!-- guide:email ADDRESS --> the next fenced block is the e-mail the
+//	                            resource ADDRESS becomes with the e-mail target
+//	                            (sent to a local SMTP sink from a copy of the
+//	                            program, so the guide's state is untouched)
 //
 // Commands are rmctl (optionally after VAR=value and before "| head -n N" or
 // "| tail -n N") and cd. The German guide holds the same blocks under the same
@@ -74,7 +86,10 @@ func TestGuide(t *testing.T) {
 		}
 		for i, b := range bs {
 			want := got[i]
-			if b.kind == "run" || b.kind == "invitation" {
+			if b.kind == "run" || b.kind == "invitation" || b.kind == "email" {
+				if b.kind == "email" && want == "" {
+					continue // no SMTP sink here: skipped, as the e-mail tests are
+				}
 				if b.body != want {
 					t.Errorf("%s:%d: guide:%s %s is stale (go test ./cmd/rmctl -run Guide -update):\n--- guide\n%s--- rmctl\n%s", g.path, b.line, b.kind, b.arg, b.body, want)
 				}
@@ -111,7 +126,7 @@ func readGuide(t *testing.T, path string) string {
 	return string(b)
 }
 
-var guideMarker = regexp.MustCompile("(?m)^<!-- guide:(file|append|edit|run|invitation) (\\S+) -->\n```[a-z]*\n")
+var guideMarker = regexp.MustCompile("(?m)^<!-- guide:(file|append|edit|run|invitation|email) (\\S+) -->\n```[a-z]*\n")
 
 func parseGuide(t *testing.T, path, text string) []guideBlock {
 	t.Helper()
@@ -139,7 +154,7 @@ func rewriteGuide(text string, bs []guideBlock, got []string) string {
 	last := 0
 	for i, b := range bs {
 		out.WriteString(text[last:b.start])
-		if b.kind == "run" || b.kind == "invitation" {
+		if (b.kind == "run" || b.kind == "invitation" || b.kind == "email") && got[i] != "" {
 			out.WriteString(got[i])
 		} else {
 			out.WriteString(b.body)
@@ -179,6 +194,10 @@ func runGuideBlock(t *testing.T, b guideBlock) string {
 		return b.body
 	case "invitation":
 		return renderInvitation(t, b.arg)
+	case "email":
+		var text string
+		t.Run("email", func(t *testing.T) { text = renderEmail(t, b.arg) })
+		return text
 	}
 	var out strings.Builder
 	for _, line := range strings.Split(b.body, "\n") {
@@ -365,5 +384,103 @@ func editGuideFile(t *testing.T, b guideBlock) {
 	text := strings.Replace(string(raw), old.String(), repl.String(), 1)
 	if err := os.WriteFile(b.arg, []byte(text), 0o644); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// renderEmail sends the resource at address through the e-mail target to an
+// SMTP sink, from a copy of the program in the current directory, and shows
+// the message as a mail client does: subject, sender and recipients by name,
+// and the text part.
+func renderEmail(t *testing.T, address string) string {
+	smtp := testserver.SMTP(t)
+	dir := t.TempDir()
+	if err := os.CopyFS(dir, os.DirFS(".")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.RemoveAll(filepath.Join(dir, ".rmctl")); err != nil {
+		t.Fatal(err)
+	}
+	settings := fmt.Sprintf("target: {kind: \"email\", smtp: %q, tls: \"none\"}\nstate: {backend: \"local\", path: \".rmctl/state.json\"}\n", smtp.Addr)
+	if err := os.WriteFile(filepath.Join(dir, "rmctl.cue"), []byte(settings), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	s := &Streams{In: strings.NewReader(""), Out: &buf, ErrOut: &buf}
+	args := []string{"apply", "--config", filepath.Join(dir, "rmctl.cue"), "--auto-approve", "--now", "2026-12-01", "--target", address, dir}
+	if code := run(args, s, func(string) string { return "" }); code != 0 {
+		t.Fatalf("rmctl %s exited %d:\n%s", strings.Join(args, " "), code, buf.String())
+	}
+	msgs := smtp.Messages(t)
+	if len(msgs) != 1 {
+		t.Fatalf("guide:email %s: %d messages sent, want 1", address, len(msgs))
+	}
+	m, err := mail.ReadMessage(bytes.NewReader(msgs[0]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var dec mime.WordDecoder
+	subject, err := dec.DecodeHeader(m.Header.Get("Subject"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	names := func(h string) string {
+		list, err := m.Header.AddressList(h)
+		if err != nil {
+			t.Fatalf("guide:email %s: %s: %v", address, h, err)
+		}
+		var ns []string
+		for _, a := range list {
+			ns = append(ns, a.Name)
+		}
+		return strings.Join(ns, ", ")
+	}
+	text := textPart(t, m.Header.Get("Content-Type"), m.Body)
+	var out strings.Builder
+	fmt.Fprintf(&out, "Subject: %s\nFrom:    %s\nTo:      %s\n\n", subject, names("From"), names("To"))
+	out.WriteString(strings.TrimRight(strings.ReplaceAll(text, "\r\n", "\n"), "\n") + "\n")
+	return out.String()
+}
+
+// textPart finds the first text/plain part of a (nested) MIME body.
+func textPart(t *testing.T, contentType string, body io.Reader) string {
+	t.Helper()
+	mt, params, err := mime.ParseMediaType(contentType)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(mt, "multipart/") {
+		return ""
+	}
+	r := multipart.NewReader(body, params["boundary"])
+	for {
+		p, err := r.NextRawPart()
+		if err == io.EOF {
+			return ""
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		ct := p.Header.Get("Content-Type")
+		if strings.HasPrefix(ct, "multipart/") {
+			if text := textPart(t, ct, p); text != "" {
+				return text
+			}
+			continue
+		}
+		if !strings.HasPrefix(ct, "text/plain") {
+			continue
+		}
+		var rd io.Reader = p
+		switch strings.ToLower(p.Header.Get("Content-Transfer-Encoding")) {
+		case "quoted-printable":
+			rd = quotedprintable.NewReader(p)
+		case "base64":
+			rd = base64.NewDecoder(base64.StdEncoding, p)
+		}
+		b, err := io.ReadAll(rd)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(b)
 	}
 }
