@@ -39,7 +39,7 @@ if [ "$os" = windows ]; then exe=rmctl.exe archive=$name.zip; fi
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-fetch() { curl --fail --silent --show-error --location --retry 3 --proto '=https,file' -o "$tmp/$1" "$base/$version/$1"; }
+fetch() { curl --fail --silent --show-error --location --retry 3 --proto '=https,file' --proto-redir '=https' -o "$tmp/$1" "$base/$version/$1"; }
 fetch SHA256SUMS
 fetch "$archive"
 

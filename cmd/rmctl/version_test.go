@@ -3,9 +3,11 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime/debug"
+	"strings"
 	"testing"
 )
 
@@ -124,5 +126,75 @@ func TestVersionLinkTime(t *testing.T) {
 	}
 	if wantText := "rmctl v0.0.0-test (commit 0123456789ab, 2026-11-29T20:00:00Z) " + v.GoVersion + "\n"; string(text) != wantText {
 		t.Errorf("rmctl version = %q, want %q", text, wantText)
+	}
+}
+
+// A tagged build (what `go install …@vX.Y.Z` and the release workflow
+// make) reports the tag and commit from the build info alone. The copy is
+// built with the release script's flags, so after .ci/run's cross-build
+// the packages come from the build cache and this takes seconds.
+func TestVersionTaggedBuild(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds a binary")
+	}
+	if _, err := exec.LookPath("git"); err != nil {
+		t.Skip("git not installed")
+	}
+	files, err := exec.Command("git", "-C", "../..", "ls-files", "-z").Output()
+	if err != nil {
+		t.Skipf("not in a git checkout: %v", err)
+	}
+	repo := t.TempDir()
+	for _, f := range strings.Split(strings.TrimRight(string(files), "\x00"), "\x00") {
+		b, err := os.ReadFile(filepath.Join("../..", f))
+		if os.IsNotExist(err) {
+			continue // deleted in the working tree
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.MkdirAll(filepath.Join(repo, filepath.Dir(f)), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(repo, f), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	git := func(args ...string) string {
+		t.Helper()
+		cmd := exec.Command("git", args...)
+		cmd.Dir = repo
+		cmd.Env = append(os.Environ(), "GIT_AUTHOR_NAME=t", "GIT_AUTHOR_EMAIL=t@example.org", "GIT_COMMITTER_NAME=t",
+			"GIT_COMMITTER_EMAIL=t@example.org", "GIT_COMMITTER_DATE=2026-11-29T20:00:00Z", "GIT_CONFIG_GLOBAL=/dev/null")
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("git %v: %v\n%s", args, err, out)
+		}
+		return strings.TrimSpace(string(out))
+	}
+	git("init", "-q")
+	git("add", "-A")
+	git("commit", "-q", "-m", "release")
+	git("tag", "v1.2.3")
+	rev := git("rev-parse", "HEAD")
+
+	bin := filepath.Join(t.TempDir(), "rmctl")
+	build := exec.Command("go", "build", "-trimpath", "-buildvcs=true", "-ldflags=-s -w", "-o", bin, "./cmd/rmctl")
+	build.Dir = repo
+	build.Env = append(os.Environ(), "CGO_ENABLED=0", "GOFLAGS=")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	out, err := exec.Command(bin, "version", "-o", "json").Output()
+	if err != nil {
+		t.Fatalf("rmctl version -o json: %v", err)
+	}
+	var v versionInfo
+	if err := json.Unmarshal(out, &v); err != nil {
+		t.Fatalf("rmctl version -o json = %q: %v", out, err)
+	}
+	want := versionInfo{Version: "v1.2.3", Commit: rev, Date: "2026-11-29T20:00:00Z", GoVersion: v.GoVersion}
+	if v != want {
+		t.Errorf("version = %+v, want %+v", v, want)
 	}
 }
