@@ -264,6 +264,51 @@ func TestLocalCrashBetweenRenameAndJournalRemoval(t *testing.T) {
 	}
 }
 
+// TestLockRemovesFoldedJournal: after a Write killed between renaming the
+// state and removing the journal, the journal's lines are all folded. Read
+// skips them, so no later Write comes to remove the file; the next lock
+// holder does, and the state stays as it was. A journal with lines still
+// to replay is kept.
+func TestLockRemovesFoldedJournal(t *testing.T) {
+	l := newLocal(t)
+	s := mustRead(t, l)
+	s.Apply(set("r/keep", 0))
+	mustWrite(t, l, s)
+	mustRecord(t, l, set("r/new", 1))
+	journal, err := os.ReadFile(journalPath(l, t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustWrite(t, l, mustRead(t, l))
+	want := mustRead(t, l)
+	// The crash: the journal removal never reached the disk.
+	if err := os.WriteFile(journalPath(l, t), journal, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	next := state.NewLocal(l.Path(), state.LocalOptions{})
+	if err := next.Lock(bg, state.LockInfo{ID: "next", Operation: "apply"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(journalPath(l, t)); !os.IsNotExist(err) {
+		t.Errorf("folded journal still there after Lock (%v)", err)
+	}
+	if got := mustRead(t, next); !reflect.DeepEqual(got, want) {
+		t.Errorf("state changed: %v serial %d, want %v serial %d", got.Addresses(), got.Serial, want.Addresses(), want.Serial)
+	}
+	if err := next.Unlock(bg, "next"); err != nil {
+		t.Fatal(err)
+	}
+
+	// A journal with an Op still to replay stays.
+	mustRecord(t, next, set("r/later", 2))
+	if err := next.Lock(bg, state.LockInfo{ID: "again", Operation: "apply"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(journalPath(l, t)); err != nil {
+		t.Errorf("journal with an unfolded Op removed: %v", err)
+	}
+}
+
 func TestLocalForceUnlockAndLockInfo(t *testing.T) {
 	now := time.Date(2027, 3, 1, 12, 0, 0, 0, time.UTC)
 	l := state.NewLocal(filepath.Join(t.TempDir(), "state.json"), state.LocalOptions{Now: func() time.Time { return now }, LockTTL: time.Minute})

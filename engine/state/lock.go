@@ -64,6 +64,7 @@ func (l *Local) Lock(ctx context.Context, info LockInfo) error {
 		err := l.createExclusive(l.lock, data)
 		if err == nil {
 			l.removeTemps()
+			l.removeFoldedJournal()
 			return nil
 		}
 		if errors.Is(err, fs.ErrNotExist) {
@@ -87,6 +88,7 @@ func (l *Local) Lock(ctx context.Context, info LockInfo) error {
 				// The former holder may have died between linking its
 				// lock into place and removing the temp file.
 				l.removeTemps()
+				l.removeFoldedJournal()
 			}
 			return err
 		}
@@ -105,6 +107,27 @@ func (l *Local) removeTemps() {
 		for _, n := range names {
 			os.Remove(n)
 		}
+	}
+}
+
+// removeFoldedJournal deletes a journal whose every line is folded into
+// the state file already. A Write that was killed after it renamed the new
+// state into place but before it removed the journal leaves one; Read
+// skips such lines, so no Write would ever follow to remove it, and it
+// would outlive every later apply. Only the lock holder may do this (no
+// Record runs yet); failures are ignored, as the journal harms nothing.
+func (l *Local) removeFoldedJournal() {
+	l.io.Lock()
+	defer l.io.Unlock()
+	h, err := l.readHeader()
+	if err != nil {
+		return
+	}
+	if ops, err := l.readJournal(h.Serial); err != nil || len(ops) > 0 {
+		return
+	}
+	if err := os.Remove(l.journal); err == nil {
+		_ = syncDir(filepath.Dir(l.journal))
 	}
 }
 
