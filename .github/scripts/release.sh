@@ -2,9 +2,11 @@
 # Builds rmctl's release binaries: static (CGO_ENABLED=0), -trimpath, for
 # linux, darwin and windows on amd64 and arm64.
 #
-#   release.sh build DIR           cross-compile every platform into DIR;
-#                                  .ci/run does this so a platform that no
-#                                  longer builds fails CI, not the release
+#   release.sh build DIR [OS/ARCH...]
+#                                  cross-compile every platform (or those
+#                                  named) into DIR; .ci/run does this so a
+#                                  platform that no longer builds fails CI,
+#                                  not the release
 #   release.sh dist VERSION DIR    the same with the version stamped in,
 #                                  then one archive per platform (tar.gz,
 #                                  zip for windows) and DIR/SHA256SUMS
@@ -17,7 +19,7 @@ cd "$(dirname "$0")/../.."
 platforms=(linux/amd64 linux/arm64 darwin/amd64 darwin/arm64 windows/amd64 windows/arm64)
 
 usage() {
-  echo "usage: $0 build DIR | dist VERSION DIR" >&2
+  echo "usage: $0 build DIR [OS/ARCH...] | dist VERSION DIR" >&2
   exit 2
 }
 
@@ -35,7 +37,8 @@ build_all() {
 
 case "${1:-}" in
 build)
-  [ $# -eq 2 ] || usage
+  [ $# -ge 2 ] || usage
+  if [ $# -gt 2 ]; then platforms=("${@:3}"); fi
   build_all "$2" ""
   ;;
 dist)
