@@ -1,10 +1,7 @@
 package schema
 
 import (
-	"context"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -12,23 +9,7 @@ import (
 // TestSettingsPostgresState checks the postgres state block: defaults, its
 // fields refused for the local backend, and a URL never accepted inline.
 func TestSettingsPostgresState(t *testing.T) {
-	l, err := NewLoader()
-	if err != nil {
-		t.Fatal(err)
-	}
-	load := func(src string) (*Settings, Diagnostics) {
-		t.Helper()
-		dir := t.TempDir()
-		file := filepath.Join(dir, SettingsFile)
-		if err := os.WriteFile(file, []byte(src), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		s, ds, err := l.LoadSettings(context.Background(), file, dir)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return s, ds
-	}
+	load := settingsLoader(t)
 	s, ds := load(`state: {backend: "postgres"}` + "\n")
 	if len(ds) != 0 {
 		t.Fatalf("postgres defaults: %v", ds)

@@ -11,23 +11,7 @@ import (
 // TestSettingsReplies: the replies block gets its defaults, and a
 // malformed one is reported naming the field.
 func TestSettingsReplies(t *testing.T) {
-	l, err := NewLoader()
-	if err != nil {
-		t.Fatal(err)
-	}
-	load := func(src string) (*Settings, Diagnostics) {
-		t.Helper()
-		dir := t.TempDir()
-		file := filepath.Join(dir, SettingsFile)
-		if err := os.WriteFile(file, []byte(src), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		s, diags, err := l.LoadSettings(context.Background(), file, dir)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return s, diags
-	}
+	load := settingsLoader(t)
 
 	s, diags := load(`replies: {imap: "imap.example.com:993", username: "rm@example.com"}` + "\n")
 	if diags.HasErrors() {
@@ -102,5 +86,28 @@ replies: {imap: "i.example.com:993", username: "rm@example.com"}`, "(target.from
 				t.Errorf("warnings %v, want one at replies.username naming %q", got, tc.want)
 			}
 		})
+	}
+}
+
+// settingsLoader returns a function that loads an rmctl.cue holding src
+// from a fresh directory.
+func settingsLoader(t *testing.T) func(src string) (*Settings, Diagnostics) {
+	t.Helper()
+	l, err := NewLoader()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return func(src string) (*Settings, Diagnostics) {
+		t.Helper()
+		dir := t.TempDir()
+		file := filepath.Join(dir, SettingsFile)
+		if err := os.WriteFile(file, []byte(src), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		s, diags, err := l.LoadSettings(context.Background(), file, dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s, diags
 	}
 }
