@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"math/rand/v2"
 	"os"
@@ -662,14 +663,7 @@ func TestKilledApplyLockTakenOver(t *testing.T) {
 	total := planSummary(t, bin, work, prog)["create"]
 	lockFile := filepath.Join(work, ".rmctl", "state.json.lock")
 
-	cmd := exec.Command(bin, "apply", "--auto-approve", "--now", crashNow, prog)
-	cmd.Dir = work
-	cmd.Env = append(os.Environ(), "NO_COLOR=1")
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
+	cmd, done := startApply(t, bin, work, prog, nil)
 	deadline := time.After(30 * time.Second)
 	for held := false; !held; {
 		select {
@@ -707,4 +701,20 @@ func TestKilledApplyLockTakenOver(t *testing.T) {
 	}
 	checkConverged(t, bin, work, prog, 0, total)
 	t.Logf("%d resources; apply after the kill took %v", total, res.took.Round(time.Millisecond))
+}
+
+// startApply starts `rmctl apply` of prog in work at crashNow, for the
+// tests that kill it; done receives its exit. stderr may be nil.
+func startApply(t *testing.T, bin, work, prog string, stderr io.Writer) (*exec.Cmd, <-chan error) {
+	t.Helper()
+	cmd := exec.Command(bin, "apply", "--auto-approve", "--now", crashNow, prog)
+	cmd.Dir = work
+	cmd.Env = append(os.Environ(), "NO_COLOR=1")
+	cmd.Stderr = stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	return cmd, done
 }

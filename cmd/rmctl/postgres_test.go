@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -116,14 +115,7 @@ func testPostgresKilledApply(t *testing.T, bin, prog string) {
 	work, url := postgresWork(t)
 	total := planSummary(t, bin, work, prog)["create"]
 
-	cmd := exec.Command(bin, "apply", "--auto-approve", "--now", crashNow, prog)
-	cmd.Dir = work
-	cmd.Env = append(os.Environ(), "NO_COLOR=1")
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
+	cmd, done := startApply(t, bin, work, prog, nil)
 	ctx := context.Background()
 	deadline := time.After(30 * time.Second)
 	for held := false; !held; {
@@ -216,16 +208,8 @@ func testPostgresRestartDuringApply(t *testing.T, bin, prog string) {
 	work, url := postgresWork(t)
 	total := planSummary(t, bin, work, prog)["create"]
 
-	cmd := exec.Command(bin, "apply", "--auto-approve", "--now", crashNow, prog)
-	cmd.Dir = work
-	cmd.Env = append(os.Environ(), "NO_COLOR=1")
 	var stderr strings.Builder
-	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
+	cmd, done := startApply(t, bin, work, prog, &stderr)
 	ctx := context.Background()
 	for lockHolderPID(ctx, url) != cmd.Process.Pid {
 		select {

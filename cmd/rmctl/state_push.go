@@ -35,6 +35,20 @@ func (o *stateMoveOptions) flags(cmd *cobra.Command, withFile bool) {
 }
 
 // resolve fills unset flags from the settings.
+// open checks the backend flag (--to or --from), reads the settings and
+// resolves the options against them: what push and pull both start with.
+func (o *stateMoveOptions) open(ctx context.Context, a *app, flag string) (*workspace, error) {
+	if err := checkBackendFlag(flag, o.backend); err != nil {
+		return nil, err
+	}
+	ws, err := a.openWorkspace(ctx, nil)
+	if err != nil {
+		return nil, err
+	}
+	o.resolve(ws.settings)
+	return ws, nil
+}
+
 func (o *stateMoveOptions) resolve(s *schema.Settings) {
 	if o.file == "" {
 		o.file = s.Path(s.State.Path)
@@ -73,15 +87,11 @@ state: {backend: "postgres"}, rmctl no longer reads it.`,
 		Example: `  RMCTL_PG_URL=postgres://rmctl:…@db:5432/rmctl rmctl state push --to postgres`,
 		Args:    usageArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := checkBackendFlag("to", o.backend); err != nil {
-				return err
-			}
 			ctx := cmd.Context()
-			ws, err := a.openWorkspace(ctx, nil)
+			ws, err := o.open(ctx, a, "to")
 			if err != nil {
 				return err
 			}
-			o.resolve(ws.settings)
 			if _, err := os.Stat(o.file); err != nil {
 				return fmt.Errorf("no state file to push: %w", err)
 			}
@@ -121,15 +131,11 @@ The file must not exist yet.`,
 		Example: `  rmctl state pull --file backup/state.json`,
 		Args:    usageArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := checkBackendFlag("from", o.backend); err != nil {
-				return err
-			}
 			ctx := cmd.Context()
-			ws, err := a.openWorkspace(ctx, nil)
+			ws, err := o.open(ctx, a, "from")
 			if err != nil {
 				return err
 			}
-			o.resolve(ws.settings)
 			if _, err := os.Stat(o.file); err == nil {
 				return fmt.Errorf("%s exists; pull writes a new state file only: move it away or name another with --file", o.file)
 			} else if !errors.Is(err, fs.ErrNotExist) {
