@@ -5,6 +5,7 @@ import (
 	"reflect"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"cuelang.org/go/cue/ast"
 	"cuelang.org/go/cue/literal"
@@ -170,8 +171,13 @@ func literalValue(x ast.Expr) (any, bool) {
 	case *ast.BasicLit:
 		switch x.Kind {
 		case token.STRING:
+			// Bytes ('...') are not strings to CUE, though Unquote reads
+			// both; CUE strings are valid UTF-8.
+			if !isStringQuote(x.Value) {
+				return nil, false
+			}
 			s, err := literal.Unquote(x.Value)
-			return s, err == nil
+			return s, err == nil && utf8.ValidString(s)
 		case token.INT:
 			n, err := strconv.ParseInt(x.Value, 10, 64)
 			return n, err == nil

@@ -64,6 +64,12 @@ type Loader struct {
 	// people join every program loaded (settings: peopleFile).
 	PeopleFile string
 
+	// plain checks people and pairs that are plain data without CUE
+	// (loadplain.go); nil if the schema uses what it does not understand.
+	plain *plainChecker
+	// noPlain turns that off, for tests that compare both ways.
+	noPlain bool
+
 	// stopped is set when a load was abandoned mid-evaluation: the CUE
 	// context is still in use by it, so the Loader must not be used again.
 	stopped error
@@ -76,7 +82,11 @@ func NewLoader() (*Loader, error) {
 	if err := v.Err(); err != nil {
 		return nil, fmt.Errorf("compiling embedded schema: %w", err)
 	}
-	return &Loader{ctx: ctx, schema: v, LoadLocation: time.LoadLocation, Limits: DefaultLimits()}, nil
+	// A schema the plain checker cannot compile is still a schema: every
+	// load then goes through CUE alone (TestPlainCheckerCompiles keeps the
+	// embedded one compilable).
+	plain, _ := compilePlainChecker(Source)
+	return &Loader{ctx: ctx, schema: v, plain: plain, LoadLocation: time.LoadLocation, Limits: DefaultLimits()}, nil
 }
 
 // Result is what Load found: the programs that decoded and every diagnostic.
@@ -502,6 +512,9 @@ func (l *Loader) loadDir(fsys fs.FS, dir string, display func(string) string) (*
 	schemaAST, err := parser.ParseFile(schemaFile, []byte(replacePackage(string(Source), pkg)))
 	if err != nil {
 		return nil, Diagnostics{{Severity: Error, Pos: dirPos, Message: fmt.Sprintf("embedded schema: %v", err)}}
+	}
+	if p, ds, ok := l.loadPlain(display(dir), userFiles, schemaAST, src); ok {
+		return p, append(diags, ds...)
 	}
 	v, err := l.build(display(dir), userFiles, schemaAST)
 	if err != nil {
