@@ -399,12 +399,15 @@ func cueFiles(fsys fs.FS, dir string) ([]string, error) {
 type source struct {
 	build func() cue.Value
 	built *cue.Value
+	// files are the user's parsed files: most positions are found in them
+	// without evaluating anything (see Program.pos).
+	files []*ast.File
 	zones map[string]*time.Location
 	dir   string
 }
 
 // release drops what only diagnostics need.
-func (s *source) release() { s.build, s.built = nil, nil }
+func (s *source) release() { s.build, s.built, s.files = nil, nil, nil }
 
 // user returns the user's files evaluated without the schema, built on first
 // use: only diagnostics need it.
@@ -500,7 +503,7 @@ func (l *Loader) loadDir(fsys fs.FS, dir string, display func(string) string) (*
 		return nil, Diagnostics{{Severity: Error, Pos: Pos{Filename: display(files[0]), Line: 1, Column: 1},
 			Message: "this package declares no program: every program directory needs a program: {...} block (see rmctl schema)"}}
 	}
-	src := &source{dir: display(dir), zones: map[string]*time.Location{}}
+	src := &source{dir: display(dir), zones: map[string]*time.Location{}, files: userFiles}
 	src.build = func() cue.Value {
 		v, _ := l.build(display(dir), userFiles, nil)
 		return v
@@ -745,6 +748,14 @@ func (p *Program) pos(segs ...string) Pos {
 	}
 	if p.src.build == nil && p.src.built == nil {
 		return Pos{Filename: p.src.dir}
+	}
+	// A path of field names is found in the syntax. Evaluating the user's
+	// files without the schema, to ask CUE, cost 0.6 s and 90 MB for one
+	// warning at 10,000 pairs; paths into lists still do that.
+	if p.src.files != nil && !slices.ContainsFunc(segs, func(s string) bool { _, ok := indexSeg(s); return ok }) {
+		if pos, ok := fieldPos(p.src.files, segs); ok {
+			return pos
+		}
 	}
 	for n := len(segs); n > 0; n-- {
 		sels := make([]cue.Selector, n)

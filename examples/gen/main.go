@@ -4,7 +4,8 @@
 //	go run ./examples/gen -pairs 1000 -out /tmp/big
 //
 // The program has N pairs and 2N people in three files (program.cue,
-// people.cue, pairs.cue). Executives are the mentees; each of them except
+// people.cue, pairs.cue; beyond 12,500 pairs people.cue is split into
+// people-2.cue, ... of 25,000 people each). Executives are the mentees; each of them except
 // the first reports to another executive, so reporting lines are a few
 // levels deep. Mentors come from other departments and report to a mentor
 // in their own department. E-mails are unique, everyone works in
@@ -48,6 +49,9 @@ type person struct {
 	id, name, dept, manager string
 }
 
+// peoplePerFile keeps each people file near 5 MB.
+const peoplePerFile = 25000
+
 func main() {
 	n := flag.Int("pairs", 100, "number of pairs (the program gets twice as many people)")
 	out := flag.String("out", "", "directory to write program.cue, people.cue and pairs.cue to (created if missing)")
@@ -81,13 +85,23 @@ func main() {
 	mentorOf := rng.Perm(*n)
 
 	write(*out, "program.cue", func(w *bufio.Writer) { writeProgram(w, *n) })
-	write(*out, "people.cue", func(w *bufio.Writer) {
-		fmt.Fprintf(w, "// %d executives (mentees) and %d mentors, all in Europe/Berlin.\npackage generated\n\npeople: {\n", *n, *n)
-		for _, p := range append(execs, mentors...) {
-			writePerson(w, p)
+	// rmctl reads program files of at most 10 MB: large programs get their
+	// people in several files, as a real one would.
+	everyone := append(execs, mentors...)
+	for part := 0; part*peoplePerFile < len(everyone); part++ {
+		name := "people.cue"
+		if part > 0 {
+			name = fmt.Sprintf("people-%d.cue", part+1)
 		}
-		fmt.Fprint(w, "}\n")
-	})
+		chunk := everyone[part*peoplePerFile : min(len(everyone), (part+1)*peoplePerFile)]
+		write(*out, name, func(w *bufio.Writer) {
+			fmt.Fprintf(w, "// %d executives (mentees) and %d mentors, all in Europe/Berlin.\npackage generated\n\npeople: {\n", *n, *n)
+			for _, p := range chunk {
+				writePerson(w, p)
+			}
+			fmt.Fprint(w, "}\n")
+		})
+	}
 	write(*out, "pairs.cue", func(w *bufio.Writer) {
 		fmt.Fprintf(w, "// %d pairs, one mentee per mentor.\npackage generated\n\npairs: {\n", *n)
 		for i, e := range execs {
