@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"testing/fstest"
 	"time"
 
 	"cuelang.org/go/cue"
@@ -320,4 +321,75 @@ people: "bob": {name: "Bob", email: "b@example.com", department: "Sales"}
 			}
 		})
 	}
+}
+
+// FuzzPlainLoad loads arbitrary bytes as a program's pairs.cue beside the
+// program and people of an example, once with the plain checker and once
+// with CUE alone: diagnostics and programs must be the same.
+func FuzzPlainLoad(f *testing.F) {
+	root := filepath.Join("..", "examples", "digital-leadership")
+	for _, name := range []string{"pairs.cue", "people.cue"} {
+		b, err := os.ReadFile(filepath.Join(root, name))
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b)
+	}
+	more, _ := filepath.Glob(filepath.Join("..", "examples", "invalid", "*", "pairs.cue"))
+	for _, name := range more {
+		b, err := os.ReadFile(name)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b)
+	}
+	program, err := os.ReadFile(filepath.Join(root, "program.cue"))
+	if err != nil {
+		f.Fatal(err)
+	}
+	people, err := os.ReadFile(filepath.Join(root, "people.cue"))
+	if err != nil {
+		f.Fatal(err)
+	}
+	var fast, slow *Loader
+	runs := 0
+	f.Fuzz(func(t *testing.T, data []byte) {
+		if len(data) > 1<<16 {
+			return
+		}
+		if runs++; fast == nil || runs%200 == 0 {
+			var err error
+			if fast, err = NewLoader(); err != nil {
+				t.Fatal(err)
+			}
+			if slow, err = NewLoader(); err != nil {
+				t.Fatal(err)
+			}
+			slow.noPlain = true
+		}
+		fsys := fstest.MapFS{
+			"prog/program.cue": &fstest.MapFile{Data: program},
+			"prog/people.cue":  &fstest.MapFile{Data: people},
+			"prog/pairs.cue":   &fstest.MapFile{Data: data},
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		a, err := fast.LoadFS(ctx, fsys, "prog")
+		if err != nil {
+			fast = nil
+			return // a limit; FuzzLoad looks after those
+		}
+		b, err := slow.LoadFS(ctx, fsys, "prog")
+		if err != nil {
+			fast = nil
+			return
+		}
+		if d := cmp.Diff(b.Diagnostics, a.Diagnostics); d != "" {
+			t.Errorf("diagnostics differ (-cue +plain):\n%s", d)
+		}
+		if d := cmp.Diff(b.Programs, a.Programs, cmpopts.IgnoreUnexported(Program{}), cmpopts.EquateEmpty(),
+			cmp.Comparer(func(x, y *time.Location) bool { return x.String() == y.String() })); d != "" {
+			t.Errorf("programs differ (-cue +plain):\n%s", d)
+		}
+	})
 }
