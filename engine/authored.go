@@ -24,7 +24,7 @@ import (
 // mentor or mentee writes it, the author's writing task. The author does
 // not read what they wrote.
 func expandTutorial(out []resource.Resource, p *schema.Program, pairID, tutID string, s schema.Session,
-	people []resource.Attendee, organizer resource.Contact) []resource.Resource {
+	people []resource.Attendee, organizer resource.Contact, countOnly bool) []resource.Resource {
 	tut := p.Tutorials[tutID]
 	author := p.TutorialAuthor(tutID, pairID)
 	authorName := ""
@@ -43,13 +43,16 @@ func expandTutorial(out []resource.Resource, p *schema.Program, pairID, tutID st
 		a := resource.Resource{
 			Address: resource.Address(p.ID, "pair", pairID, "tutorial", tutID, who.ID),
 			Kind:    resource.Assignment, Program: p.ID,
-			Title: tt.assignmentTitle(tut.Title), URL: tut.URL,
+			URL:   tut.URL,
 			Start: due.UTC(), Timezone: zone.String(), Language: tt.lang,
 			Organizer: organizer, Attendees: []resource.Attendee{who},
-			Description: tt.assignmentText(tut, s, zone, authorName),
 		}
-		a.Block, a.Minutes = blockBefore(p, who.ID, due, tut.Minutes)
-		a.UID = resource.UID(a.Address)
+		if !countOnly {
+			a.Title = tt.assignmentTitle(tut.Title)
+			a.Description = tt.assignmentText(tut, s, zone, authorName)
+			a.Block, a.Minutes = blockBefore(p, who.ID, due, tut.Minutes)
+			a.UID = resource.UID(a.Address)
+		}
 		out = append(out, a)
 	}
 	if tut.Author != schema.AuthorMentor && tut.Author != schema.AuthorMentee {
@@ -59,8 +62,11 @@ func expandTutorial(out []resource.Resource, p *schema.Program, pairID, tutID st
 	if tut.Author == schema.AuthorMentee {
 		who = people[1]
 	}
-	return append(out, writingTask(p, resource.Address(p.ID, "pair", pairID, "tutorial", tutID, "write", who.ID),
-		tutID, who, readers, s, organizer))
+	address := resource.Address(p.ID, "pair", pairID, "tutorial", tutID, "write", who.ID)
+	if countOnly {
+		return append(out, resource.Resource{Address: address})
+	}
+	return append(out, writingTask(p, address, tutID, who, readers, s, organizer))
 }
 
 // expandGuestAuthors appends the writing task of each tutorial a person id
@@ -143,12 +149,16 @@ func writingTask(p *schema.Program, address, tutID string, who resource.Attendee
 // days after the session ends. A session that is not held (skipped, a
 // paused or ended pair) asks for none, so its requests are cancelled with it.
 func expandSessionFeedback(out []resource.Resource, p *schema.Program, pairID string, s schema.Session,
-	people []resource.Attendee, organizer resource.Contact) []resource.Resource {
+	people []resource.Attendee, organizer resource.Contact, countOnly bool) []resource.Resource {
 	f := p.Feedback.Session
 	if f == nil || !s.Held() {
 		return out
 	}
 	for i, who := range people {
+		if countOnly {
+			out = append(out, resource.Resource{Address: resource.Address(p.ID, "pair", pairID, "feedback", strconv.Itoa(s.Number), who.ID)})
+			continue
+		}
 		partner := people[1-i]
 		tt := textsFor(p.PersonLanguage(who.ID))
 		due, _ := p.FeedbackDue(who.ID, s.End, f.After)

@@ -26,17 +26,30 @@ import (
 // (schema.Program.EventPeople), and one assignment per tutorial of a held
 // session per participant it is meant for. The result is sorted by address.
 func Expand(progs []*schema.Program) *plan.Desired {
+	d, _ := ExpandExcept(progs, nil, false)
+	return d
+}
+
+// ExpandExcept is Expand without the own resources (sessions, their
+// assignments and feedback requests) of the pairs in skip, by program id
+// and pair id; events and program-wide resources are always expanded, as
+// they may name any pair's people. With count set it also returns how
+// many resources it left out. A diff uses it to expand only the pairs a
+// change can touch.
+func ExpandExcept(progs []*schema.Program, skip map[string]map[string]bool, count bool) (*plan.Desired, int) {
 	d := &plan.Desired{}
 	byID := map[string]*schema.Program{}
-	n := 0
+	n, skipped := 0, 0
 	for _, p := range progs {
-		n += len(p.Pairs)*len(p.Sessions.Plan)*2 + len(p.Events)
+		n += (len(p.Pairs)-len(skip[p.ID]))*len(p.Sessions.Plan)*2 + len(p.Events)
 	}
 	d.Resources = make([]resource.Resource, 0, n)
 	for _, p := range progs {
 		byID[p.ID] = p
 		d.Programs = append(d.Programs, p.ID)
-		d.Resources = expandProgram(d.Resources, p)
+		var k int
+		d.Resources, k = expandProgram(d.Resources, p, skip[p.ID], count)
+		skipped += k
 		for _, m := range p.Moved {
 			d.Moves = append(d.Moves, plan.Moved{From: p.ID + "/" + m.From, To: p.ID + "/" + m.To})
 		}
@@ -47,10 +60,10 @@ func Expand(progs []*schema.Program) *plan.Desired {
 	d.Explain = e.gone
 	d.Created = e.created
 	d.Note = e.note
-	return d
+	return d, skipped
 }
 
-func expandProgram(out []resource.Resource, p *schema.Program) []resource.Resource {
+func expandProgram(out []resource.Resource, p *schema.Program, skip map[string]bool, count bool) ([]resource.Resource, int) {
 	t := textsFor(p.Language)
 	organizer := resource.Contact{Name: p.Organizer.Name, Email: p.Organizer.Email}
 	attendee := func(id string, role resource.Role) resource.Attendee {
@@ -96,28 +109,42 @@ func expandProgram(out []resource.Resource, p *schema.Program) []resource.Resour
 	}
 	workers := min(runtime.GOMAXPROCS(0), max(1, len(p.PairIDs)/256))
 	parts := make([][]resource.Resource, workers)
+	skipped := make([]int, workers)
 	var wg sync.WaitGroup
 	for w := range workers {
 		lo, hi := w*len(p.PairIDs)/workers, (w+1)*len(p.PairIDs)/workers
 		wg.Go(func() {
 			var part []resource.Resource
 			for _, pairID := range p.PairIDs[lo:hi] {
-				part = expandPair(part, p, pairID, organizer, bodies, attendee)
+				if skip[pairID] {
+					if count {
+						n := len(part)
+						part = expandPair(part, p, pairID, organizer, bodies, attendee, true)
+						skipped[w] += len(part) - n
+						part = part[:n]
+					}
+					continue
+				}
+				part = expandPair(part, p, pairID, organizer, bodies, attendee, false)
 			}
 			parts[w] = part
 		})
 	}
 	wg.Wait()
-	for _, part := range parts {
+	total := 0
+	for w, part := range parts {
 		out = append(out, part...)
+		total += skipped[w]
 	}
 	out = expandGuestAuthors(out, p, organizer)
-	return expandProgramFeedback(out, p, organizer)
+	return expandProgramFeedback(out, p, organizer), total
 }
 
-// expandPair appends one pair's sessions and tutorial assignments.
+// expandPair appends one pair's sessions and tutorial assignments. With
+// countOnly the resources it appends have addresses but no texts or UIDs:
+// enough to count them, at a fraction of the cost.
 func expandPair(out []resource.Resource, p *schema.Program, pairID string, organizer resource.Contact,
-	bodies map[string][]string, attendee func(string, resource.Role) resource.Attendee) []resource.Resource {
+	bodies map[string][]string, attendee func(string, resource.Role) resource.Attendee, countOnly bool) []resource.Resource {
 	pair := p.Pairs[pairID]
 	lang := p.PairLanguage(pairID)
 	t := textsFor(lang)
@@ -134,23 +161,25 @@ func expandPair(out []resource.Resource, p *schema.Program, pairID string, organ
 		if !s.Held() {
 			continue
 		}
-		body := ""
-		if s.Replanned {
-			body = t.sessionBody(p, s.Entry) // the pair's own entry
-		} else {
-			body = bodies[t.lang][s.Number-1]
-		}
 		r := resource.Resource{
 			Address: resource.Address(p.ID, "pair", pairID, "session", strconv.Itoa(s.Number)),
 			Kind:    resource.Session, Program: p.ID,
-			Title: t.sessionTitle(s.Entry.Title, people[0].Name, people[1].Name),
 			Start: s.Start.UTC(), End: s.End.UTC(), Timezone: zone, Language: t.lang,
 			Organizer: organizer, Attendees: people, Private: p.PrivateSessions(),
 			Location: place, URL: meeting,
-			Description: t.sessionText(p, s, len(sessions), people, t.meetingLines(place, meeting)+body),
 			PersonZones: zones,
 		}
-		r.UID = resource.UID(r.Address)
+		if !countOnly {
+			body := ""
+			if s.Replanned {
+				body = t.sessionBody(p, s.Entry) // the pair's own entry
+			} else {
+				body = bodies[t.lang][s.Number-1]
+			}
+			r.Title = t.sessionTitle(s.Entry.Title, people[0].Name, people[1].Name)
+			r.Description = t.sessionText(p, s, len(sessions), people, t.meetingLines(place, meeting)+body)
+			r.UID = resource.UID(r.Address)
+		}
 		out = append(out, r)
 
 		for _, tutID := range s.Entry.Tutorials {
@@ -158,9 +187,9 @@ func expandPair(out []resource.Resource, p *schema.Program, pairID string, organ
 				continue // a tutorial is handed out once, before its first session
 			}
 			handedOut[tutID] = true
-			out = expandTutorial(out, p, pairID, tutID, s, people, organizer)
+			out = expandTutorial(out, p, pairID, tutID, s, people, organizer, countOnly)
 		}
-		out = expandSessionFeedback(out, p, pairID, s, people, organizer)
+		out = expandSessionFeedback(out, p, pairID, s, people, organizer, countOnly)
 	}
 	return out
 }

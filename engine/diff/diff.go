@@ -74,6 +74,12 @@ type Change struct {
 // Compare diffs two sides. now separates past from future for the
 // consequences, as in a plan.
 func Compare(base, head *Side, now time.Time) *Report {
+	return compare(base, head, now, true)
+}
+
+// compare is Compare; narrow=false expands every pair on both sides, which
+// tests compare the narrow way with.
+func compare(base, head *Side, now time.Time, narrow bool) *Report {
 	r := &Report{FormatVersion: FormatVersion, Base: base, Head: head, Programs: []ProgramDiff{}}
 	bp, hp := byID(base.Programs), byID(head.Programs)
 	for _, id := range unionKeys(bp, hp) {
@@ -90,14 +96,26 @@ func Compare(base, head *Side, now time.Time) *Report {
 		}
 	}
 	if base.Valid() && head.Valid() {
+		// A pair the change cannot touch has the same resources on both
+		// sides: neither side expands it, and the plan counts them as
+		// unchanged. At 1,000 pairs and 50 commits this took the diff from
+		// 1.9x to ≈1.1x the time of two validates (bench/diff.sh).
+		skip := map[string]map[string]bool{}
+		for id, h := range hp {
+			if b := bp[id]; b != nil && narrow {
+				skip[id] = unchangedPairs(b, h)
+			}
+		}
 		// The two expansions are independent: run them side by side.
 		var before *state.State
 		done := make(chan struct{})
 		go func() {
 			defer close(done)
-			before = AsState(engine.Expand(base.Programs))
+			d, _ := engine.ExpandExcept(base.Programs, skip, false)
+			before = AsState(d)
 		}()
-		after := engine.Expand(head.Programs)
+		after, same := engine.ExpandExcept(head.Programs, skip, true)
+		after.Unchanged = same
 		<-done
 		r.Plan = plan.Build(after, before, plan.Options{Now: now, Prune: true})
 		for _, c := range r.Plan.Changes {
@@ -112,6 +130,39 @@ func Compare(base, head *Side, now time.Time) *Report {
 		}
 	}
 	return r
+}
+
+// unchangedPairs names the pairs of a program whose own resources cannot
+// differ between its two versions: the pair, its mentor and its mentee are
+// the same, and so is everything around them (settings, plan, tutorials,
+// events, moved blocks, any person who writes a tutorial for every pair).
+// It errs towards expanding: nil when anything else changed.
+func unchangedPairs(b, h *schema.Program) map[string]bool {
+	if !reflect.DeepEqual(b.Moved, h.Moved) {
+		return nil
+	}
+	bs, err1 := json.Marshal(b) // people and pairs are not part of it
+	hs, err2 := json.Marshal(h)
+	if err1 != nil || err2 != nil || string(bs) != string(hs) {
+		return nil
+	}
+	samePerson := func(id string) bool {
+		bp, inBase := b.People[id]
+		hp, inHead := h.People[id]
+		return inBase == inHead && reflect.DeepEqual(bp, hp)
+	}
+	for _, t := range h.Tutorials {
+		if t.Author != "" && !samePerson(t.Author) {
+			return nil
+		}
+	}
+	out := map[string]bool{}
+	for id, hp := range h.Pairs {
+		if bp, ok := b.Pairs[id]; ok && reflect.DeepEqual(bp, hp) && samePerson(hp.Mentor) && samePerson(hp.Mentee) {
+			out[id] = true
+		}
+	}
+	return out
 }
 
 // AsState pretends the desired resources were applied: the state a plan of

@@ -160,6 +160,10 @@ type Desired struct {
 	Explain func(address string) string
 	// Created says why a resource is new (e.g. "new pair").
 	Created func(address string) string
+	// Unchanged counts resources left out of Resources because the caller
+	// knows them to be up to date (a diff leaves out the pairs a change
+	// cannot touch); Build counts them as unchanged.
+	Unchanged int
 	// Note says why a resource is where it is when a rule placed it (a
 	// session moved off a public holiday), or ""; it joins the reason of a
 	// create or update.
@@ -204,6 +208,7 @@ func Build(d *Desired, st *state.State, opts Options) *Plan {
 		Dirty:         opts.Dirty,
 		Programs:      d.Programs,
 		Changes:       []Change{},
+		Unchanged:     d.Unchanged,
 	}
 	selected := func(addr string) bool {
 		if len(opts.Targets) > 0 && !matchAny(opts.Targets, addr) {
