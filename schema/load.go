@@ -527,18 +527,8 @@ func (l *Loader) loadDir(fsys fs.FS, dir string, display func(string) string) (*
 		return nil, placeDiagnostics(fromCUE(err, src.user(), l.schema), userFiles)
 	}
 	diags = append(diags, checkTopLevel(v)...)
-	if err := v.Validate(cue.Concrete(true)); err != nil {
-		// CUE drops "incomplete" errors (missing fields) from a result that
-		// also holds conflicts, so one pass would hide some problems until
-		// the others are fixed. Descending into the failing parts finds all.
-		var errs []cueerrors.Error
-		collectErrors(v, &errs)
-		diags = append(diags, placeDiagnostics(fromCUEList(errs, src.user(), l.schema), userFiles)...)
-		// Check what did decode, so one run shows every problem (partial.go);
-		// the program itself is not returned: it is incomplete.
-		raw := decodePartial(v)
-		p := raw.program(display(dir), src)
-		return nil, append(diags, l.check(p, newShapeErrors(errs))...)
+	if v.Validate(cue.Concrete(true)) != nil {
+		return nil, append(diags, l.invalid(v, src, userFiles, nil)...)
 	}
 
 	var raw rawModel
@@ -549,6 +539,37 @@ func (l *Loader) loadDir(fsys fs.FS, dir string, display func(string) string) (*
 	p.peopleFile = l.PeopleFile
 	diags = append(diags, l.check(p, nil)...)
 	return p, diags
+}
+
+// invalid reports everything wrong with a package v that failed the
+// schema. plain, when not nil, holds entries of people and pairs that were
+// checked without CUE (loadplain.go) and so are not part of v.
+func (l *Loader) invalid(v cue.Value, src *source, files []*ast.File, plain *rawModel) Diagnostics {
+	// CUE drops "incomplete" errors (missing fields) from a result that
+	// also holds conflicts, so one pass would hide some problems until
+	// the others are fixed. Descending into the failing parts finds all.
+	var errs []cueerrors.Error
+	collectErrors(v, &errs)
+	diags := placeDiagnostics(fromCUEList(errs, src.user(), l.schema), files)
+	// Check what did decode, so one run shows every problem (partial.go);
+	// the program itself is not returned: it is incomplete.
+	raw := decodePartial(v)
+	if plain != nil {
+		raw.People = mergeEntries(raw.People, plain.People)
+		raw.Pairs = mergeEntries(raw.Pairs, plain.Pairs)
+	}
+	p := raw.program(src.dir, src)
+	return append(diags, l.check(p, newShapeErrors(errs))...)
+}
+
+func mergeEntries[T any](into, from map[string]T) map[string]T {
+	if into == nil {
+		into = make(map[string]T, len(from))
+	}
+	for k, x := range from {
+		into[k] = x
+	}
+	return into
 }
 
 // rawModel is a package's top-level fields as decoded.

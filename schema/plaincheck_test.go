@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"cuelang.org/go/cue"
+	"cuelang.org/go/cue/ast"
 	"cuelang.org/go/cue/parser"
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
@@ -122,11 +123,16 @@ func TestPlainPathTaken(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		src := &source{dir: dir, zones: map[string]*time.Location{}}
-		if _, _, ok := l.loadPlain(dir, files, sf, src); !ok {
+		if _, _, ok := l.loadPlain(dir, files, sf, testSource(l, dir, files)); !ok {
 			t.Errorf("%s: the plain path was not taken", dir)
 		}
 	}
+}
+
+// testSource is what loadDir gives loadPlain.
+func testSource(l *Loader, dir string, files []*ast.File) *source {
+	return &source{dir: dir, zones: map[string]*time.Location{}, files: files,
+		build: func() cue.Value { v, _ := l.build(dir, files, nil); return v }}
 }
 
 // TestPlainCheckAgreesWithCUE mutates one field of a valid person and a
@@ -288,7 +294,9 @@ people: "bob": {name: "Bob", email: "b@example.com", department: "Sales"}
 		{"alias to people", people + "P=people: {}\npairs: \"p\": {mentor: \"anna.s\", mentee: P.bob.name}\n", false},
 		{"interpolated reference", people + `pairs: "p": {mentor: "anna.s", mentee: "bob", location: "\(people.bob.name)'s office"}`, false},
 		{"computed person", people + `people: "carl": {name: "Ca" + "rl", email: "c@example.com", department: "IT"}` + "\npairs: \"p\": {mentor: \"anna.s\", mentee: \"bob\"}\n", true},
-		{"invalid computed person", people + `people: "carl": {name: "Ca" + "rl", email: "c-at-example.com", department: "IT"}` + "\npairs: \"p\": {mentor: \"anna.s\", mentee: \"bob\"}\n", false},
+		{"invalid computed person", people + `people: "carl": {name: "Ca" + "rl", email: "c-at-example.com", department: "IT"}` + "\npairs: \"p\": {mentor: \"anna.s\", mentee: \"bob\"}\n", true},
+		{"invalid plain person", people + `people: "carl": {name: "Carl", email: "c-at-example.com", department: "IT", nickname: "C"}` + "\npairs: \"p\": {mentor: \"anna.s\", mentee: \"carl\", status: \"gone\"}\n", true},
+		{"unresolved reference", people + `pairs: "p": {mentor: "anna.s", mentee: nobody}`, true},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			dir := t.TempDir()
@@ -300,8 +308,7 @@ people: "bob": {name: "Bob", email: "b@example.com", department: "Sales"}
 			if err != nil {
 				t.Fatal(err)
 			}
-			src := &source{dir: dir, zones: map[string]*time.Location{}}
-			if _, _, ok := fast.loadPlain(dir, files, sf, src); ok != c.plain {
+			if _, _, ok := fast.loadPlain(dir, files, sf, testSource(fast, dir, files)); ok != c.plain {
 				t.Errorf("plain path taken = %v, want %v", ok, c.plain)
 			}
 			a, err := fast.Load(context.Background(), dir)
