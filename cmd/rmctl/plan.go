@@ -49,7 +49,8 @@ func (f *planFlags) view(color bool) (view.PlanOptions, error) {
 
 // build makes the plan: expansion against state, after reading the target
 // and the replies mailbox (when configured) back when --refresh asks for it.
-func (f *planFlags) build(ctx context.Context, a *app, ws *workspace, st *state.State, tgt target.Target) (*plan.Plan, error) {
+// ix indexes st; st may be nil without --refresh (which needs it whole).
+func (f *planFlags) build(ctx context.Context, a *app, ws *workspace, ix *state.Index, st *state.State, tgt target.Target) (*plan.Plan, error) {
 	now, err := f.now(a)
 	if err != nil {
 		return nil, err
@@ -74,7 +75,7 @@ func (f *planFlags) build(ctx context.Context, a *app, ws *workspace, st *state.
 			opts.Observed = []plan.Observation{} // refreshed, nothing differs
 		}
 	}
-	return plan.Build(engine.Expand(ws.programs), st, opts), nil
+	return engine.Plan(ws.programs, ix, opts)
 }
 
 func (f *planFlags) now(a *app) (time.Time, error) {
@@ -150,8 +151,16 @@ func runPlan(cmd *cobra.Command, opts *planOptions) error {
 		return err
 	}
 	a.load = opts.loadFlags
-	ws, st, err := a.openPlanning(ctx, opts.Patterns, nil)
-	if err != nil {
+	var ws *workspace
+	var st *state.State
+	var ix *state.Index
+	if opts.Refresh {
+		// Refreshing reads every entry back from the target.
+		if ws, st, err = a.openPlanning(ctx, opts.Patterns, nil); err != nil {
+			return err
+		}
+		ix = state.IndexOf(st)
+	} else if ws, ix, err = a.openPlanIndex(ctx, opts.Patterns); err != nil {
 		return err
 	}
 	a.warnStateExposed(ws)
@@ -161,7 +170,7 @@ func runPlan(cmd *cobra.Command, opts *planOptions) error {
 			return err
 		}
 	}
-	p, err := opts.planFlags.build(ctx, a, ws, st, tgt)
+	p, err := opts.planFlags.build(ctx, a, ws, ix, st, tgt)
 	if err != nil {
 		return err
 	}

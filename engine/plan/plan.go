@@ -85,6 +85,11 @@ type Plan struct {
 	// Redacted marks a plan whose names and e-mail addresses were replaced
 	// by ids for display (package redact): it can be read, not applied.
 	Redacted bool `json:"redacted,omitempty"`
+	// Expansions are what the planned programs' declarations expand to,
+	// by program (state.Expansion), when the plan was made with input
+	// digests (Desired.Inputs); apply records them in state, where the
+	// next plan finds them.
+	Expansions map[string]state.Expansion `json:"expansions,omitempty"`
 }
 
 // Change is one planned action on one resource.
@@ -168,6 +173,11 @@ type Desired struct {
 	// session moved off a public holiday), or ""; it joins the reason of a
 	// create or update.
 	Note func(address string) string
+	// Inputs are input digests of programs in Resources, by id
+	// (engine.InputDigest); for each one Build records in the plan what the
+	// program expanded to (Plan.Expansions). A program listed here must
+	// have all its resources in Resources. Nil: nothing is recorded.
+	Inputs map[string]string
 }
 
 // withNote appends the desired state's note about addr to reason.
@@ -210,12 +220,7 @@ func Build(d *Desired, st *state.State, opts Options) *Plan {
 		Changes:       []Change{},
 		Unchanged:     d.Unchanged,
 	}
-	selected := func(addr string) bool {
-		if len(opts.Targets) > 0 && !matchAny(opts.Targets, addr) {
-			return false
-		}
-		return !matchAny(opts.Excludes, addr)
-	}
+	selected := opts.Selected
 	view, movedFrom := applyMoves(st, d.Moves)
 	zones := &Zones{}
 	drifted := driftIndex(opts.Observed)
@@ -224,7 +229,8 @@ func Build(d *Desired, st *state.State, opts Options) *Plan {
 		loaded[prog] = true
 	}
 
-	hashes := contentHashes(d.Resources, len(st.Resources) > 0)
+	hashes := contentHashes(d.Resources, len(st.Resources) > 0 || d.Inputs != nil)
+	p.Expansions = expansions(d, hashes)
 	// Calendars that hold a resource's CANCEL ignore any later message
 	// with a SEQUENCE not above it: a resource declared again after it was
 	// cancelled (a pair resumed, a session restored) is created above it.
@@ -323,6 +329,51 @@ func Build(d *Desired, st *state.State, opts Options) *Plan {
 	sortDrift(p.Drift)
 	p.summarize()
 	return p
+}
+
+// Selected reports whether --target and --exclude leave addr in the plan.
+func (opts *Options) Selected(addr string) bool {
+	if len(opts.Targets) > 0 && !matchAny(opts.Targets, addr) {
+		return false
+	}
+	return !matchAny(opts.Excludes, addr)
+}
+
+// expansions digests the resources of every program d has an input digest
+// for; nil without any.
+func expansions(d *Desired, hashes []string) map[string]state.Expansion {
+	if len(d.Inputs) == 0 {
+		return nil
+	}
+	digests := map[string]*state.ResourceDigest{}
+	for prog := range d.Inputs {
+		digests[prog] = state.NewResourceDigest()
+	}
+	// Resources are sorted by address, so each program's are in the
+	// order ResourceDigest wants.
+	for i := range d.Resources {
+		if dg := digests[state.ProgramOf(d.Resources[i].Address)]; dg != nil {
+			dg.Add(d.Resources[i].Address, hashes[i])
+		}
+	}
+	out := make(map[string]state.Expansion, len(d.Inputs))
+	for prog, in := range d.Inputs {
+		out[prog] = state.Expansion{Inputs: in, Resources: digests[prog].Sum()}
+	}
+	return out
+}
+
+// Known adds to p the resources of a program whose entries in state are
+// known to hold what it declares (its inputs and entries match exp, see
+// state.Expansion) without expanding it: n of them are selected, and all
+// are unchanged.
+func (p *Plan) Known(prog string, n int, exp state.Expansion) {
+	p.Unchanged += n
+	p.Summary.Unchanged += n
+	if p.Expansions == nil {
+		p.Expansions = map[string]state.Expansion{}
+	}
+	p.Expansions[prog] = exp
 }
 
 // contentHashes hashes every declared resource, on every core: against a

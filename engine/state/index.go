@@ -1,0 +1,310 @@
+package state
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"slices"
+	"sort"
+	"strings"
+
+	jsonv2 "github.com/go-json-experiment/json"
+)
+
+// Index is a state read for planning: the header, the retired and
+// expansion records, and for every program the addresses of its entries
+// and their digest (ResourceDigest over address and declared hash), while
+// the entries themselves stay undecoded until State asks for them. A plan
+// that finds a program's inputs unchanged (State.Expansions) needs no more
+// of its entries than that; decoding a 100,000-entry state costs more than
+// the rest of such a plan.
+type Index struct {
+	Version    int
+	Lineage    string
+	Serial     uint64
+	Retired    map[string]Retirement
+	Expansions map[string]Expansion
+
+	// Either the state was decoded whole (full), or lines holds its
+	// undecoded resource lines in address order, addrs their addresses.
+	full  *State
+	path  string
+	lines [][]byte
+	addrs []string
+	progs map[string]span // by program; nil until programs() runs for full
+}
+
+// span is one program's entries: lines (or addrs) [lo, hi) and their digest.
+type span struct {
+	lo, hi int
+	digest string
+}
+
+// ProgramOf returns the program an address belongs to: its first segment.
+func ProgramOf(address string) string {
+	if i := strings.IndexByte(address, '/'); i >= 0 {
+		return address[:i]
+	}
+	return address
+}
+
+// IndexOf indexes a state that is already decoded (from a backend without
+// ReadIndex, or one with a journal to replay).
+func IndexOf(s *State) *Index {
+	return &Index{Version: s.Version, Lineage: s.Lineage, Serial: s.Serial, Retired: s.Retired,
+		Expansions: s.Expansions, full: s}
+}
+
+// Len returns the number of entries.
+func (ix *Index) Len() int {
+	if ix.full != nil {
+		return len(ix.full.Resources)
+	}
+	return len(ix.lines)
+}
+
+// Program returns the digest of a program's entries (as ResourceDigest
+// makes it, over address and declared hash in address order) and their
+// addresses, sorted; "" and nil when state holds none.
+func (ix *Index) Program(prog string) (digest string, addrs []string) {
+	ix.programs()
+	sp, ok := ix.progs[prog]
+	if !ok {
+		return "", nil
+	}
+	return sp.digest, ix.addrs[sp.lo:sp.hi]
+}
+
+// programs computes the spans of a full state on first use.
+func (ix *Index) programs() {
+	if ix.progs != nil || ix.full == nil {
+		return
+	}
+	ix.addrs = ix.full.Addresses()
+	ix.progs = spans(ix.addrs, func(i int) string { return ix.full.Resources[ix.addrs[i]].EffectiveHash() })
+}
+
+// spans groups sorted addresses by program and digests each group.
+func spans(addrs []string, hash func(i int) string) map[string]span {
+	out := map[string]span{}
+	for lo := 0; lo < len(addrs); {
+		prog := ProgramOf(addrs[lo])
+		d := NewResourceDigest()
+		hi := lo
+		for ; hi < len(addrs) && ProgramOf(addrs[hi]) == prog; hi++ {
+			d.Add(addrs[hi], hash(hi))
+		}
+		out[prog] = span{lo: lo, hi: hi, digest: d.Sum()}
+		lo = hi
+	}
+	return out
+}
+
+// State returns the state with the entries of the programs keep accepts,
+// decoding only those.
+func (ix *Index) State(keep func(program string) bool) (*State, error) {
+	s := &State{Version: ix.Version, Lineage: ix.Lineage, Serial: ix.Serial, Retired: ix.Retired,
+		Expansions: ix.Expansions, Resources: map[string]*Entry{}}
+	if ix.full != nil {
+		s.Replayed = ix.full.Replayed
+		for a, e := range ix.full.Resources {
+			if keep(ProgramOf(a)) {
+				s.Resources[a] = e
+			}
+		}
+		return s, nil
+	}
+	var todo []int
+	for prog, sp := range ix.progs {
+		if keep(prog) {
+			for i := sp.lo; i < sp.hi; i++ {
+				todo = append(todo, i)
+			}
+		}
+	}
+	slices.Sort(todo)
+	entries := make([]*Entry, len(todo))
+	bad := make([]*DamagedError, chunkCount(len(todo)))
+	parallel(len(todo), len(bad), func(c, lo, hi int) error {
+		for k := lo; k < hi; k++ {
+			i := todo[k]
+			var a string
+			if err := decodeLine(ix.lines[i], &a, &entries[k]); err != nil {
+				bad[c] = damaged(ix.path, i+2, "%v", err)
+				return nil
+			}
+		}
+		return nil
+	})
+	for _, d := range bad {
+		if d != nil {
+			return nil, d
+		}
+	}
+	for k, i := range todo {
+		s.Resources[ix.addrs[i]] = entries[k]
+	}
+	return s, nil
+}
+
+// ReadIndex reads the state like Read, but indexes its entries instead of
+// decoding them (see Index). The file gets the same checks as in Read
+// (layout, counts, checksum, every line's address, order and identity,
+// the retired records), except that the rest of an entry is checked when
+// Index.State decodes it: rmctl wrote every line the checksum vouches for,
+// after checking it. A state with a journal to replay (an interrupted
+// apply), or one in an older layout, is decoded whole.
+func (l *Local) ReadIndex(ctx context.Context) (*Index, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("reading state %s: %w", l.path, err)
+	}
+	l.io.Lock()
+	defer l.io.Unlock()
+	data, err := os.ReadFile(l.path)
+	if err != nil {
+		if !errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("reading state %s: %w", l.path, err)
+		}
+		data = nil
+	}
+	var ix *Index
+	if data != nil {
+		lo, layoutErr, err := readLayout(l.path, data)
+		if err != nil {
+			return nil, l.withHint(err)
+		}
+		if layoutErr == nil {
+			ops, err := l.readJournal(lo.h.Serial)
+			if err != nil {
+				return nil, l.withHint(err)
+			}
+			if len(ops) == 0 {
+				ix, err = indexLines(l.path, lo)
+				if err != nil && !errors.Is(err, errUnsorted) {
+					return nil, l.withHint(err)
+				}
+			}
+		}
+	}
+	if ix == nil {
+		l.io.Unlock()
+		s, err := l.Read(ctx)
+		l.io.Lock()
+		if err != nil {
+			return nil, err
+		}
+		return IndexOf(s), nil
+	}
+	l.serial, l.serialKnown = ix.Serial, true
+	l.pending = nil
+	return ix, nil
+}
+
+// errUnsorted says the resource lines are not in address order, which
+// rmctl never writes; the strict decoder then says what is wrong.
+var errUnsorted = errors.New("resource lines out of order")
+
+// indexLines checks and indexes the lines of lo.
+func indexLines(path string, lo *layout) (*Index, error) {
+	lines := lo.lines
+	addrs := make([]string, len(lines))
+	hashes := make([]string, len(lines))
+	sums := make([][sha256.Size]byte, len(lines))
+	bad := make([]*DamagedError, chunkCount(len(lines)))
+	parallel(len(lines), len(bad), func(c, from, to int) error {
+		for i := from; i < to; i++ {
+			sums[i] = sha256.Sum256(lines[i])
+			if err := indexLine(lines[i], &addrs[i], &hashes[i]); err != nil {
+				bad[c] = damaged(path, i+2, "%v", err)
+				return nil
+			}
+		}
+		return nil
+	})
+	for _, d := range bad {
+		if d != nil {
+			return nil, d
+		}
+	}
+	for i := 1; i < len(addrs); i++ {
+		if addrs[i-1] >= addrs[i] {
+			return nil, errUnsorted
+		}
+	}
+	retired, err := lo.decodeRetired(path, func(a string) bool {
+		_, found := sort.Find(len(addrs), func(i int) int { return strings.Compare(a, addrs[i]) })
+		return found
+	})
+	if err != nil {
+		return nil, err
+	}
+	if err := lo.verify(path, sums); err != nil {
+		return nil, err
+	}
+	h := lo.h
+	return &Index{Version: h.Version, Lineage: h.Lineage, Serial: h.Serial, Retired: retired,
+		Expansions: lo.expansions, path: path, lines: lines, addrs: addrs,
+		progs: spans(addrs, func(i int) string { return hashes[i] })}, nil
+}
+
+// indexLine reads a resource line's address and declared hash. Lines as
+// encodeState writes them start `"a":{"address":"a","uid":"u","hash":"h",`
+// and, unless drift was accepted, have no declaredHash: those are read
+// without decoding, others decoded.
+func indexLine(line []byte, addr, hash *string) error {
+	end := closingQuote(line)
+	if end < 0 || end+1 >= len(line) || line[end+1] != ':' {
+		return errors.New(`not a resource line ("address":{…})`)
+	}
+	key := line[:end+1]
+	if h, ok := quickHash(line, key); ok {
+		if bytes.IndexByte(key, '\\') < 0 {
+			*addr = string(key[1 : len(key)-1])
+		} else if err := jsonv2.Unmarshal(key, addr); err != nil {
+			return fmt.Errorf("address: %w", err)
+		}
+		*hash = h
+		return nil
+	}
+	var e *Entry
+	if err := decodeLine(line, addr, &e); err != nil {
+		return err
+	}
+	*hash = e.EffectiveHash()
+	return nil
+}
+
+// quickHash returns the hash of a line that starts as encodeState writes
+// it, with the entry's address equal to key and a non-empty uid, and has
+// no declaredHash; ok is false for any other line. No JSON string holds
+// the text `"declaredHash":` unescaped, so only the member itself does.
+func quickHash(line, key []byte) (string, bool) {
+	rest := line[len(key):]
+	for _, want := range [][]byte{[]byte(`:{"address":`), key, []byte(`,"uid":"`)} {
+		if !bytes.HasPrefix(rest, want) {
+			return "", false
+		}
+		rest = rest[len(want):]
+	}
+	uid := bytes.IndexByte(rest, '"')
+	if uid <= 0 || bytes.IndexByte(rest[:uid], '\\') >= 0 {
+		return "", false
+	}
+	rest = rest[uid+1:]
+	if !bytes.HasPrefix(rest, []byte(`,"hash":"`)) {
+		return "", false
+	}
+	rest = rest[len(`,"hash":"`):]
+	n := bytes.IndexByte(rest, '"')
+	if n < 0 || bytes.IndexByte(rest[:n], '\\') >= 0 || n+1 >= len(rest) || rest[n+1] != ',' {
+		return "", false
+	}
+	if bytes.Contains(line, []byte(`"declaredHash":`)) {
+		return "", false
+	}
+	return string(rest[:n]), true
+}
