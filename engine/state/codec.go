@@ -307,15 +307,15 @@ func encodeRetired(s *State) ([]byte, [][sha256.Size]byte, error) {
 
 // fileHeader is the first line of a state file, closed with "}}".
 type fileHeader struct {
-	Version      int      `json:"version"`
-	Lineage      string   `json:"lineage"`
-	Serial       uint64   `json:"serial"`
-	Count        *int     `json:"count"`
-	RetiredCount *int     `json:"retiredCount"`
+	Version      int    `json:"version"`
+	Lineage      string `json:"lineage"`
+	Serial       uint64 `json:"serial"`
+	Count        *int   `json:"count"`
+	RetiredCount *int   `json:"retiredCount"`
 	// Expansions is raw so that the checksum covers it as written.
 	Expansions json.RawMessage `json:"expansions"`
 	Checksum   string          `json:"checksum"`
-	Resources    struct{} `json:"resources"`
+	Resources  struct{}        `json:"resources"`
 }
 
 // decodeState decodes and checks a state file strictly: any damage gives a
