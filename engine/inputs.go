@@ -8,7 +8,6 @@ import (
 	"math"
 	"reflect"
 	"runtime"
-	"runtime/debug"
 	"slices"
 	"strconv"
 	"sync"
@@ -27,9 +26,9 @@ const ExpansionVersion = 1
 // InputDigest is a digest of everything that determines the resources a
 // program expands to: every exported field of the program, its people and
 // its pairs (read by reflection, so a field the schema gains is covered
-// without changes here), the rules of the time zones it uses over the
-// years it spans, the public-holiday library's version, the Go version and
-// ExpansionVersion. Two programs with the same digest expand to the same
+// without changes here), the rules of the time zones it uses and the
+// public holidays of its people, both over the years it spans, the Go
+// version and ExpansionVersion. Two programs with the same digest expand to the same
 // resources; a plan that finds in state the digest of the program it
 // plans, together with a record of what that expansion was (state.Expansion),
 // knows the program's resources without expanding them.
@@ -94,7 +93,34 @@ func InputDigest(p *schema.Program) (string, error) {
 		zb = zoneFingerprint(zb, p.Zone(name), from, to)
 	}
 	h.Write(zb)
+	h.Write(holidayFingerprint(p, schema.DateOf(from), schema.DateOf(to)))
 	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// holidayFingerprint writes down every day off between from and to as
+// expansion sees it (Program.DayOff), once for each set of public-holiday
+// regions people have: the regions' names are in the inputs, but their
+// days come from a library and the years the program spans.
+func holidayFingerprint(p *schema.Program, from, to schema.Date) []byte {
+	// DayOff depends on the person only through their regions (their own,
+	// else the program's): one person stands for each.
+	reps := map[string]string{}
+	for id, person := range p.People {
+		if _, ok := reps[person.Holidays]; !ok {
+			reps[person.Holidays] = id
+		}
+	}
+	var buf []byte
+	for _, regions := range slices.Sorted(mapKeys(reps)) {
+		buf = strconv.AppendQuote(buf, regions)
+		for d := from; d.Before(to); d = d.AddDays(1) {
+			if off := p.DayOff(reps[regions], d); off != "" {
+				buf = append(buf, d.String()...)
+				buf = strconv.AppendQuote(buf, off)
+			}
+		}
+	}
+	return buf
 }
 
 // InputDigests returns InputDigest of every program, by id; programs whose
@@ -396,20 +422,8 @@ func zoneFingerprint(buf []byte, loc *time.Location, from, to time.Time) []byte 
 	return buf
 }
 
-// buildFingerprint names what besides the inputs and the expansion code
-// decides resources: the expansion version, the Go version (its time
-// package) and the version of the public-holiday library.
+// buildFingerprint names the code that decides resources besides the
+// inputs: the expansion version and the Go version (its time package).
 func buildFingerprint() string {
-	s := "expansion " + strconv.Itoa(ExpansionVersion) + "\n" + runtime.Version() + "\n"
-	if bi, ok := debug.ReadBuildInfo(); ok {
-		for _, m := range bi.Deps {
-			if m.Path == "github.com/rickar/cal/v2" {
-				if m.Replace != nil {
-					m = m.Replace
-				}
-				s += m.Path + "@" + m.Version + "\n"
-			}
-		}
-	}
-	return s
+	return "expansion " + strconv.Itoa(ExpansionVersion) + "\n" + runtime.Version() + "\n"
 }
