@@ -218,7 +218,7 @@ func indexLines(path string, lo *layout) (*Index, error) {
 	parallel(len(lines), len(bad), func(c, from, to int) error {
 		for i := from; i < to; i++ {
 			sums[i] = sha256.Sum256(lines[i])
-			if err := indexLine(lines[i], &addrs[i], &hashes[i]); err != nil {
+			if err := indexLine(lines[i], lo.h.Version, &addrs[i], &hashes[i]); err != nil {
 				bad[c] = damaged(path, i+2, "%v", err)
 				return nil
 			}
@@ -253,15 +253,17 @@ func indexLines(path string, lo *layout) (*Index, error) {
 
 // indexLine reads a resource line's address and declared hash. Lines as
 // encodeState writes them start `"a":{"address":"a","uid":"u","hash":"h",`
-// and, unless drift was accepted, have no declaredHash: those are read
-// without decoding, others decoded.
-func indexLine(line []byte, addr, hash *string) error {
+// followed, in format 4, by `"declaredHash":"d",` when drift was accepted
+// and else by `"sequence":`: those are read without decoding, others
+// decoded. Format 3 wrote declaredHash later in the line, so there only a
+// line without one is read that way.
+func indexLine(line []byte, version int, addr, hash *string) error {
 	end := closingQuote(line)
 	if end < 0 || end+1 >= len(line) || line[end+1] != ':' {
 		return errors.New(`not a resource line ("address":{…})`)
 	}
 	key := line[:end+1]
-	if h, ok := quickHash(line, key); ok {
+	if h, ok := quickHash(line, key, version); ok {
 		if bytes.IndexByte(key, '\\') < 0 {
 			*addr = string(key[1 : len(key)-1])
 		} else if err := jsonv2.Unmarshal(key, addr); err != nil {
@@ -278,11 +280,10 @@ func indexLine(line []byte, addr, hash *string) error {
 	return nil
 }
 
-// quickHash returns the hash of a line that starts as encodeState writes
-// it, with the entry's address equal to key and a non-empty uid, and has
-// no declaredHash; ok is false for any other line. No JSON string holds
-// the text `"declaredHash":` unescaped, so only the member itself does.
-func quickHash(line, key []byte) (string, bool) {
+// quickHash returns the declared hash of a line that starts as encodeState
+// writes it, with the entry's address equal to key and a non-empty uid;
+// ok is false for any other line.
+func quickHash(line, key []byte, version int) (string, bool) {
 	rest := line[len(key):]
 	for _, want := range [][]byte{[]byte(`:{"address":`), key, []byte(`,"uid":"`)} {
 		if !bytes.HasPrefix(rest, want) {
@@ -290,8 +291,8 @@ func quickHash(line, key []byte) (string, bool) {
 		}
 		rest = rest[len(want):]
 	}
-	uid := bytes.IndexByte(rest, '"')
-	if uid <= 0 || bytes.IndexByte(rest[:uid], '\\') >= 0 {
+	uid := plainString(rest)
+	if uid <= 0 {
 		return "", false
 	}
 	rest = rest[uid+1:]
@@ -299,12 +300,38 @@ func quickHash(line, key []byte) (string, bool) {
 		return "", false
 	}
 	rest = rest[len(`,"hash":"`):]
-	n := bytes.IndexByte(rest, '"')
-	if n < 0 || bytes.IndexByte(rest[:n], '\\') >= 0 || n+1 >= len(rest) || rest[n+1] != ',' {
+	n := plainString(rest)
+	if n < 0 {
 		return "", false
 	}
-	if bytes.Contains(line, []byte(`"declaredHash":`)) {
+	hash, rest := rest[:n], rest[n+1:]
+	if version < 4 {
+		// No JSON string holds the text `"declaredHash":` unescaped, so
+		// only the member itself does.
+		if bytes.Contains(rest, []byte(`"declaredHash":`)) {
+			return "", false
+		}
+		return string(hash), true
+	}
+	if bytes.HasPrefix(rest, []byte(`,"declaredHash":"`)) {
+		rest = rest[len(`,"declaredHash":"`):]
+		if n = plainString(rest); n <= 0 {
+			return "", false
+		}
+		hash, rest = rest[:n], rest[n+1:]
+	}
+	if !bytes.HasPrefix(rest, []byte(`,"sequence":`)) {
 		return "", false
 	}
-	return string(rest[:n]), true
+	return string(hash), true
+}
+
+// plainString returns the index of the quote that ends the JSON string
+// whose contents b starts with, or -1 when it has escapes (or no end).
+func plainString(b []byte) int {
+	n := bytes.IndexByte(b, '"')
+	if n < 0 || bytes.IndexByte(b[:n], '\\') >= 0 {
+		return -1
+	}
+	return n
 }

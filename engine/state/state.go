@@ -56,25 +56,30 @@ type State struct {
 }
 
 // Entry is the record of one applied resource.
+//
+// The order of the fields is the order of the members in the state file:
+// address, uid, hash and declaredHash first, so that ReadIndex finds what a
+// plan compares without decoding the rest (format 4; older files have
+// declaredHash after refs).
 type Entry struct {
-	Address  string            `json:"address"`
-	UID      string            `json:"uid"`
-	Hash     string            `json:"hash"`
-	Sequence int               `json:"sequence"`
-	Snapshot resource.Snapshot `json:"snapshot"`
-	// Refs say where the target keeps the resource (for CalDAV: one object
-	// per calendar, with its ETag). Empty for targets that keep nothing.
-	Refs []Ref `json:"refs,omitempty"`
+	Address string `json:"address"`
+	UID     string `json:"uid"`
+	Hash    string `json:"hash"`
 	// DeclaredHash is set when the snapshot deliberately differs from the
 	// declaration: drift accepted from the target (plan.Accept) put the
 	// server's start and end into Snapshot and Hash. It is the Hash of the
 	// declaration at that moment; plans compare declarations with it, so an
 	// accepted change is not undone until the declaration itself changes.
 	// Empty otherwise (Hash is then the declaration's).
-	DeclaredHash string    `json:"declaredHash,omitempty"`
-	Commit       string    `json:"commit,omitempty"` // git commit it was last applied from
-	Dirty        bool      `json:"dirty,omitempty"`  // applied from a tree with uncommitted changes
-	AppliedAt    time.Time `json:"appliedAt"`
+	DeclaredHash string            `json:"declaredHash,omitempty"`
+	Sequence     int               `json:"sequence"`
+	Snapshot     resource.Snapshot `json:"snapshot"`
+	// Refs say where the target keeps the resource (for CalDAV: one object
+	// per calendar, with its ETag). Empty for targets that keep nothing.
+	Refs      []Ref     `json:"refs,omitempty"`
+	Commit    string    `json:"commit,omitempty"` // git commit it was last applied from
+	Dirty     bool      `json:"dirty,omitempty"`  // applied from a tree with uncommitted changes
+	AppliedAt time.Time `json:"appliedAt"`
 	// Replies are the attendees' answers to the invitation (iTIP REPLY,
 	// read back by `rmctl sync replies`). Apply keeps them while time and
 	// place stay the same and sends them on as PARTSTAT.
