@@ -375,6 +375,7 @@ func decodeState(path string, data []byte) (*State, error) {
 type layout struct {
 	h              fileHeader
 	lines, retired [][]byte
+	offs           []int // where each of lines starts in the file
 	expansions     map[string]Expansion
 	retiredSums    [][sha256.Size]byte // set by decodeRetired
 }
@@ -383,7 +384,7 @@ type layout struct {
 // not in the line layout at all (decodeLegacyLayout reads those); err is
 // damage.
 func readLayout(path string, data []byte) (lo *layout, layoutErr, err error) {
-	head, lines, retired, sectioned, layoutErr := splitLines(data)
+	head, lines, retired, offs, sectioned, layoutErr := splitLines(data)
 	if layoutErr != nil {
 		return nil, layoutErr, nil
 	}
@@ -418,7 +419,7 @@ func readLayout(path string, data []byte) (lo *layout, layoutErr, err error) {
 	case h.Version < 4 && h.Expansions != nil:
 		return nil, nil, damaged(path, 1, "format version %d has no expansion records, yet this file has them: was the version edited?", h.Version)
 	}
-	lo = &layout{h: h, lines: lines, retired: retired}
+	lo = &layout{h: h, lines: lines, retired: retired, offs: offs}
 	if h.Expansions != nil {
 		var m map[string]Expansion
 		if err := jsonv2.Unmarshal(h.Expansions, &m, jsonv2.RejectUnknownMembers(true)); err != nil || len(m) == 0 {
@@ -587,23 +588,28 @@ func sortedKeys(m map[string]*Entry) []string {
 // says whether the retired separator line was there (format 3). Version 1
 // wrote an empty state on one line, `…"resources":{}}`, which is accepted
 // too.
-func splitLines(data []byte) (head []byte, lines, retired [][]byte, sectioned bool, err error) {
+//
+// offs holds where each resource line starts in data.
+func splitLines(data []byte) (head []byte, lines, retired [][]byte, offs []int, sectioned bool, err error) {
 	nl := bytes.IndexByte(data, '\n')
 	if nl < 0 || !bytes.HasPrefix(data, []byte(`{"version":`)) {
-		return nil, nil, nil, false, errors.New("the first line is not the header")
+		return nil, nil, nil, nil, false, errors.New("the first line is not the header")
 	}
 	head, body := data[:nl], data[nl+1:]
 	if bytes.HasSuffix(head, []byte(`"resources":{}}`)) && len(body) == 0 {
-		return head[:len(head)-2], nil, nil, false, nil
+		return head[:len(head)-2], nil, nil, nil, false, nil
 	}
 	if !bytes.HasSuffix(head, []byte(`"resources":{`)) {
-		return nil, nil, nil, false, errors.New(`the first line does not end with "resources":{`)
+		return nil, nil, nil, nil, false, errors.New(`the first line does not end with "resources":{`)
 	}
 	if !bytes.HasSuffix(body, []byte("}}\n")) {
-		return nil, nil, nil, false, errors.New("the last line is not }}")
+		return nil, nil, nil, nil, false, errors.New("the last line is not }}")
 	}
 	body = body[:len(body)-3]
+	next := nl + 1 // where the line below starts in data
 	for line := range bytes.Lines(body) {
+		off := next
+		next += len(line)
 		line = bytes.TrimSuffix(line, []byte("\n"))
 		// No resource or retired line starts with '}': this one ends the
 		// resources and opens the retired records.
@@ -618,9 +624,10 @@ func splitLines(data []byte) (head []byte, lines, retired [][]byte, sectioned bo
 			retired = append(retired, line)
 		} else {
 			lines = append(lines, line)
+			offs = append(offs, off)
 		}
 	}
-	return head, lines, retired, sectioned, nil
+	return head, lines, retired, offs, sectioned, nil
 }
 
 // closingQuote returns the index of the quote that ends the JSON string

@@ -22,6 +22,11 @@ import (
 // that finds a program's inputs unchanged (State.Expansions) needs no more
 // of its entries than that; decoding a 100,000-entry state costs more than
 // the rest of such a plan.
+//
+// The index does not keep the file: where each line lies in it and the
+// line's SHA-256 are enough to read back the lines State needs, and to know
+// they are the lines indexed. A 10,000-pair state file is 110 MB, as much
+// as a tenth of the memory of loading the program.
 type Index struct {
 	Version    int
 	Lineage    string
@@ -29,16 +34,19 @@ type Index struct {
 	Retired    map[string]Retirement
 	Expansions map[string]Expansion
 
-	// Either the state was decoded whole (full), or lines holds its
-	// undecoded resource lines in address order, addrs their addresses.
+	// Either the state was decoded whole (full), or the file at path has
+	// the resource lines of addrs, in address order, at offs with the
+	// lengths lens and the SHA-256 sums.
 	full  *State
 	path  string
-	lines [][]byte
 	addrs []string
+	offs  []int
+	lens  []int
+	sums  [][sha256.Size]byte
 	progs map[string]span // by program; nil until programs() runs for full
 }
 
-// span is one program's entries: lines (or addrs) [lo, hi) and their digest.
+// span is one program's entries: addrs [lo, hi) and their digest.
 type span struct {
 	lo, hi int
 	digest string
@@ -64,7 +72,7 @@ func (ix *Index) Len() int {
 	if ix.full != nil {
 		return len(ix.full.Resources)
 	}
-	return len(ix.lines)
+	return len(ix.addrs)
 }
 
 // Program returns the digest of a program's entries (as ResourceDigest
@@ -126,23 +134,37 @@ func (ix *Index) State(keep func(program string) bool) (*State, error) {
 			}
 		}
 	}
+	if len(todo) == 0 {
+		return s, nil
+	}
 	slices.Sort(todo)
+	data, err := os.ReadFile(ix.path)
+	if err != nil {
+		return nil, fmt.Errorf("reading state %s: %w", ix.path, err)
+	}
 	entries := make([]*Entry, len(todo))
-	bad := make([]*DamagedError, chunkCount(len(todo)))
+	bad := make([]error, chunkCount(len(todo)))
 	parallel(len(todo), len(bad), func(c, lo, hi int) error {
 		for k := lo; k < hi; k++ {
 			i := todo[k]
+			off, n := ix.offs[i], ix.lens[i]
+			if off+n > len(data) || sha256.Sum256(data[off:off+n]) != ix.sums[i] {
+				// Not damage: a Write replaced the file since it was
+				// indexed.
+				bad[c] = fmt.Errorf("reading state %s: the state changed while it was read; run the command again", ix.path)
+				return nil
+			}
 			var a string
-			if err := decodeLine(ix.lines[i], &a, &entries[k]); err != nil {
+			if err := decodeLine(data[off:off+n], &a, &entries[k]); err != nil {
 				bad[c] = damaged(ix.path, i+2, "%v", err)
 				return nil
 			}
 		}
 		return nil
 	})
-	for _, d := range bad {
-		if d != nil {
-			return nil, d
+	for _, err := range bad {
+		if err != nil {
+			return nil, err
 		}
 	}
 	for k, i := range todo {
@@ -245,9 +267,13 @@ func indexLines(path string, lo *layout) (*Index, error) {
 	if err := lo.verify(path, sums); err != nil {
 		return nil, err
 	}
+	lens := make([]int, len(lines))
+	for i, line := range lines {
+		lens[i] = len(line)
+	}
 	h := lo.h
 	return &Index{Version: h.Version, Lineage: h.Lineage, Serial: h.Serial, Retired: retired,
-		Expansions: lo.expansions, path: path, lines: lines, addrs: addrs,
+		Expansions: lo.expansions, path: path, addrs: addrs, offs: lo.offs, lens: lens, sums: sums,
 		progs: spans(addrs, func(i int) string { return hashes[i] })}, nil
 }
 

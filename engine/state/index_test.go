@@ -177,3 +177,22 @@ func TestExpansionsRoundTrip(t *testing.T) {
 		t.Fatalf("Write of an empty expansion record: %v", err)
 	}
 }
+
+// The index keeps where the lines are, not the lines: entries asked for
+// after a Write replaced the file are refused, not mixed in.
+func TestIndexStateAfterWrite(t *testing.T) {
+	l, s := indexedState(t)
+	ix := mustIndex(t, l)
+	if _, err := ix.State(func(prog string) bool { return prog == "q" }); err != nil {
+		t.Fatal(err)
+	}
+	s.Apply(state.Op{Address: "a/new", Entry: statetest.SampleEntry("a/new", 1)})
+	mustWrite(t, l, s)
+	if _, err := ix.State(func(prog string) bool { return prog == "q" }); err == nil || !strings.Contains(err.Error(), "the state changed while it was read") {
+		t.Fatalf("entries of a replaced file: %v", err)
+	}
+	// Asking for none reads nothing.
+	if got, err := ix.State(func(string) bool { return false }); err != nil || len(got.Resources) != 0 {
+		t.Fatalf("no entries: %v, %v", got, err)
+	}
+}
