@@ -44,8 +44,11 @@ func BenchmarkPlan(b *testing.B) {
 	}
 	load := func(b *testing.B) []*schema.Program {
 		res, err := l.Load(ctx, dir)
-		if err != nil || res.Diagnostics.HasErrors() {
-			b.Fatalf("load: %v %v", err, res.Diagnostics)
+		if err != nil {
+			b.Fatalf("load: %v", err)
+		}
+		if res.Diagnostics.HasErrors() {
+			b.Fatalf("load: %v", res.Diagnostics)
 		}
 		return res.Programs
 	}
