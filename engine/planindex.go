@@ -13,14 +13,18 @@ import (
 // expansion, except that a program whose input digest and entries match
 // what state recorded of its last expansion (state.Expansion) is neither
 // expanded nor are its entries decoded: all its resources are unchanged.
-// The plan is the one Build makes from the whole expansion and state; it
-// records every program's expansion (Plan.Expansions) for apply to keep.
+// The plan is the one Build makes from the whole expansion and state; with
+// opts.Record it records every program's expansion (Plan.Expansions) for
+// apply to keep.
 //
 // This is the common case after an apply, and at 10,000 pairs it is the
 // difference between about 1 s of expansion, hashing and decoding and a
 // few tens of milliseconds of digesting inputs (BenchmarkPlan/NoOp).
 func Plan(progs []*schema.Program, ix *state.Index, opts plan.Options) (*plan.Plan, error) {
-	inputs := InputDigests(progs)
+	var inputs map[string]string
+	if opts.Record || len(ix.Expansions) > 0 {
+		inputs = InputDigests(progs)
+	}
 	type known struct {
 		n   int
 		exp state.Expansion
@@ -39,10 +43,12 @@ func Plan(progs []*schema.Program, ix *state.Index, opts plan.Options) (*plan.Pl
 	d := Expand(expand)
 	sort.Strings(ids)
 	d.Programs = ids // the skipped ones are loaded too: their state is theirs
-	d.Inputs = map[string]string{}
-	for _, p := range expand {
-		if in, ok := inputs[p.ID]; ok {
-			d.Inputs[p.ID] = in
+	if opts.Record {
+		d.Inputs = map[string]string{}
+		for _, p := range expand {
+			if in, ok := inputs[p.ID]; ok {
+				d.Inputs[p.ID] = in
+			}
 		}
 	}
 	st, err := ix.State(func(prog string) bool { _, ok := skip[prog]; return !ok })
@@ -51,7 +57,7 @@ func Plan(progs []*schema.Program, ix *state.Index, opts plan.Options) (*plan.Pl
 	}
 	p := plan.Build(d, st, opts)
 	for prog, k := range skip {
-		p.Known(prog, k.n, k.exp)
+		p.Known(prog, k.n, k.exp, opts.Record)
 	}
 	return p, nil
 }

@@ -40,7 +40,7 @@ func applyAll(t *testing.T, progs []*schema.Program) *state.Local {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, err := engine.Plan(progs, state.IndexOf(st), plan.Options{Now: before2027})
+	p, err := engine.Plan(progs, state.IndexOf(st), plan.Options{Now: before2027, Record: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -70,14 +70,27 @@ func readIndex(t *testing.T, store *state.Local) *state.Index {
 }
 
 // planBoth plans progs against store with the shortcut (engine.Plan over
-// the index) and without it (plan.Build over the expansion and the whole
-// state), fails when the two differ, and returns the plan.
+// the index, recording expansions) and without it (plan.Build over the
+// expansion and the whole state), fails when the two differ, and returns
+// the plan.
 func planBoth(t *testing.T, progs []*schema.Program, store *state.Local, opts plan.Options) *plan.Plan {
 	t.Helper()
+	shown, err := engine.Plan(progs, readIndex(t, store), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if shown.Expansions != nil {
+		t.Fatalf("a plan made without Record records %v", shown.Expansions)
+	}
+	opts.Record = true
 	fast, err := engine.Plan(progs, readIndex(t, store), opts)
 	if err != nil {
 		t.Fatal(err)
 	}
+	if got, want := planSummary(shown), planSummary(fast); got != want {
+		t.Fatalf("recording changed the plan:\n%s\nwant\n%s", got, want)
+	}
+	opts.Record = false
 	st, err := store.Read(context.Background())
 	if err != nil {
 		t.Fatal(err)

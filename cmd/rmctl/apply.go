@@ -190,7 +190,7 @@ func runApplyWithin(cmd *cobra.Command, opts *applyOptions, clock *workClock) er
 		return err
 	}
 	if p == nil {
-		if p, err = opts.planFlags.build(ctx, a, ws, state.IndexOf(st), st, tgt); err != nil {
+		if p, err = opts.planFlags.build(ctx, a, ws, state.IndexOf(st), st, tgt, true); err != nil {
 			return err
 		}
 	}

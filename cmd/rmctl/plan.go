@@ -50,7 +50,8 @@ func (f *planFlags) view(color bool) (view.PlanOptions, error) {
 // build makes the plan: expansion against state, after reading the target
 // and the replies mailbox (when configured) back when --refresh asks for it.
 // ix indexes st; st may be nil without --refresh (which needs it whole).
-func (f *planFlags) build(ctx context.Context, a *app, ws *workspace, ix *state.Index, st *state.State, tgt target.Target) (*plan.Plan, error) {
+// With record the plan records what the programs expand to, for apply.
+func (f *planFlags) build(ctx context.Context, a *app, ws *workspace, ix *state.Index, st *state.State, tgt target.Target, record bool) (*plan.Plan, error) {
 	now, err := f.now(a)
 	if err != nil {
 		return nil, err
@@ -58,6 +59,7 @@ func (f *planFlags) build(ctx context.Context, a *app, ws *workspace, ix *state.
 	opts := plan.Options{
 		Now: now, Targets: f.Targets, Excludes: f.Excludes, Prune: f.Prune,
 		Commit: ws.commit, Dirty: ws.dirty, Drift: plan.DriftPolicy(ws.settings.Target.Drift),
+		Record: record,
 	}
 	if f.Refresh && ws.settings.Replies != nil {
 		if err := refreshReplies(ctx, a, ws, st); err != nil {
@@ -170,7 +172,8 @@ func runPlan(cmd *cobra.Command, opts *planOptions) error {
 			return err
 		}
 	}
-	p, err := opts.planFlags.build(ctx, a, ws, ix, st, tgt)
+	// A saved plan records what the programs expand to: apply keeps it.
+	p, err := opts.planFlags.build(ctx, a, ws, ix, st, tgt, opts.Out != "")
 	if err != nil {
 		return err
 	}

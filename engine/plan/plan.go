@@ -204,6 +204,11 @@ type Options struct {
 	// means no refresh. Drift says what to do about it (default Restore).
 	Observed []Observation
 	Drift    DriftPolicy
+	// Record asks engine.Plan to record in the plan what the programs
+	// expand to (Plan.Expansions), for apply to keep in state. It costs
+	// hashing every declared resource, which a plan against empty state
+	// does not otherwise need: plans that are only shown leave it off.
+	Record bool
 }
 
 // Build compares desired with st.
@@ -366,10 +371,13 @@ func expansions(d *Desired, hashes []string) map[string]state.Expansion {
 // Known adds to p the resources of a program whose entries in state are
 // known to hold what it declares (its inputs and entries match exp, see
 // state.Expansion) without expanding it: n of them are selected, and all
-// are unchanged.
-func (p *Plan) Known(prog string, n int, exp state.Expansion) {
+// are unchanged. With record, the plan records exp for the program.
+func (p *Plan) Known(prog string, n int, exp state.Expansion, record bool) {
 	p.Unchanged += n
 	p.Summary.Unchanged += n
+	if !record {
+		return
+	}
 	if p.Expansions == nil {
 		p.Expansions = map[string]state.Expansion{}
 	}
