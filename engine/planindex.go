@@ -51,7 +51,7 @@ func Plan(progs []*schema.Program, ix *state.Index, opts plan.Options) (*plan.Pl
 			}
 		}
 	}
-	st, err := ix.State(func(prog string) bool { _, ok := skip[prog]; return !ok })
+	st, err := ix.State(func(prog string) bool { _, ok := skip[prog]; return !ok }, stubs(d, expand, ix, &opts))
 	if err != nil {
 		return nil, err
 	}
@@ -60,6 +60,34 @@ func Plan(progs []*schema.Program, ix *state.Index, opts plan.Options) (*plan.Pl
 		p.Known(prog, k.n, k.exp, opts.Record)
 	}
 	return p, nil
+}
+
+// stubs returns which entries of the expanded programs a plan must decode:
+// those whose declared hash differs from the resource declared at their
+// address, and those of no declared resource. Others are unchanged, and a
+// plan needs no more of them than their UID (state.Index.State). When one
+// program changed in one place, this leaves most of its entries undecoded.
+// It hashes d's resources and keeps the hashes in d for Build. A refreshed
+// plan (Observed) compares every entry with the target, and a declared
+// move shows the entry it moves, so both decode every entry (nil).
+func stubs(d *plan.Desired, progs []*schema.Program, ix *state.Index, opts *plan.Options) func(address, hash string) bool {
+	if opts.Observed != nil || ix.Len() == 0 {
+		return nil // nothing to compare with: nothing to hash
+	}
+	for _, p := range progs {
+		if len(p.Moved) > 0 {
+			return nil
+		}
+	}
+	d.Hashes = plan.Hashes(d.Resources)
+	rs, j := d.Resources, 0
+	// Both go in address order: one pass over each.
+	return func(address, hash string) bool {
+		for j < len(rs) && rs[j].Address < address {
+			j++
+		}
+		return j == len(rs) || rs[j].Address != address || d.Hashes[j] != hash
+	}
 }
 
 // unchanged reports whether state holds exactly what p declares, by its

@@ -173,6 +173,9 @@ type Desired struct {
 	// session moved off a public holiday), or ""; it joins the reason of a
 	// create or update.
 	Note func(address string) string
+	// Hashes, when set, are the content hashes of Resources, in order
+	// (Hashes), so that Build need not compute them again.
+	Hashes []string
 	// Inputs are input digests of programs in Resources, by id
 	// (engine.InputDigest); for each one Build records in the plan what the
 	// program expanded to (Plan.Expansions). A program listed here must
@@ -234,7 +237,10 @@ func Build(d *Desired, st *state.State, opts Options) *Plan {
 		loaded[prog] = true
 	}
 
-	hashes := contentHashes(d.Resources, len(st.Resources) > 0 || d.Inputs != nil)
+	hashes := d.Hashes
+	if len(hashes) != len(d.Resources) {
+		hashes = contentHashes(d.Resources, len(st.Resources) > 0 || d.Inputs != nil)
+	}
 	p.Expansions = expansions(d, hashes)
 	// Calendars that hold a resource's CANCEL ignore any later message
 	// with a SEQUENCE not above it: a resource declared again after it was
@@ -383,6 +389,10 @@ func (p *Plan) Known(prog string, n int, exp state.Expansion, record bool) {
 	}
 	p.Expansions[prog] = exp
 }
+
+// Hashes returns the content hash of every resource, computed on every
+// core.
+func Hashes(rs []resource.Resource) []string { return contentHashes(rs, true) }
 
 // contentHashes hashes every declared resource, on every core: against a
 // full state, comparing hashes is most of a plan's work. Against empty state

@@ -37,13 +37,15 @@ type Index struct {
 	// Either the state was decoded whole (full), or the file at path has
 	// the resource lines of addrs, in address order, at offs with the
 	// lengths lens and the SHA-256 sums.
-	full  *State
-	path  string
-	addrs []string
-	offs  []int
-	lens  []int
-	sums  [][sha256.Size]byte
-	progs map[string]span // by program; nil until programs() runs for full
+	full   *State
+	path   string
+	addrs  []string
+	uids   []string // each entry's UID
+	hashes []string // each entry's declared hash (EffectiveHash)
+	offs   []int
+	lens   []int
+	sums   [][sha256.Size]byte
+	progs  map[string]span // by program; nil until programs() runs for full
 }
 
 // span is one program's entries: addrs [lo, hi) and their digest.
@@ -113,8 +115,13 @@ func spans(addrs []string, hash func(i int) string) map[string]span {
 }
 
 // State returns the state with the entries of the programs keep accepts,
-// decoding only those.
-func (ix *Index) State(keep func(program string) bool) (*State, error) {
+// decoding only those. With need, an entry for which need(address,
+// declared hash) is false is not decoded either: the state holds a stub
+// in its place, an Entry with only Address, UID and Hash (the declared
+// hash) set, enough for a plan that finds it unchanged. need is called in
+// address order. Stubs are for planning only: such a state must never be
+// written.
+func (ix *Index) State(keep func(program string) bool, need func(address, hash string) bool) (*State, error) {
 	s := &State{Version: ix.Version, Lineage: ix.Lineage, Serial: ix.Serial, Retired: ix.Retired,
 		Expansions: ix.Expansions, Resources: map[string]*Entry{}}
 	if ix.full != nil {
@@ -134,10 +141,21 @@ func (ix *Index) State(keep func(program string) bool) (*State, error) {
 			}
 		}
 	}
+	slices.Sort(todo)
+	if need != nil {
+		decode := todo[:0]
+		for _, i := range todo {
+			if need(ix.addrs[i], ix.hashes[i]) {
+				decode = append(decode, i)
+				continue
+			}
+			s.Resources[ix.addrs[i]] = &Entry{Address: ix.addrs[i], UID: ix.uids[i], Hash: ix.hashes[i]}
+		}
+		todo = decode
+	}
 	if len(todo) == 0 {
 		return s, nil
 	}
-	slices.Sort(todo)
 	data, err := os.ReadFile(ix.path)
 	if err != nil {
 		return nil, fmt.Errorf("reading state %s: %w", ix.path, err)
@@ -234,13 +252,14 @@ var errUnsorted = errors.New("resource lines out of order")
 func indexLines(path string, lo *layout) (*Index, error) {
 	lines := lo.lines
 	addrs := make([]string, len(lines))
+	uids := make([]string, len(lines))
 	hashes := make([]string, len(lines))
 	sums := make([][sha256.Size]byte, len(lines))
 	bad := make([]*DamagedError, chunkCount(len(lines)))
 	parallel(len(lines), len(bad), func(c, from, to int) error {
 		for i := from; i < to; i++ {
 			sums[i] = sha256.Sum256(lines[i])
-			if err := indexLine(lines[i], lo.h.Version, &addrs[i], &hashes[i]); err != nil {
+			if err := indexLine(lines[i], lo.h.Version, &addrs[i], &uids[i], &hashes[i]); err != nil {
 				bad[c] = damaged(path, i+2, "%v", err)
 				return nil
 			}
@@ -273,7 +292,7 @@ func indexLines(path string, lo *layout) (*Index, error) {
 	}
 	h := lo.h
 	return &Index{Version: h.Version, Lineage: h.Lineage, Serial: h.Serial, Retired: retired,
-		Expansions: lo.expansions, path: path, addrs: addrs, offs: lo.offs, lens: lens, sums: sums,
+		Expansions: lo.expansions, path: path, addrs: addrs, uids: uids, hashes: hashes, offs: lo.offs, lens: lens, sums: sums,
 		progs: spans(addrs, func(i int) string { return hashes[i] })}, nil
 }
 
@@ -283,73 +302,75 @@ func indexLines(path string, lo *layout) (*Index, error) {
 // and else by `"sequence":`: those are read without decoding, others
 // decoded. Format 3 wrote declaredHash later in the line, so there only a
 // line without one is read that way.
-func indexLine(line []byte, version int, addr, hash *string) error {
+func indexLine(line []byte, version int, addr, uid, hash *string) error {
 	end := closingQuote(line)
 	if end < 0 || end+1 >= len(line) || line[end+1] != ':' {
 		return errors.New(`not a resource line ("address":{…})`)
 	}
 	key := line[:end+1]
-	if h, ok := quickHash(line, key, version); ok {
+	if u, h, ok := quickHash(line, key, version); ok {
 		if bytes.IndexByte(key, '\\') < 0 {
 			*addr = string(key[1 : len(key)-1])
 		} else if err := jsonv2.Unmarshal(key, addr); err != nil {
 			return fmt.Errorf("address: %w", err)
 		}
-		*hash = h
+		*uid, *hash = u, h
 		return nil
 	}
 	var e *Entry
 	if err := decodeLine(line, addr, &e); err != nil {
 		return err
 	}
-	*hash = e.EffectiveHash()
+	*uid, *hash = e.UID, e.EffectiveHash()
 	return nil
 }
 
-// quickHash returns the declared hash of a line that starts as encodeState
-// writes it, with the entry's address equal to key and a non-empty uid;
-// ok is false for any other line.
-func quickHash(line, key []byte, version int) (string, bool) {
+// quickHash returns the uid and the declared hash of a line that starts as
+// encodeState writes it, with the entry's address equal to key and a
+// non-empty uid; ok is false for any other line.
+func quickHash(line, key []byte, version int) (uid, hash string, ok bool) {
 	rest := line[len(key):]
 	for _, want := range [][]byte{[]byte(`:{"address":`), key, []byte(`,"uid":"`)} {
 		if !bytes.HasPrefix(rest, want) {
-			return "", false
+			return "", "", false
 		}
 		rest = rest[len(want):]
 	}
-	uid := plainString(rest)
-	if uid <= 0 {
-		return "", false
+	n := plainString(rest)
+	if n <= 0 {
+		return "", "", false
 	}
-	rest = rest[uid+1:]
+	uidBytes := rest[:n]
+	rest = rest[n+1:]
 	if !bytes.HasPrefix(rest, []byte(`,"hash":"`)) {
-		return "", false
+		return "", "", false
 	}
 	rest = rest[len(`,"hash":"`):]
-	n := plainString(rest)
+	n = plainString(rest)
 	if n < 0 {
-		return "", false
+		return "", "", false
 	}
-	hash, rest := rest[:n], rest[n+1:]
+	h := rest[:n]
+	rest = rest[n+1:]
 	if version < 4 {
 		// No JSON string holds the text `"declaredHash":` unescaped, so
 		// only the member itself does.
 		if bytes.Contains(rest, []byte(`"declaredHash":`)) {
-			return "", false
+			return "", "", false
 		}
-		return string(hash), true
+		return string(uidBytes), string(h), true
 	}
 	if bytes.HasPrefix(rest, []byte(`,"declaredHash":"`)) {
 		rest = rest[len(`,"declaredHash":"`):]
 		if n = plainString(rest); n <= 0 {
-			return "", false
+			return "", "", false
 		}
-		hash, rest = rest[:n], rest[n+1:]
+		h, rest = rest[:n], rest[n+1:]
 	}
 	if !bytes.HasPrefix(rest, []byte(`,"sequence":`)) {
-		return "", false
+		return "", "", false
 	}
-	return string(hash), true
+	return string(uidBytes), string(h), true
 }
 
 // plainString returns the index of the quote that ends the JSON string

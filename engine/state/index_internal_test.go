@@ -23,8 +23,8 @@ func TestQuickHash(t *testing.T) {
 		{4, `"p/a":{"address":"p/a","uid":"u@rmctl","hash":"h\u00311","sequence":0}`, "", false},
 		{4, `"p/a":{"uid":"u@rmctl","address":"p/a","hash":"h1","sequence":0}`, "", false},
 	} {
-		got, ok := quickHash([]byte(c.line), []byte(key), c.version)
-		if got != c.want || ok != c.ok {
+		uid, got, ok := quickHash([]byte(c.line), []byte(key), c.version)
+		if got != c.want || ok != c.ok || ok && uid != "u@rmctl" {
 			t.Errorf("version %d %s: %q, %v; want %q, %v", c.version, c.line, got, ok, c.want, c.ok)
 		}
 	}

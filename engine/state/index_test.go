@@ -51,7 +51,7 @@ func TestReadIndexAgreesWithRead(t *testing.T) {
 	if !reflect.DeepEqual(ix.Retired, want.Retired) || !reflect.DeepEqual(ix.Expansions, want.Expansions) {
 		t.Fatalf("records %v %v, want %v %v", ix.Retired, ix.Expansions, want.Retired, want.Expansions)
 	}
-	all, err := ix.State(func(string) bool { return true })
+	all, err := ix.State(func(string) bool { return true }, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -75,7 +75,7 @@ func TestReadIndexAgreesWithRead(t *testing.T) {
 		t.Errorf("program q digest %s, want %s over the declared hashes", got, d.Sum())
 	}
 	// Only the programs asked for are decoded.
-	some, err := ix.State(func(prog string) bool { return prog == "q" })
+	some, err := ix.State(func(prog string) bool { return prog == "q" }, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -127,7 +127,7 @@ func TestReadIndexReplaysJournal(t *testing.T) {
 	l = state.NewLocal(l.Path(), state.LocalOptions{})
 	want := mustRead(t, l)
 	ix := mustIndex(t, l)
-	all, err := ix.State(func(string) bool { return true })
+	all, err := ix.State(func(string) bool { return true }, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -151,7 +151,7 @@ func TestReadIndexVersion2(t *testing.T) {
 	l := state.NewLocal(path, state.LocalOptions{})
 	want := mustRead(t, l)
 	ix := mustIndex(t, l)
-	all, err := ix.State(func(string) bool { return true })
+	all, err := ix.State(func(string) bool { return true }, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -183,16 +183,44 @@ func TestExpansionsRoundTrip(t *testing.T) {
 func TestIndexStateAfterWrite(t *testing.T) {
 	l, s := indexedState(t)
 	ix := mustIndex(t, l)
-	if _, err := ix.State(func(prog string) bool { return prog == "q" }); err != nil {
+	if _, err := ix.State(func(prog string) bool { return prog == "q" }, nil); err != nil {
 		t.Fatal(err)
 	}
 	s.Apply(state.Op{Address: "a/new", Entry: statetest.SampleEntry("a/new", 1)})
 	mustWrite(t, l, s)
-	if _, err := ix.State(func(prog string) bool { return prog == "q" }); err == nil || !strings.Contains(err.Error(), "the state changed while it was read") {
+	if _, err := ix.State(func(prog string) bool { return prog == "q" }, nil); err == nil || !strings.Contains(err.Error(), "the state changed while it was read") {
 		t.Fatalf("entries of a replaced file: %v", err)
 	}
 	// Asking for none reads nothing.
-	if got, err := ix.State(func(string) bool { return false }); err != nil || len(got.Resources) != 0 {
+	if got, err := ix.State(func(string) bool { return false }, nil); err != nil || len(got.Resources) != 0 {
 		t.Fatalf("no entries: %v, %v", got, err)
+	}
+}
+
+// Entries a plan finds unchanged by their declared hash are stubs, the
+// others decoded.
+func TestIndexStateStubs(t *testing.T) {
+	l, want := indexedState(t)
+	ix := mustIndex(t, l)
+	var asked []string
+	got, err := ix.State(func(prog string) bool { return prog == "q" }, func(addr, hash string) bool {
+		asked = append(asked, addr)
+		if hash != want.Resources[addr].EffectiveHash() {
+			t.Errorf("%s: asked with hash %s, want %s", addr, hash, want.Resources[addr].EffectiveHash())
+		}
+		return addr == "q/x/2"
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(asked, " ") != "q/x/1 q/x/2 q/x/3" {
+		t.Fatalf("need asked for %v, want q's entries in address order", asked)
+	}
+	if !reflect.DeepEqual(got.Resources["q/x/2"], want.Resources["q/x/2"]) {
+		t.Errorf("the needed entry was not decoded: %+v", got.Resources["q/x/2"])
+	}
+	stub := got.Resources["q/x/3"]
+	if w := want.Resources["q/x/3"]; stub.Address != w.Address || stub.UID != w.UID || stub.Hash != w.DeclaredHash || stub.Snapshot.Title != "" {
+		t.Errorf("stub %+v, want address, uid and declared hash of %+v only", stub, w)
 	}
 }
