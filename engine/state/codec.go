@@ -534,9 +534,10 @@ func decodeLegacyLayout(path string, data []byte, layoutErr error) (*State, erro
 		Lineage   string            `json:"lineage"`
 		Serial    uint64            `json:"serial"`
 		Resources map[string]*Entry `json:"resources"`
-		// Only so that a reformatted version 3 file gets the layout
-		// error below rather than an unknown field.
-		Retired map[string]Retirement `json:"retired"`
+		// Only so that a reformatted version 3 or 4 file gets the
+		// layout error below rather than an unknown field.
+		Retired    map[string]Retirement `json:"retired"`
+		Expansions map[string]Expansion  `json:"expansions"`
 	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
@@ -564,8 +565,8 @@ func decodeLegacyLayout(path string, data []byte, layoutErr error) (*State, erro
 	if s.Version >= 2 {
 		return nil, damaged(path, 0, "not in the layout rmctl writes (%v)", layoutErr)
 	}
-	if s.Retired != nil {
-		return nil, damaged(path, 0, "format version 1 has no retired records, yet this file has them: was the version edited?")
+	if s.Retired != nil || s.Expansions != nil {
+		return nil, damaged(path, 0, "format version 1 has no retired or expansion records, yet this file has them: was the version edited?")
 	}
 	for _, a := range sortedKeys(s.Resources) {
 		if err := checkEntry(a, s.Resources[a]); err != nil {

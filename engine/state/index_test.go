@@ -1,6 +1,7 @@
 package state_test
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -222,5 +223,22 @@ func TestIndexStateStubs(t *testing.T) {
 	stub := got.Resources["q/x/3"]
 	if w := want.Resources["q/x/3"]; stub.Address != w.Address || stub.UID != w.UID || stub.Hash != w.DeclaredHash || stub.Snapshot.Title != "" {
 		t.Errorf("stub %+v, want address, uid and declared hash of %+v only", stub, w)
+	}
+}
+
+// A format 4 state with expansion records, reformatted, is refused for its
+// layout, like any reformatted state with a checksum.
+func TestReformattedExpansions(t *testing.T) {
+	l, s := indexedState(t)
+	indented, err := json.MarshalIndent(s, "", "\t")
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, l.Path(), string(indented))
+	if _, err := l.Read(bg); err == nil || !strings.Contains(err.Error(), "not in the layout rmctl writes") {
+		t.Fatalf("Read of a reformatted state: %v", err)
+	}
+	if _, err := l.ReadIndex(bg); err == nil || !strings.Contains(err.Error(), "not in the layout rmctl writes") {
+		t.Fatalf("ReadIndex of a reformatted state: %v", err)
 	}
 }
