@@ -119,11 +119,11 @@ func spans(addrs []string, hash func(i int) string) map[string]span {
 // declared hash) is false is not decoded either: the state holds a stub
 // in its place, an Entry with only Address, UID and Hash (the declared
 // hash) set, enough for a plan that finds it unchanged. need is called in
-// address order. Stubs are for planning only: such a state must never be
-// written.
+// address order. The state is for planning only: Write refuses it
+// (Partial).
 func (ix *Index) State(keep func(program string) bool, need func(address, hash string) bool) (*State, error) {
 	s := &State{Version: ix.Version, Lineage: ix.Lineage, Serial: ix.Serial, Retired: ix.Retired,
-		Expansions: ix.Expansions, Resources: map[string]*Entry{}}
+		Expansions: ix.Expansions, Resources: map[string]*Entry{}, partial: true}
 	if ix.full != nil {
 		s.Replayed = ix.full.Replayed
 		for a, e := range ix.full.Resources {
