@@ -32,14 +32,14 @@ import (
 //
 // The checksum is SHA-256 over the text "rmctl state\n", the lineage,
 // "\n", the serial in decimal, "\n", the count in decimal, "\n", the
-// retired count in decimal, "\n", the expansions as compact JSON with keys
-// sorted (nothing when there are none) and "\n", and then the SHA-256 of every resource line and then of
-// every retired line, in order, each line without its trailing comma and
-// newline. Hashing each line on its own keeps encoding and decoding
-// parallel, and lets a plan check the file without decoding its lines
-// (ReadIndex); hashing lineage, serial, counts and expansions makes an
-// edited header detectable; the counts tell a deleted line from an edited
-// one.
+// retired count in decimal, "\n", the expansions as written (compact JSON
+// with keys sorted; nothing when there are none) and "\n", and then the
+// SHA-256 of every resource line and then of every retired line, in order,
+// each line without its trailing comma and newline. Hashing each line on
+// its own keeps encoding and decoding parallel, and lets a plan check the
+// file without decoding its lines (ReadIndex); hashing lineage, serial,
+// counts and expansions makes an edited header detectable; the counts tell
+// a deleted line from an edited one.
 //
 // Version 3 files (written before expansion records existed) have no
 // "expansions" and their checksum leaves it out. Version 2 files (written
