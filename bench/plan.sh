@@ -13,7 +13,7 @@ for tool in /usr/bin/time bc; do
   command -v "$tool" >/dev/null || { echo "needs $tool: apt-get install -y time bc" >&2; exit 1; }
 done
 cd "$(dirname "$0")/.."
-repo=$PWD
+
 PAIRS=${PAIRS:-10000}
 RUNS=${RUNS:-5}
 out=$(mktemp -d)
@@ -54,4 +54,3 @@ for row in "full:rmctl plan (empty state)" "noop:rmctl plan (no-op)"; do
   printf '%-28s %8s %8s %8s   %.2fx validate, engine share %+.0f ms\n' "${row#*:}" "$w" "$(median "$out/r.$name" 2)" "$(maxrss "$out/r.$name")" \
     "$(echo "$w / $vw" | bc -l)" "$(echo "($w - $vw) * 1000" | bc -l)"
 done
-cd "$repo"
