@@ -16,4 +16,4 @@ func EncodeState(s *State) ([]byte, error) { return encodeState(s, s.Serial) }
 
 // Whole returns a copy of s without the mark Index.State puts on the
 // states it makes, for comparing them with states Read makes.
-func Whole(s *State) *State { c := *s; c.partial = false; return &c }
+func Whole(s *State) *State { c := *s; c.Partial = false; return &c }

@@ -120,10 +120,10 @@ func spans(addrs []string, hash func(i int) string) map[string]span {
 // in its place, an Entry with only Address, UID and Hash (the declared
 // hash) set, enough for a plan that finds it unchanged. need is called in
 // address order. The state is for planning only: Write refuses it
-// (Partial).
+// (State.Partial).
 func (ix *Index) State(keep func(program string) bool, need func(address, hash string) bool) (*State, error) {
 	s := &State{Version: ix.Version, Lineage: ix.Lineage, Serial: ix.Serial, Retired: ix.Retired,
-		Expansions: ix.Expansions, Resources: map[string]*Entry{}, partial: true}
+		Expansions: ix.Expansions, Resources: map[string]*Entry{}, Partial: true}
 	if ix.full != nil {
 		s.Replayed = ix.full.Replayed
 		for a, e := range ix.full.Resources {

@@ -57,7 +57,7 @@ func TestReadIndexAgreesWithRead(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !all.Partial() || !reflect.DeepEqual(state.Whole(all), want) {
+	if !all.Partial || !reflect.DeepEqual(state.Whole(all), want) {
 		t.Fatalf("all entries of the index: %v, want %v", all.Addresses(), want.Addresses())
 	}
 	decoded := state.IndexOf(want)

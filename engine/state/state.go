@@ -48,9 +48,10 @@ type State struct {
 	// A cache: losing it costs a slower plan, never a wrong one. Nil when
 	// empty.
 	Expansions map[string]Expansion `json:"expansions,omitempty"`
-	// partial marks a state made for planning by Index.State: it holds only
-	// some programs' entries, and stubs. Writing it would lose the rest.
-	partial bool
+	// Partial marks a state made for planning by Index.State: it holds
+	// only some programs' entries, and stubs. Write refuses it (ErrPartial):
+	// writing it would lose the rest.
+	Partial bool `json:"-"`
 	// Replayed counts the journal Ops Read applied on top of the state file:
 	// non-zero after an interrupted apply. Such a state differs from the one
 	// at Serial, so apply writes it (raising Serial) before it checks a saved
@@ -179,12 +180,9 @@ func (s *State) Apply(op Op) {
 	delete(s.Retired, op.Address)
 }
 
-// ErrPartial is returned by Write for a state made by Index.State.
+// ErrPartial is returned by Write for a state made by Index.State
+// (State.Partial).
 var ErrPartial = errors.New("a state read for planning holds only part of the entries and cannot be written")
-
-// Partial reports whether s was made by Index.State for planning, and so
-// must not be written (Store.Write returns ErrPartial).
-func (s *State) Partial() bool { return s.partial }
 
 // Expansion records what one program's declarations expand to: Inputs is
 // the digest of everything expansion reads (engine.InputDigest), Resources
