@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"hash"
+	"maps"
 	"math"
 	"reflect"
 	"runtime"
@@ -28,10 +29,10 @@ const ExpansionVersion = 1
 // its pairs (read by reflection, so a field the schema gains is covered
 // without changes here), the rules of the time zones it uses and the
 // public holidays of its people, both over the years it spans, the Go
-// version and ExpansionVersion. Two programs with the same digest expand to the same
-// resources; a plan that finds in state the digest of the program it
-// plans, together with a record of what that expansion was (state.Expansion),
-// knows the program's resources without expanding them.
+// version and ExpansionVersion. Two programs with the same digest expand
+// to the same resources; a plan that finds in state the digest of the
+// program it plans, together with a record of what that expansion was
+// (state.Expansion), knows the program's resources without expanding them.
 //
 // It returns an error for a program holding something it cannot digest (a
 // field type it does not know); such a program is simply expanded.
@@ -88,7 +89,7 @@ func InputDigest(p *schema.Program) (string, error) {
 	from := time.Date(p.Start.Year-1, 1, 1, 0, 0, 0, 0, time.UTC)
 	to := time.Date(max(p.End.Year, p.Start.Year)+2, 1, 1, 0, 0, 0, 0, time.UTC)
 	zb := zoneFingerprint(nil, p.Location, from, to)
-	for _, name := range slices.Sorted(mapKeys(names)) {
+	for _, name := range slices.Sorted(maps.Keys(names)) {
 		zb = strconv.AppendQuote(zb, name)
 		zb = zoneFingerprint(zb, p.Zone(name), from, to)
 	}
@@ -111,7 +112,7 @@ func holidayFingerprint(p *schema.Program, from, to schema.Date) []byte {
 		}
 	}
 	var buf []byte
-	for _, regions := range slices.Sorted(mapKeys(reps)) {
+	for _, regions := range slices.Sorted(maps.Keys(reps)) {
 		buf = strconv.AppendQuote(buf, regions)
 		for d := from; d.Before(to); d = d.AddDays(1) {
 			if off := p.DayOff(reps[regions], d); off != "" {
@@ -135,21 +136,11 @@ func InputDigests(progs []*schema.Program) map[string]string {
 	return out
 }
 
-func mapKeys[V any](m map[string]V) func(func(string) bool) {
-	return func(yield func(string) bool) {
-		for k := range m {
-			if !yield(k) {
-				return
-			}
-		}
-	}
-}
-
 // digestMap digests a map of people or pairs: keys in order, each with its
 // value, split over every core. A 10,000-pair program has 30,000 of them,
 // and a no-op plan digests them all.
 func digestMap[V any](m map[string]V) ([]byte, error) {
-	keys := slices.Sorted(mapKeys(m))
+	keys := slices.Sorted(maps.Keys(m))
 	workers := min(runtime.GOMAXPROCS(0), max(1, len(keys)/2048))
 	sums := make([][sha256.Size]byte, workers)
 	errs := make([]error, workers)
