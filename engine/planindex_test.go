@@ -11,6 +11,7 @@ import (
 	"github.com/rmctl/rmctl/engine"
 	"github.com/rmctl/rmctl/engine/plan"
 	"github.com/rmctl/rmctl/engine/state"
+	"github.com/rmctl/rmctl/engine/state/statetest"
 	"github.com/rmctl/rmctl/schema"
 )
 
@@ -270,5 +271,37 @@ func TestPlanShortcutNeedsMatchingEntries(t *testing.T) {
 	p := planBoth(t, moved, store, plan.Options{Now: before2027})
 	if p.Summary.Move == 0 {
 		t.Fatalf("no move planned: %+v", p.Summary)
+	}
+}
+
+// Entries of a program that was not loaded are decoded and planned as
+// before (a note, or cancels with --prune) while the loaded program is
+// known from its record.
+func TestPlanShortcutWithProgramNotLoaded(t *testing.T) {
+	progs := loadProgram(t, shortcutFiles())
+	store := applyAll(t, progs)
+	ctx := context.Background()
+	st, err := store.Read(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	own := len(st.Resources)
+	for i := range 3 {
+		a := fmt.Sprintf("dl-2027/pair/klaus-anna/session/%d", i+1)
+		st.Resources[a] = statetest.SampleEntry(a, i)
+	}
+	if err := store.Write(ctx, st); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, ok := engine.Unchanged(progs[0], readIndex(t, store), mustDigest(t, progs[0]), &plan.Options{}); !ok {
+		t.Fatal("the loaded program is not known from its record")
+	}
+	p := planBoth(t, progs, store, plan.Options{Now: before2027})
+	if p.HasChanges() || p.Unchanged != own || len(p.Notes) != 1 || !strings.Contains(p.Notes[0], "3 resources of program dl-2027") {
+		t.Fatalf("plan with a program not loaded: %+v, notes %q", p.Summary, p.Notes)
+	}
+	p = planBoth(t, progs, store, plan.Options{Now: before2027, Prune: true})
+	if p.Summary.Cancel != 3 || p.Unchanged != own {
+		t.Fatalf("pruned plan: %+v", p.Summary)
 	}
 }
