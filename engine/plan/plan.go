@@ -418,8 +418,9 @@ func contentHashes(rs []resource.Resource, needed bool) []string {
 
 // Check verifies a plan read from a file before it is carried out: every
 // change names an address, a UID and a known action and carries the
-// resource that action needs, and the summary is recounted from the
-// changes (the cancel guard relies on it, and a file can be edited).
+// resource that action needs, every expansion record is complete, and the
+// summary is recounted from the changes (the cancel guard relies on it,
+// and a file can be edited).
 func (p *Plan) Check() error {
 	for i, c := range p.Changes {
 		where := fmt.Sprintf("change %d (%s)", i+1, c.Address)
@@ -445,6 +446,13 @@ func (p *Plan) Check() error {
 			}
 		default:
 			return fmt.Errorf("%s: unknown action %q", where, c.Action)
+		}
+	}
+	for prog, e := range p.Expansions {
+		// Apply writes them into state: one that state would refuse must
+		// fail here, before anything is sent.
+		if prog == "" || e.Inputs == "" || e.Resources == "" {
+			return fmt.Errorf("expansion record %q: empty program, inputs or resources", prog)
 		}
 	}
 	p.summarize()
