@@ -156,24 +156,23 @@ func (ix *Index) State(keep func(program string) bool, need func(address, hash s
 	if len(todo) == 0 {
 		return s, nil
 	}
-	data, err := os.ReadFile(ix.path)
+	lines, err := ix.readLines(todo)
 	if err != nil {
-		return nil, fmt.Errorf("reading state %s: %w", ix.path, err)
+		return nil, err
 	}
 	entries := make([]*Entry, len(todo))
 	bad := make([]error, chunkCount(len(todo)))
 	parallel(len(todo), len(bad), func(c, lo, hi int) error {
 		for k := lo; k < hi; k++ {
 			i := todo[k]
-			off, n := ix.offs[i], ix.lens[i]
-			if off+n > len(data) || sha256.Sum256(data[off:off+n]) != ix.sums[i] {
+			if sha256.Sum256(lines[k]) != ix.sums[i] {
 				// Not damage: a Write replaced the file since it was
 				// indexed.
 				bad[c] = fmt.Errorf("reading state %s: the state changed while it was read; run the command again", ix.path)
 				return nil
 			}
 			var a string
-			if err := decodeLine(data[off:off+n], &a, &entries[k]); err != nil {
+			if err := decodeLine(lines[k], &a, &entries[k]); err != nil {
 				bad[c] = damaged(ix.path, i+2, "%v", err)
 				return nil
 			}
@@ -189,6 +188,38 @@ func (ix *Index) State(keep func(program string) bool, need func(address, hash s
 		s.Resources[ix.addrs[i]] = entries[k]
 	}
 	return s, nil
+}
+
+// readLines reads the resource lines todo (sorted) back from the file, in
+// one read per run of adjacent lines: after a small change a plan reads a
+// few kilobytes, not the whole file.
+func (ix *Index) readLines(todo []int) ([][]byte, error) {
+	f, err := os.Open(ix.path)
+	if err != nil {
+		return nil, fmt.Errorf("reading state %s: %w", ix.path, err)
+	}
+	defer f.Close()
+	lines := make([][]byte, len(todo))
+	for k := 0; k < len(todo); {
+		// Lines are separated by ",\n" (the last by "\n"): a run goes on
+		// while the next line starts at most two bytes after one ends.
+		end := k + 1
+		for end < len(todo) && todo[end] == todo[end-1]+1 && ix.offs[todo[end]] <= ix.offs[todo[end-1]]+ix.lens[todo[end-1]]+2 {
+			end++
+		}
+		from := ix.offs[todo[k]]
+		last := todo[end-1]
+		buf := make([]byte, ix.offs[last]+ix.lens[last]-from)
+		if _, err := f.ReadAt(buf, int64(from)); err != nil {
+			// A shorter file than indexed was replaced since.
+			return nil, fmt.Errorf("reading state %s: the state changed while it was read; run the command again (%w)", ix.path, err)
+		}
+		for ; k < end; k++ {
+			off := ix.offs[todo[k]] - from
+			lines[k] = buf[off : off+ix.lens[todo[k]]]
+		}
+	}
+	return lines, nil
 }
 
 // ReadIndex reads the state like Read, but indexes its entries instead of
