@@ -388,6 +388,23 @@ func readLayout(path string, data []byte) (lo *layout, layoutErr, err error) {
 	if layoutErr != nil {
 		return nil, layoutErr, nil
 	}
+	h, err := decodeHeader(path, head)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := checkCounts(path, h, len(lines), len(retired), sectioned); err != nil {
+		return nil, nil, err
+	}
+	lo = &layout{h: h, lines: lines, retired: retired, offs: offs}
+	if lo.expansions, err = decodeExpansions(path, h); err != nil {
+		return nil, nil, err
+	}
+	return lo, nil, nil
+}
+
+// decodeHeader decodes and checks the header line (without its closing
+// "}}"), as far as it can be checked without the rest of the file.
+func decodeHeader(path string, head []byte) (fileHeader, error) {
 	var h fileHeader
 	dec := json.NewDecoder(bytes.NewReader(append(head[:len(head):len(head)], "}}"...)))
 	dec.DisallowUnknownFields()
@@ -396,43 +413,54 @@ func readLayout(path string, data []byte) (lo *layout, layoutErr, err error) {
 			Version int `json:"version"`
 		}
 		if json.Unmarshal(append(head[:len(head):len(head)], "}}"...), &v) == nil && v.Version > FormatVersion {
-			return nil, nil, newerVersionError(path, v.Version)
+			return h, newerVersionError(path, v.Version)
 		}
-		return nil, nil, damaged(path, 1, "the header does not decode: %v", err)
+		return h, damaged(path, 1, "the header does not decode: %v", err)
 	}
 	if err := checkHeader(path, h.Version, h.Lineage, h.Serial); err != nil {
-		return nil, nil, err
+		return h, err
 	}
 	switch {
 	case h.Version == 1 && (h.Count != nil || h.Checksum != ""):
-		return nil, nil, damaged(path, 1, "format version 1 has no count or checksum, yet this file has them: was the version edited?")
+		return h, damaged(path, 1, "format version 1 has no count or checksum, yet this file has them: was the version edited?")
 	case h.Version >= 2 && (h.Count == nil || h.Checksum == ""):
-		return nil, nil, damaged(path, 1, "the header has no count or no checksum")
-	case h.Count != nil && *h.Count != len(lines):
-		return nil, nil, damaged(path, 0, "the header says %d resources but the file has %d: a line was deleted or added", *h.Count, len(lines))
-	case h.Version < 3 && (h.RetiredCount != nil || sectioned):
-		return nil, nil, damaged(path, 1, "format version %d has no retired records, yet this file has them: was the version edited?", h.Version)
-	case h.Version >= 3 && (h.RetiredCount == nil || !sectioned):
-		return nil, nil, damaged(path, 0, "the retired count or the retired section is missing")
-	case h.RetiredCount != nil && *h.RetiredCount != len(retired):
-		return nil, nil, damaged(path, 0, "the header says %d retired records but the file has %d: a line was deleted or added", *h.RetiredCount, len(retired))
+		return h, damaged(path, 1, "the header has no count or no checksum")
 	case h.Version < 4 && h.Expansions != nil:
-		return nil, nil, damaged(path, 1, "format version %d has no expansion records, yet this file has them: was the version edited?", h.Version)
+		return h, damaged(path, 1, "format version %d has no expansion records, yet this file has them: was the version edited?", h.Version)
 	}
-	lo = &layout{h: h, lines: lines, retired: retired, offs: offs}
-	if h.Expansions != nil {
-		var m map[string]Expansion
-		if err := jsonv2.Unmarshal(h.Expansions, &m, jsonv2.RejectUnknownMembers(true)); err != nil || len(m) == 0 {
-			return nil, nil, damaged(path, 1, "the expansion records do not decode (%v) or are empty", err)
-		}
-		for prog, e := range m {
-			if err := checkExpansion(prog, e); err != nil {
-				return nil, nil, damaged(path, 1, "%v", err)
-			}
-		}
-		lo.expansions = m
+	return h, nil
+}
+
+// checkCounts checks the header against the lines the file has.
+func checkCounts(path string, h fileHeader, lines, retired int, sectioned bool) error {
+	switch {
+	case h.Count != nil && *h.Count != lines:
+		return damaged(path, 0, "the header says %d resources but the file has %d: a line was deleted or added", *h.Count, lines)
+	case h.Version < 3 && (h.RetiredCount != nil || sectioned):
+		return damaged(path, 1, "format version %d has no retired records, yet this file has them: was the version edited?", h.Version)
+	case h.Version >= 3 && (h.RetiredCount == nil || !sectioned):
+		return damaged(path, 0, "the retired count or the retired section is missing")
+	case h.RetiredCount != nil && *h.RetiredCount != retired:
+		return damaged(path, 0, "the header says %d retired records but the file has %d: a line was deleted or added", *h.RetiredCount, retired)
 	}
-	return lo, nil, nil
+	return nil
+}
+
+// decodeExpansions decodes the header's expansion records; nil without.
+func decodeExpansions(path string, h fileHeader) (map[string]Expansion, error) {
+	if h.Expansions == nil {
+		return nil, nil
+	}
+	var m map[string]Expansion
+	if err := jsonv2.Unmarshal(h.Expansions, &m, jsonv2.RejectUnknownMembers(true)); err != nil || len(m) == 0 {
+		return nil, damaged(path, 1, "the expansion records do not decode (%v) or are empty", err)
+	}
+	for prog, e := range m {
+		if err := checkExpansion(prog, e); err != nil {
+			return nil, damaged(path, 1, "%v", err)
+		}
+	}
+	return m, nil
 }
 
 // decodeRetired decodes the retired lines; managed says whether an address
