@@ -413,7 +413,7 @@ type scanned struct {
 }
 
 // batchSize bounds the bytes of lines read before they are indexed.
-const batchSize = 8 << 20
+const batchSize = 4 << 20
 
 func newLineScanner(path string, version int) *lineScanner {
 	return &lineScanner{path: path, version: version,
