@@ -1,7 +1,9 @@
 // Package engine turns validated programs into the resources they declare
-// (Expand) and holds the steps after it in sub-packages: plan (desired vs
-// state), apply (plan → target, state after every action), state (the record
-// of what was applied), target (where invitations go) and view (rendering).
+// (Expand), plans them against state without expanding the programs whose
+// inputs state records as applied (Plan, InputDigest), and holds the steps
+// after it in sub-packages: plan (desired vs state), apply (plan → target,
+// state after every action), state (the record of what was applied),
+// target (where invitations go) and view (rendering).
 package engine
 
 import (

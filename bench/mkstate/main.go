@@ -1,5 +1,5 @@
 // Command mkstate writes a state file as if the given program directories
-// had been applied, so benchmarks can time a no-op plan on a large program
+// had been applied (entries and expansion records), so benchmarks can time a no-op plan on a large program
 // without first sending a hundred thousand invitations.
 //
 //	go run ./bench/mkstate -state .rmctl/state.json DIR...
@@ -13,6 +13,7 @@ import (
 
 	"github.com/rmctl/rmctl/engine"
 	"github.com/rmctl/rmctl/engine/diff"
+	"github.com/rmctl/rmctl/engine/plan"
 	"github.com/rmctl/rmctl/engine/state"
 	"github.com/rmctl/rmctl/schema"
 )
@@ -43,7 +44,12 @@ func run(ctx context.Context, path string, dirs []string) error {
 	if err != nil {
 		return err
 	}
-	st.Resources = diff.AsState(engine.Expand(res.Programs)).Resources
+	d := engine.Expand(res.Programs)
+	st.Resources = diff.AsState(d).Resources
+	// What apply records besides the entries: the programs' expansions,
+	// which a no-op plan checks instead of expanding them.
+	d.Inputs = engine.InputDigests(res.Programs)
+	st.Expansions = plan.Build(d, state.New("mkstate"), plan.Options{}).Expansions
 	if err := store.Write(ctx, st); err != nil {
 		return err
 	}

@@ -190,9 +190,18 @@ func runApplyWithin(cmd *cobra.Command, opts *applyOptions, clock *workClock) er
 		return err
 	}
 	if p == nil {
-		if p, err = opts.planFlags.build(ctx, a, ws, st, tgt); err != nil {
+		if p, err = opts.planFlags.build(ctx, a, ws, state.IndexOf(st), st, tgt, true); err != nil {
 			return err
 		}
+	}
+	// What the programs expand to goes into state with whatever this run
+	// records (nothing is written when it records nothing), for the next
+	// plan to skip expanding programs that did not change.
+	for prog, exp := range p.Expansions {
+		if st.Expansions == nil {
+			st.Expansions = map[string]state.Expansion{}
+		}
+		st.Expansions[prog] = exp
 	}
 	if !p.HasChanges() {
 		view.PlanText(s.Out, a.shownPlan(p, "text"), vopts)

@@ -49,7 +49,9 @@ func (f *planFlags) view(color bool) (view.PlanOptions, error) {
 
 // build makes the plan: expansion against state, after reading the target
 // and the replies mailbox (when configured) back when --refresh asks for it.
-func (f *planFlags) build(ctx context.Context, a *app, ws *workspace, st *state.State, tgt target.Target) (*plan.Plan, error) {
+// ix indexes st; st may be nil without --refresh (which needs it whole).
+// With record the plan records what the programs expand to, for apply.
+func (f *planFlags) build(ctx context.Context, a *app, ws *workspace, ix *state.Index, st *state.State, tgt target.Target, record bool) (*plan.Plan, error) {
 	now, err := f.now(a)
 	if err != nil {
 		return nil, err
@@ -57,6 +59,7 @@ func (f *planFlags) build(ctx context.Context, a *app, ws *workspace, st *state.
 	opts := plan.Options{
 		Now: now, Targets: f.Targets, Excludes: f.Excludes, Prune: f.Prune,
 		Commit: ws.commit, Dirty: ws.dirty, Drift: plan.DriftPolicy(ws.settings.Target.Drift),
+		Record: record,
 	}
 	if f.Refresh && ws.settings.Replies != nil {
 		if err := refreshReplies(ctx, a, ws, st); err != nil {
@@ -74,7 +77,7 @@ func (f *planFlags) build(ctx context.Context, a *app, ws *workspace, st *state.
 			opts.Observed = []plan.Observation{} // refreshed, nothing differs
 		}
 	}
-	return plan.Build(engine.Expand(ws.programs), st, opts), nil
+	return engine.Plan(ws.programs, ix, opts)
 }
 
 func (f *planFlags) now(a *app) (time.Time, error) {
@@ -150,8 +153,16 @@ func runPlan(cmd *cobra.Command, opts *planOptions) error {
 		return err
 	}
 	a.load = opts.loadFlags
-	ws, st, err := a.openPlanning(ctx, opts.Patterns, nil)
-	if err != nil {
+	var ws *workspace
+	var st *state.State
+	var ix *state.Index
+	if opts.Refresh {
+		// Refreshing reads every entry back from the target.
+		if ws, st, err = a.openPlanning(ctx, opts.Patterns, nil); err != nil {
+			return err
+		}
+		ix = state.IndexOf(st)
+	} else if ws, ix, err = a.openPlanIndex(ctx, opts.Patterns); err != nil {
 		return err
 	}
 	a.warnStateExposed(ws)
@@ -161,7 +172,8 @@ func runPlan(cmd *cobra.Command, opts *planOptions) error {
 			return err
 		}
 	}
-	p, err := opts.planFlags.build(ctx, a, ws, st, tgt)
+	// A saved plan records what the programs expand to: apply keeps it.
+	p, err := opts.planFlags.build(ctx, a, ws, ix, st, tgt, opts.Out != "")
 	if err != nil {
 		return err
 	}

@@ -114,16 +114,69 @@ func (ws *workspace) loadPrograms(ctx context.Context, a *app, loader *schema.Lo
 // load: loading is CUE evaluation on one core, reading state is JSON
 // decoding on the others. On failure the lock is released again.
 func (a *app) openPlanning(ctx context.Context, patterns []string, lock *state.LockInfo) (ws *workspace, st *state.State, err error) {
+	ws, err = a.openPlanningWith(ctx, patterns, lock, func(ws *workspace) (err error) {
+		st, err = ws.store.Read(ctx)
+		return err
+	}, func(ws *workspace) error {
+		if lock == nil {
+			return nil
+		}
+		// Whoever takes the lock is about to change state: keep a copy of
+		// the state that just passed the strict checks, for rmctl state
+		// restore.
+		if b, ok := ws.store.(backupStore); ok {
+			return b.Backup(ctx, st)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	return ws, st, nil
+}
+
+// indexReader is a backend that can read state for planning without
+// decoding every entry (state.Local).
+type indexReader interface {
+	ReadIndex(ctx context.Context) (*state.Index, error)
+}
+
+// openPlanIndex is openPlanning for a plan that changes nothing: no lock,
+// and state indexed rather than decoded where the backend can (see
+// engine.Plan).
+func (a *app) openPlanIndex(ctx context.Context, patterns []string) (ws *workspace, ix *state.Index, err error) {
+	ws, err = a.openPlanningWith(ctx, patterns, nil, func(ws *workspace) error {
+		if r, ok := ws.store.(indexReader); ok {
+			ix, err = r.ReadIndex(ctx)
+			return err
+		}
+		st, err := ws.store.Read(ctx)
+		if err != nil {
+			return err
+		}
+		ix = state.IndexOf(st)
+		return nil
+	}, nil)
+	if err != nil {
+		return nil, nil, err
+	}
+	return ws, ix, nil
+}
+
+// openPlanningWith opens the workspace, takes the lock when lock is not
+// nil, runs read while the programs load and then after, if not nil; on
+// failure the lock is released again.
+func (a *app) openPlanningWith(ctx context.Context, patterns []string, lock *state.LockInfo, read, after func(*workspace) error) (ws *workspace, err error) {
 	cwd, err := os.Getwd()
 	if err != nil {
-		return nil, nil, fmt.Errorf("finding working directory: %w", err)
+		return nil, fmt.Errorf("finding working directory: %w", err)
 	}
 	if ws, err = a.openWorkspace(ctx, nil); err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	if lock != nil {
 		if err := ws.store.Lock(ctx, *lock); err != nil {
-			return nil, nil, err
+			return nil, err
 		}
 		// The store, not ws: every failure below returns a nil ws, and
 		// the deferred release runs after that assignment.
@@ -140,7 +193,7 @@ func (a *app) openPlanning(ctx context.Context, patterns []string, lock *state.L
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		st, readErr = ws.store.Read(ctx)
+		readErr = read(ws)
 	}()
 	if patterns != nil {
 		a.load.peopleFile = ws.settings.Path(ws.settings.PeopleFile)
@@ -152,22 +205,17 @@ func (a *app) openPlanning(ctx context.Context, patterns []string, lock *state.L
 	}
 	<-done
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	if readErr != nil {
-		return nil, nil, readErr
+		return nil, readErr
 	}
-	if lock != nil {
-		// Whoever takes the lock is about to change state: keep a copy of
-		// the state that just passed the strict checks, for rmctl state
-		// restore.
-		if b, ok := ws.store.(backupStore); ok {
-			if err := b.Backup(ctx, st); err != nil {
-				return nil, nil, err
-			}
+	if after != nil {
+		if err := after(ws); err != nil {
+			return nil, err
 		}
 	}
-	return ws, st, nil
+	return ws, nil
 }
 
 // openStore opens the state backend the settings name.

@@ -85,6 +85,11 @@ type Plan struct {
 	// Redacted marks a plan whose names and e-mail addresses were replaced
 	// by ids for display (package redact): it can be read, not applied.
 	Redacted bool `json:"redacted,omitempty"`
+	// Expansions are what the planned programs' declarations expand to,
+	// by program (state.Expansion), when the plan was made with input
+	// digests (Desired.Inputs); apply records them in state, where the
+	// next plan finds them.
+	Expansions map[string]state.Expansion `json:"expansions,omitempty"`
 }
 
 // Change is one planned action on one resource.
@@ -168,6 +173,14 @@ type Desired struct {
 	// session moved off a public holiday), or ""; it joins the reason of a
 	// create or update.
 	Note func(address string) string
+	// Hashes, when set, are the content hashes of Resources, in order
+	// (Hashes), so that Build need not compute them again.
+	Hashes []string
+	// Inputs are input digests of programs in Resources, by id
+	// (engine.InputDigest); for each one Build records in the plan what the
+	// program expanded to (Plan.Expansions). A program listed here must
+	// have all its resources in Resources. Nil: nothing is recorded.
+	Inputs map[string]string
 }
 
 // withNote appends the desired state's note about addr to reason.
@@ -194,6 +207,11 @@ type Options struct {
 	// means no refresh. Drift says what to do about it (default Restore).
 	Observed []Observation
 	Drift    DriftPolicy
+	// Record asks engine.Plan to record in the plan what the programs
+	// expand to (Plan.Expansions), for apply to keep in state. It costs
+	// hashing every declared resource, which a plan against empty state
+	// does not otherwise need: plans that are only shown leave it off.
+	Record bool
 }
 
 // Build compares desired with st.
@@ -210,12 +228,7 @@ func Build(d *Desired, st *state.State, opts Options) *Plan {
 		Changes:       []Change{},
 		Unchanged:     d.Unchanged,
 	}
-	selected := func(addr string) bool {
-		if len(opts.Targets) > 0 && !matchAny(opts.Targets, addr) {
-			return false
-		}
-		return !matchAny(opts.Excludes, addr)
-	}
+	selected := opts.Selected
 	view, movedFrom := applyMoves(st, d.Moves)
 	zones := &Zones{}
 	drifted := driftIndex(opts.Observed)
@@ -224,7 +237,11 @@ func Build(d *Desired, st *state.State, opts Options) *Plan {
 		loaded[prog] = true
 	}
 
-	hashes := contentHashes(d.Resources, len(st.Resources) > 0)
+	hashes := d.Hashes
+	if len(hashes) != len(d.Resources) {
+		hashes = contentHashes(d.Resources, len(st.Resources) > 0 || d.Inputs != nil)
+	}
+	p.Expansions = expansions(d, hashes)
 	// Calendars that hold a resource's CANCEL ignore any later message
 	// with a SEQUENCE not above it: a resource declared again after it was
 	// cancelled (a pair resumed, a session restored) is created above it.
@@ -325,6 +342,58 @@ func Build(d *Desired, st *state.State, opts Options) *Plan {
 	return p
 }
 
+// Selected reports whether --target and --exclude leave addr in the plan.
+func (opts *Options) Selected(addr string) bool {
+	if len(opts.Targets) > 0 && !matchAny(opts.Targets, addr) {
+		return false
+	}
+	return !matchAny(opts.Excludes, addr)
+}
+
+// expansions digests the resources of every program d has an input digest
+// for; nil without any.
+func expansions(d *Desired, hashes []string) map[string]state.Expansion {
+	if len(d.Inputs) == 0 {
+		return nil
+	}
+	digests := map[string]*state.ResourceDigest{}
+	for prog := range d.Inputs {
+		digests[prog] = state.NewResourceDigest()
+	}
+	// Resources are sorted by address, so each program's are in the
+	// order ResourceDigest wants.
+	for i := range d.Resources {
+		if dg := digests[state.ProgramOf(d.Resources[i].Address)]; dg != nil {
+			dg.Add(d.Resources[i].Address, hashes[i])
+		}
+	}
+	out := make(map[string]state.Expansion, len(d.Inputs))
+	for prog, in := range d.Inputs {
+		out[prog] = state.Expansion{Inputs: in, Resources: digests[prog].Sum()}
+	}
+	return out
+}
+
+// Known adds to p the resources of a program whose entries in state are
+// known to hold what it declares (its inputs and entries match exp, see
+// state.Expansion) without expanding it: n of them are selected, and all
+// are unchanged. With record, the plan records exp for the program.
+func (p *Plan) Known(prog string, n int, exp state.Expansion, record bool) {
+	p.Unchanged += n
+	p.Summary.Unchanged += n
+	if !record {
+		return
+	}
+	if p.Expansions == nil {
+		p.Expansions = map[string]state.Expansion{}
+	}
+	p.Expansions[prog] = exp
+}
+
+// Hashes returns the content hash of every resource, computed on every
+// core.
+func Hashes(rs []resource.Resource) []string { return contentHashes(rs, true) }
+
 // contentHashes hashes every declared resource, on every core: against a
 // full state, comparing hashes is most of a plan's work. Against empty state
 // nothing is compared, and nothing is hashed.
@@ -349,8 +418,9 @@ func contentHashes(rs []resource.Resource, needed bool) []string {
 
 // Check verifies a plan read from a file before it is carried out: every
 // change names an address, a UID and a known action and carries the
-// resource that action needs, and the summary is recounted from the
-// changes (the cancel guard relies on it, and a file can be edited).
+// resource that action needs, every expansion record is complete, and the
+// summary is recounted from the changes (the cancel guard relies on it,
+// and a file can be edited).
 func (p *Plan) Check() error {
 	for i, c := range p.Changes {
 		where := fmt.Sprintf("change %d (%s)", i+1, c.Address)
@@ -376,6 +446,13 @@ func (p *Plan) Check() error {
 			}
 		default:
 			return fmt.Errorf("%s: unknown action %q", where, c.Action)
+		}
+	}
+	for prog, e := range p.Expansions {
+		// Apply writes them into state: one that state would refuse must
+		// fail here, before anything is sent.
+		if prog == "" || e.Inputs == "" || e.Resources == "" {
+			return fmt.Errorf("expansion record %q: empty program, inputs or resources", prog)
 		}
 	}
 	p.summarize()

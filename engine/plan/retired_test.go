@@ -47,3 +47,16 @@ func TestCheckCancelSequence(t *testing.T) {
 		t.Fatalf("Check: %v", err)
 	}
 }
+
+// A saved plan's expansion records go into state when it is applied: an
+// incomplete one (an edited file) is refused before anything is sent.
+func TestCheckExpansions(t *testing.T) {
+	p := &plan.Plan{Expansions: map[string]state.Expansion{"p": {Inputs: "i", Resources: "r"}}}
+	if err := p.Check(); err != nil {
+		t.Fatalf("Check: %v", err)
+	}
+	p.Expansions["q"] = state.Expansion{Inputs: "i"}
+	if err := p.Check(); err == nil || !strings.Contains(err.Error(), `expansion record "q": empty`) {
+		t.Fatalf("Check: %v, want the record refused", err)
+	}
+}

@@ -15,34 +15,39 @@ import (
 	jsonv2 "github.com/go-json-experiment/json"
 )
 
-// The state file (format version 3) is JSON with one resource per line,
+// The state file (format version 4) is JSON with one resource per line,
 // sorted by address, so it diffs well in git and decodes in parallel, and
 // after the resources one retired record (State.Retired) per line, sorted
 // by address too:
 //
-//	{"version":3,"lineage":"…","serial":7,"count":2,"retiredCount":1,"checksum":"sha256:…","resources":{
+//	{"version":4,"lineage":"…","serial":7,"count":2,"retiredCount":1,"expansions":{"p":{"inputs":"…","resources":"…"}},"checksum":"sha256:…","resources":{
 //	"p/event/kickoff":{…},
 //	"p/pair/a-b/session/1":{…}
 //	},"retired":{
 //	"p/pair/a-b/session/2":{"uid":"…","sequence":1}
 //	}}
 //
-// The line `},"retired":{` is always there, even when no record follows.
+// The line `},"retired":{` is always there, even when no record follows;
+// "expansions" (State.Expansions, one per program) is left out when empty.
 //
 // The checksum is SHA-256 over the text "rmctl state\n", the lineage,
 // "\n", the serial in decimal, "\n", the count in decimal, "\n", the
-// retired count in decimal, "\n", and then the SHA-256 of every resource
-// line and then of every retired line, in order, each line without its
-// trailing comma and newline. Hashing each line on its own keeps encoding
-// and decoding parallel; hashing lineage, serial and counts makes an edited
-// header detectable; the counts tell a deleted line from an edited one.
+// retired count in decimal, "\n", the expansions as written (compact JSON
+// with keys sorted; nothing when there are none) and "\n", and then the
+// SHA-256 of every resource line and then of every retired line, in order,
+// each line without its trailing comma and newline. Hashing each line on
+// its own keeps encoding and decoding parallel, and lets a plan check the
+// file without decoding its lines (ReadIndex); hashing lineage, serial,
+// counts and expansions makes an edited header detectable; the counts tell
+// a deleted line from an edited one.
 //
-// Version 2 files (written before retired records existed) have neither the
-// retired count nor the retired section, and their checksum leaves out the
-// retired count. Version 1 files (written before the checksum existed) have
-// no count or checksum either. Both are read with the same strict checks,
-// except the checksum for version 1, and the next Write turns them into
-// version 3.
+// Version 3 files (written before expansion records existed) have no
+// "expansions" and their checksum leaves it out. Version 2 files (written
+// before retired records existed) have neither the retired count nor the
+// retired section, and their checksum leaves out the retired count too.
+// Version 1 files (written before the checksum existed) have no count or
+// checksum either. All are read with the same strict checks, except the
+// checksum for version 1, and the next Write turns them into version 4.
 
 // MaxSerial is the largest serial a state may have: beyond 2^53 JSON tools
 // that read numbers as doubles (jq, JavaScript) lose digits, and no real
@@ -131,12 +136,16 @@ func checkOp(op Op) error {
 }
 
 // stateChecksum computes the checksum described above for the given format
-// version (2 or 3).
-func stateChecksum(version int, lineage string, serial uint64, sums, retired [][sha256.Size]byte) string {
+// version (2 to 4).
+func stateChecksum(version int, lineage string, serial uint64, sums, retired [][sha256.Size]byte, expansions []byte) string {
 	h := sha256.New()
 	fmt.Fprintf(h, "rmctl state\n%s\n%d\n%d\n", lineage, serial, len(sums))
 	if version >= 3 {
 		fmt.Fprintf(h, "%d\n", len(retired))
+	}
+	if version >= 4 {
+		h.Write(expansions)
+		h.Write([]byte("\n"))
 	}
 	for i := range sums {
 		h.Write(sums[i][:])
@@ -198,13 +207,22 @@ func encodeState(s *State, serial uint64) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	size := 200 + len(retired)
+	expansions, err := encodeExpansions(s.Expansions)
+	if err != nil {
+		return nil, err
+	}
+	size := 200 + len(retired) + len(expansions)
 	for _, c := range chunks {
 		size += len(c)
 	}
 	out := make([]byte, 0, size)
-	out = fmt.Appendf(out, `{"version":%d,"lineage":%s,"serial":%d,"count":%d,"retiredCount":%d,"checksum":"%s","resources":{`+"\n",
-		FormatVersion, lineage, serial, len(addrs), len(retiredSums), stateChecksum(FormatVersion, s.Lineage, serial, sums, retiredSums))
+	out = fmt.Appendf(out, `{"version":%d,"lineage":%s,"serial":%d,"count":%d,"retiredCount":%d,`,
+		FormatVersion, lineage, serial, len(addrs), len(retiredSums))
+	if expansions != nil {
+		out = fmt.Appendf(out, `"expansions":%s,`, expansions)
+	}
+	out = fmt.Appendf(out, `"checksum":"%s","resources":{`+"\n",
+		stateChecksum(FormatVersion, s.Lineage, serial, sums, retiredSums, expansions))
 	if len(addrs) > 0 {
 		for _, c := range chunks {
 			out = append(out, c...)
@@ -215,6 +233,34 @@ func encodeState(s *State, serial uint64) ([]byte, error) {
 	out = append(out, retiredSeparator+"\n"...)
 	out = append(out, retired...)
 	return append(out, "}}\n"...), nil
+}
+
+// encodeExpansions renders the expansion records as compact JSON with keys
+// sorted (encoding/json sorts map keys), the form the checksum covers.
+func encodeExpansions(m map[string]Expansion) ([]byte, error) {
+	for prog, e := range m {
+		if err := checkExpansion(prog, e); err != nil {
+			return nil, err
+		}
+	}
+	if len(m) == 0 {
+		return nil, nil
+	}
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(m); err != nil {
+		return nil, fmt.Errorf("expansions: %w", err)
+	}
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
+}
+
+// checkExpansion is the strict check of one expansion record.
+func checkExpansion(prog string, e Expansion) error {
+	if prog == "" || e.Inputs == "" || e.Resources == "" {
+		return fmt.Errorf("expansion record %q: empty program, inputs or resources", prog)
+	}
+	return nil
 }
 
 // encodeRetired renders the retired records as lines, the last one without
@@ -261,52 +307,28 @@ func encodeRetired(s *State) ([]byte, [][sha256.Size]byte, error) {
 
 // fileHeader is the first line of a state file, closed with "}}".
 type fileHeader struct {
-	Version      int      `json:"version"`
-	Lineage      string   `json:"lineage"`
-	Serial       uint64   `json:"serial"`
-	Count        *int     `json:"count"`
-	RetiredCount *int     `json:"retiredCount"`
-	Checksum     string   `json:"checksum"`
-	Resources    struct{} `json:"resources"`
+	Version      int    `json:"version"`
+	Lineage      string `json:"lineage"`
+	Serial       uint64 `json:"serial"`
+	Count        *int   `json:"count"`
+	RetiredCount *int   `json:"retiredCount"`
+	// Expansions is raw so that the checksum covers it as written.
+	Expansions json.RawMessage `json:"expansions"`
+	Checksum   string          `json:"checksum"`
+	Resources  struct{}        `json:"resources"`
 }
 
 // decodeState decodes and checks a state file strictly: any damage gives a
 // *DamagedError and no state.
 func decodeState(path string, data []byte) (*State, error) {
-	head, lines, retired, sectioned, layoutErr := splitLines(data)
+	lo, layoutErr, err := readLayout(path, data)
 	if layoutErr != nil {
 		return decodeLegacyLayout(path, data, layoutErr)
 	}
-	var h fileHeader
-	dec := json.NewDecoder(bytes.NewReader(append(head[:len(head):len(head)], "}}"...)))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&h); err != nil {
-		var v struct {
-			Version int `json:"version"`
-		}
-		if json.Unmarshal(append(head[:len(head):len(head)], "}}"...), &v) == nil && v.Version > FormatVersion {
-			return nil, newerVersionError(path, v.Version)
-		}
-		return nil, damaged(path, 1, "the header does not decode: %v", err)
-	}
-	if err := checkHeader(path, h.Version, h.Lineage, h.Serial); err != nil {
+	if err != nil {
 		return nil, err
 	}
-	switch {
-	case h.Version == 1 && (h.Count != nil || h.Checksum != ""):
-		return nil, damaged(path, 1, "format version 1 has no count or checksum, yet this file has them: was the version edited?")
-	case h.Version >= 2 && (h.Count == nil || h.Checksum == ""):
-		return nil, damaged(path, 1, "the header has no count or no checksum")
-	case h.Count != nil && *h.Count != len(lines):
-		return nil, damaged(path, 0, "the header says %d resources but the file has %d: a line was deleted or added", *h.Count, len(lines))
-	case h.Version < 3 && (h.RetiredCount != nil || sectioned):
-		return nil, damaged(path, 1, "format version %d has no retired records, yet this file has them: was the version edited?", h.Version)
-	case h.Version >= 3 && (h.RetiredCount == nil || !sectioned):
-		return nil, damaged(path, 0, "the retired count or the retired section is missing")
-	case h.RetiredCount != nil && *h.RetiredCount != len(retired):
-		return nil, damaged(path, 0, "the header says %d retired records but the file has %d: a line was deleted or added", *h.RetiredCount, len(retired))
-	}
-
+	lines := lo.lines
 	addrs := make([]string, len(lines))
 	entries := make([]*Entry, len(lines))
 	sums := make([][sha256.Size]byte, len(lines))
@@ -328,39 +350,157 @@ func decodeState(path string, data []byte) (*State, error) {
 			return nil, d
 		}
 	}
-	s := &State{Version: h.Version, Lineage: h.Lineage, Serial: h.Serial, Resources: make(map[string]*Entry, len(lines))}
+	h := lo.h
+	s := &State{Version: h.Version, Lineage: h.Lineage, Serial: h.Serial, Resources: make(map[string]*Entry, len(lines)),
+		Expansions: lo.expansions}
 	for i, a := range addrs {
 		if _, dup := s.Resources[a]; dup {
 			return nil, damaged(path, i+2, "resource %s appears twice", a)
 		}
 		s.Resources[a] = entries[i]
 	}
-	retiredSums := make([][sha256.Size]byte, len(retired))
-	for i, line := range retired {
-		n := len(lines) + 3 + i // header, resources, separator
-		retiredSums[i] = sha256.Sum256(line)
+	retired, err := lo.decodeRetired(path, func(a string) bool { return s.Resources[a] != nil })
+	if err != nil {
+		return nil, err
+	}
+	s.Retired = retired
+	if err := lo.verify(path, sums); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// layout is a state file in the layout encodeState writes, split into its
+// parts, with the header checked.
+type layout struct {
+	h              fileHeader
+	lines, retired [][]byte
+	offs           []int // where each of lines starts in the file
+	expansions     map[string]Expansion
+	retiredSums    [][sha256.Size]byte // set by decodeRetired
+}
+
+// readLayout splits data and checks its header. layoutErr says the file is
+// not in the line layout at all (decodeLegacyLayout reads those); err is
+// damage.
+func readLayout(path string, data []byte) (lo *layout, layoutErr, err error) {
+	head, lines, retired, offs, sectioned, layoutErr := splitLines(data)
+	if layoutErr != nil {
+		return nil, layoutErr, nil
+	}
+	h, err := decodeHeader(path, head)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := checkCounts(path, h, len(lines), len(retired), sectioned); err != nil {
+		return nil, nil, err
+	}
+	lo = &layout{h: h, lines: lines, retired: retired, offs: offs}
+	if lo.expansions, err = decodeExpansions(path, h); err != nil {
+		return nil, nil, err
+	}
+	return lo, nil, nil
+}
+
+// decodeHeader decodes and checks the header line (without its closing
+// "}}"), as far as it can be checked without the rest of the file.
+func decodeHeader(path string, head []byte) (fileHeader, error) {
+	var h fileHeader
+	dec := json.NewDecoder(bytes.NewReader(append(head[:len(head):len(head)], "}}"...)))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&h); err != nil {
+		var v struct {
+			Version int `json:"version"`
+		}
+		if json.Unmarshal(append(head[:len(head):len(head)], "}}"...), &v) == nil && v.Version > FormatVersion {
+			return h, newerVersionError(path, v.Version)
+		}
+		return h, damaged(path, 1, "the header does not decode: %v", err)
+	}
+	if err := checkHeader(path, h.Version, h.Lineage, h.Serial); err != nil {
+		return h, err
+	}
+	switch {
+	case h.Version == 1 && (h.Count != nil || h.Checksum != ""):
+		return h, damaged(path, 1, "format version 1 has no count or checksum, yet this file has them: was the version edited?")
+	case h.Version >= 2 && (h.Count == nil || h.Checksum == ""):
+		return h, damaged(path, 1, "the header has no count or no checksum")
+	case h.Version < 4 && h.Expansions != nil:
+		return h, damaged(path, 1, "format version %d has no expansion records, yet this file has them: was the version edited?", h.Version)
+	}
+	return h, nil
+}
+
+// checkCounts checks the header against the lines the file has.
+func checkCounts(path string, h fileHeader, lines, retired int, sectioned bool) error {
+	switch {
+	case h.Count != nil && *h.Count != lines:
+		return damaged(path, 0, "the header says %d resources but the file has %d: a line was deleted or added", *h.Count, lines)
+	case h.Version < 3 && (h.RetiredCount != nil || sectioned):
+		return damaged(path, 1, "format version %d has no retired records, yet this file has them: was the version edited?", h.Version)
+	case h.Version >= 3 && (h.RetiredCount == nil || !sectioned):
+		return damaged(path, 0, "the retired count or the retired section is missing")
+	case h.RetiredCount != nil && *h.RetiredCount != retired:
+		return damaged(path, 0, "the header says %d retired records but the file has %d: a line was deleted or added", *h.RetiredCount, retired)
+	}
+	return nil
+}
+
+// decodeExpansions decodes the header's expansion records; nil without.
+func decodeExpansions(path string, h fileHeader) (map[string]Expansion, error) {
+	if h.Expansions == nil {
+		return nil, nil
+	}
+	var m map[string]Expansion
+	if err := jsonv2.Unmarshal(h.Expansions, &m, jsonv2.RejectUnknownMembers(true)); err != nil || len(m) == 0 {
+		return nil, damaged(path, 1, "the expansion records do not decode (%v) or are empty", err)
+	}
+	for prog, e := range m {
+		if err := checkExpansion(prog, e); err != nil {
+			return nil, damaged(path, 1, "%v", err)
+		}
+	}
+	return m, nil
+}
+
+// decodeRetired decodes the retired lines; managed says whether an address
+// is a managed resource, which no retired record may be.
+func (lo *layout) decodeRetired(path string, managed func(string) bool) (map[string]Retirement, error) {
+	var out map[string]Retirement
+	lo.retiredSums = make([][sha256.Size]byte, len(lo.retired))
+	for i, line := range lo.retired {
+		n := len(lo.lines) + 3 + i // header, resources, separator
+		lo.retiredSums[i] = sha256.Sum256(line)
 		var a string
 		var r Retirement
 		if err := decodeRetiredLine(line, &a, &r); err != nil {
 			return nil, damaged(path, n, "%v", err)
 		}
-		if _, dup := s.Retired[a]; dup {
+		if _, dup := out[a]; dup {
 			return nil, damaged(path, n, "retired %s appears twice", a)
 		}
-		if s.Resources[a] != nil {
+		if managed(a) {
 			return nil, damaged(path, n, "retired %s is also a managed resource", a)
 		}
-		if s.Retired == nil {
-			s.Retired = make(map[string]Retirement, len(retired))
+		if out == nil {
+			out = make(map[string]Retirement, len(lo.retired))
 		}
-		s.Retired[a] = r
+		out[a] = r
 	}
-	if h.Version >= 2 {
-		if sum := stateChecksum(h.Version, h.Lineage, h.Serial, sums, retiredSums); sum != h.Checksum {
-			return nil, damaged(path, 0, "the checksum does not match the content (%s in the header, %s computed): the file was changed outside rmctl", h.Checksum, sum)
-		}
+	return out, nil
+}
+
+// verify checks the checksum, given the SHA-256 of every resource line
+// (decodeRetired has hashed the retired ones).
+func (lo *layout) verify(path string, sums [][sha256.Size]byte) error {
+	h := lo.h
+	if h.Version < 2 {
+		return nil
 	}
-	return s, nil
+	if sum := stateChecksum(h.Version, h.Lineage, h.Serial, sums, lo.retiredSums, h.Expansions); sum != h.Checksum {
+		return damaged(path, 0, "the checksum does not match the content (%s in the header, %s computed): the file was changed outside rmctl", h.Checksum, sum)
+	}
+	return nil
 }
 
 // decodeLine decodes one resource line, `"address":{entry}`, strictly.
@@ -422,9 +562,10 @@ func decodeLegacyLayout(path string, data []byte, layoutErr error) (*State, erro
 		Lineage   string            `json:"lineage"`
 		Serial    uint64            `json:"serial"`
 		Resources map[string]*Entry `json:"resources"`
-		// Only so that a reformatted version 3 file gets the layout
-		// error below rather than an unknown field.
-		Retired map[string]Retirement `json:"retired"`
+		// Only so that a reformatted version 3 or 4 file gets the
+		// layout error below rather than an unknown field.
+		Retired    map[string]Retirement `json:"retired"`
+		Expansions map[string]Expansion  `json:"expansions"`
 	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
@@ -452,8 +593,8 @@ func decodeLegacyLayout(path string, data []byte, layoutErr error) (*State, erro
 	if s.Version >= 2 {
 		return nil, damaged(path, 0, "not in the layout rmctl writes (%v)", layoutErr)
 	}
-	if s.Retired != nil {
-		return nil, damaged(path, 0, "format version 1 has no retired records, yet this file has them: was the version edited?")
+	if s.Retired != nil || s.Expansions != nil {
+		return nil, damaged(path, 0, "format version 1 has no retired or expansion records, yet this file has them: was the version edited?")
 	}
 	for _, a := range sortedKeys(s.Resources) {
 		if err := checkEntry(a, s.Resources[a]); err != nil {
@@ -476,23 +617,28 @@ func sortedKeys(m map[string]*Entry) []string {
 // says whether the retired separator line was there (format 3). Version 1
 // wrote an empty state on one line, `…"resources":{}}`, which is accepted
 // too.
-func splitLines(data []byte) (head []byte, lines, retired [][]byte, sectioned bool, err error) {
+//
+// offs holds where each resource line starts in data.
+func splitLines(data []byte) (head []byte, lines, retired [][]byte, offs []int, sectioned bool, err error) {
 	nl := bytes.IndexByte(data, '\n')
 	if nl < 0 || !bytes.HasPrefix(data, []byte(`{"version":`)) {
-		return nil, nil, nil, false, errors.New("the first line is not the header")
+		return nil, nil, nil, nil, false, errors.New("the first line is not the header")
 	}
 	head, body := data[:nl], data[nl+1:]
 	if bytes.HasSuffix(head, []byte(`"resources":{}}`)) && len(body) == 0 {
-		return head[:len(head)-2], nil, nil, false, nil
+		return head[:len(head)-2], nil, nil, nil, false, nil
 	}
 	if !bytes.HasSuffix(head, []byte(`"resources":{`)) {
-		return nil, nil, nil, false, errors.New(`the first line does not end with "resources":{`)
+		return nil, nil, nil, nil, false, errors.New(`the first line does not end with "resources":{`)
 	}
 	if !bytes.HasSuffix(body, []byte("}}\n")) {
-		return nil, nil, nil, false, errors.New("the last line is not }}")
+		return nil, nil, nil, nil, false, errors.New("the last line is not }}")
 	}
 	body = body[:len(body)-3]
+	next := nl + 1 // where the line below starts in data
 	for line := range bytes.Lines(body) {
+		off := next
+		next += len(line)
 		line = bytes.TrimSuffix(line, []byte("\n"))
 		// No resource or retired line starts with '}': this one ends the
 		// resources and opens the retired records.
@@ -507,9 +653,10 @@ func splitLines(data []byte) (head []byte, lines, retired [][]byte, sectioned bo
 			retired = append(retired, line)
 		} else {
 			lines = append(lines, line)
+			offs = append(offs, off)
 		}
 	}
-	return head, lines, retired, sectioned, nil
+	return head, lines, retired, offs, sectioned, nil
 }
 
 // closingQuote returns the index of the quote that ends the JSON string

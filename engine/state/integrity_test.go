@@ -160,8 +160,8 @@ func TestDamageForeignJournal(t *testing.T) {
 // wrote them until now) load once; the next Write adds the checksum.
 func TestMigrateVersion1(t *testing.T) {
 	l := threeEntries(t)
-	v3 := readFile(t, l.Path())
-	writeFile(t, l.Path(), toVersion1(t, v3))
+	cur := readFile(t, l.Path())
+	writeFile(t, l.Path(), toVersion1(t, cur))
 	l = state.NewLocal(l.Path(), state.LocalOptions{})
 	s := mustRead(t, l)
 	if s.Version != 1 || len(s.Resources) != 3 || s.Serial != 1 {
@@ -169,7 +169,7 @@ func TestMigrateVersion1(t *testing.T) {
 	}
 	mustWrite(t, l, s)
 	got := readFile(t, l.Path())
-	if !strings.HasPrefix(got, `{"version":3,`) || !regexp.MustCompile(`"count":3,"retiredCount":0,"checksum":"sha256:[0-9a-f]{64}"`).MatchString(got) {
+	if !strings.HasPrefix(got, `{"version":4,`) || !regexp.MustCompile(`"count":3,"retiredCount":0,"checksum":"sha256:[0-9a-f]{64}"`).MatchString(got) {
 		t.Fatalf("after a Write the state has no checksum:\n%s", got[:200])
 	}
 	if s := mustRead(t, l); s.Version != state.FormatVersion || s.Serial != 2 {
@@ -181,19 +181,19 @@ func TestMigrateVersion1(t *testing.T) {
 		t.Fatalf("empty version 1 state read as %+v", s)
 	}
 	// A version 1 header with a checksum was edited.
-	writeFile(t, l.Path(), strings.Replace(v3, `{"version":3,`, `{"version":1,`, 1))
+	writeFile(t, l.Path(), strings.Replace(cur, `{"version":4,`, `{"version":1,`, 1))
 	wantDamaged(t, l, `format version 1 has no count or checksum`)
 }
 
-// toVersion1 turns a state file without retired records into what rmctl
-// wrote before checksums.
-func toVersion1(t *testing.T, v3 string) string {
+// toVersion1 turns a state file without retired or expansion records into
+// what rmctl wrote before checksums.
+func toVersion1(t *testing.T, cur string) string {
 	t.Helper()
-	re := regexp.MustCompile(`^\{"version":3,(.*)"count":\d+,"retiredCount":0,"checksum":"sha256:[0-9a-f]+",`)
-	if !re.MatchString(v3) || !strings.HasSuffix(v3, "\n},\"retired\":{\n}}\n") {
-		t.Fatalf("not a version 3 state without retired records:\n%.200s", v3)
+	re := regexp.MustCompile(`^\{"version":4,(.*)"count":\d+,"retiredCount":0,"checksum":"sha256:[0-9a-f]+",`)
+	if !re.MatchString(cur) || !strings.HasSuffix(cur, "\n},\"retired\":{\n}}\n") {
+		t.Fatalf("not a version 4 state without retired or expansion records:\n%.200s", cur)
 	}
-	return re.ReplaceAllString(strings.TrimSuffix(v3, "},\"retired\":{\n}}\n")+"}}\n", `{"version":1,$1`)
+	return re.ReplaceAllString(strings.TrimSuffix(cur, "},\"retired\":{\n}}\n")+"}}\n", `{"version":1,$1`)
 }
 
 func TestBackupAndRestore(t *testing.T) {

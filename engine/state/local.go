@@ -524,6 +524,9 @@ func (l *Local) Write(ctx context.Context, s *State) error {
 	if s.Version > FormatVersion {
 		return newerVersionError(l.path, s.Version)
 	}
+	if s.Partial {
+		return fmt.Errorf("writing state %s: %w", l.path, ErrPartial)
+	}
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("writing state %s: %w", l.path, err)
 	}

@@ -200,14 +200,14 @@ func TestLocalNewerVersion(t *testing.T) {
 	l := newLocal(t)
 	mustRead(t, l)
 	for _, content := range []string{
-		`{"version":4,"lineage":"x","serial":3,"resources":{}}`,
-		`{"version":4,"lineage":"x","serial":3,"resources":["a new shape"]}`,
+		`{"version":5,"lineage":"x","serial":3,"resources":{}}`,
+		`{"version":5,"lineage":"x","serial":3,"resources":["a new shape"]}`,
 	} {
 		if err := os.WriteFile(l.Path(), []byte(content), 0o600); err != nil {
 			t.Fatal(err)
 		}
 		_, err := l.Read(bg)
-		if err == nil || !strings.Contains(err.Error(), "format version 4 is newer") {
+		if err == nil || !strings.Contains(err.Error(), "format version 5 is newer") {
 			t.Errorf("Read of %s: %v, want a version error", content, err)
 		}
 		if err := l.Write(bg, &state.State{Version: 1, Lineage: "x", Serial: 3, Resources: map[string]*state.Entry{}}); err == nil {

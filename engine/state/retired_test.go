@@ -39,7 +39,7 @@ func TestRetiredFileLayout(t *testing.T) {
 	l := retiredState(t)
 	data := readFile(t, l.Path())
 	lines := strings.Split(strings.TrimSuffix(data, "\n"), "\n")
-	if !regexp.MustCompile(`^\{"version":3,"lineage":"[^"]+","serial":1,"count":2,"retiredCount":2,"checksum":"sha256:[0-9a-f]{64}","resources":\{$`).MatchString(lines[0]) {
+	if !regexp.MustCompile(`^\{"version":4,"lineage":"[^"]+","serial":1,"count":2,"retiredCount":2,"checksum":"sha256:[0-9a-f]{64}","resources":\{$`).MatchString(lines[0]) {
 		t.Errorf("header: %s", lines[0])
 	}
 	want := []string{
@@ -86,7 +86,8 @@ func TestDamageRetiredLine(t *testing.T) {
 		{"also managed", `"d/2":{"uid":"` + uid2 + `"`, `"d/1":{"uid":"` + uid2 + `"`, `line 5: retired d/1 is also a managed resource`},
 		{"section gone", "},\"retired\":{\n", "", `the header says 2 resources but the file has 4`},
 		{"count gone", `"retiredCount":2,`, ``, `the retired count or the retired section is missing`},
-		{"version lowered", `{"version":3,`, `{"version":2,`, `format version 2 has no retired records, yet this file has them`},
+		{"version lowered", `{"version":4,`, `{"version":2,`, `format version 2 has no retired records, yet this file has them`},
+		{"version lowered to 3", `{"version":4,`, `{"version":3,`, `the checksum does not match`},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			if !strings.Contains(data, c.old) {

@@ -9,18 +9,22 @@ package state
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
+	"hash"
 	"sort"
+	"strconv"
 	"time"
 
 	"github.com/rmctl/rmctl/engine/resource"
 )
 
 // FormatVersion is the version of the state file format. Version 2 added
-// the count and checksum, version 3 the retired records; versions 1 and 2
-// are still read (see codec.go).
-const FormatVersion = 3
+// the count and checksum, version 3 the retired records, version 4 the
+// expansion records; versions 1 to 3 are still read (see codec.go).
+const FormatVersion = 4
 
 // State is the whole record.
 type State struct {
@@ -39,6 +43,15 @@ type State struct {
 	// kept apart from Resources so that nothing which walks the managed
 	// resources sees them. An address is never in both. Nil when empty.
 	Retired map[string]Retirement `json:"retired,omitempty"`
+	// Expansions remember, by program id, what the program's declarations
+	// expanded to when a plan was last applied from them (see Expansion).
+	// A cache: losing it costs a slower plan, never a wrong one. Nil when
+	// empty.
+	Expansions map[string]Expansion `json:"expansions,omitempty"`
+	// Partial marks a state made for planning by Index.State: it holds
+	// only some programs' entries, and stubs. Write refuses it (ErrPartial):
+	// writing it would lose the rest.
+	Partial bool `json:"-"`
 	// Replayed counts the journal Ops Read applied on top of the state file:
 	// non-zero after an interrupted apply. Such a state differs from the one
 	// at Serial, so apply writes it (raising Serial) before it checks a saved
@@ -47,25 +60,30 @@ type State struct {
 }
 
 // Entry is the record of one applied resource.
+//
+// The order of the fields is the order of the members in the state file:
+// address, uid, hash and declaredHash first, so that ReadIndex finds what a
+// plan compares without decoding the rest (format 4; older files have
+// declaredHash after refs).
 type Entry struct {
-	Address  string            `json:"address"`
-	UID      string            `json:"uid"`
-	Hash     string            `json:"hash"`
-	Sequence int               `json:"sequence"`
-	Snapshot resource.Snapshot `json:"snapshot"`
-	// Refs say where the target keeps the resource (for CalDAV: one object
-	// per calendar, with its ETag). Empty for targets that keep nothing.
-	Refs []Ref `json:"refs,omitempty"`
+	Address string `json:"address"`
+	UID     string `json:"uid"`
+	Hash    string `json:"hash"`
 	// DeclaredHash is set when the snapshot deliberately differs from the
 	// declaration: drift accepted from the target (plan.Accept) put the
 	// server's start and end into Snapshot and Hash. It is the Hash of the
 	// declaration at that moment; plans compare declarations with it, so an
 	// accepted change is not undone until the declaration itself changes.
 	// Empty otherwise (Hash is then the declaration's).
-	DeclaredHash string    `json:"declaredHash,omitempty"`
-	Commit       string    `json:"commit,omitempty"` // git commit it was last applied from
-	Dirty        bool      `json:"dirty,omitempty"`  // applied from a tree with uncommitted changes
-	AppliedAt    time.Time `json:"appliedAt"`
+	DeclaredHash string            `json:"declaredHash,omitempty"`
+	Sequence     int               `json:"sequence"`
+	Snapshot     resource.Snapshot `json:"snapshot"`
+	// Refs say where the target keeps the resource (for CalDAV: one object
+	// per calendar, with its ETag). Empty for targets that keep nothing.
+	Refs      []Ref     `json:"refs,omitempty"`
+	Commit    string    `json:"commit,omitempty"` // git commit it was last applied from
+	Dirty     bool      `json:"dirty,omitempty"`  // applied from a tree with uncommitted changes
+	AppliedAt time.Time `json:"appliedAt"`
 	// Replies are the attendees' answers to the invitation (iTIP REPLY,
 	// read back by `rmctl sync replies`). Apply keeps them while time and
 	// place stay the same and sends them on as PARTSTAT.
@@ -160,6 +178,66 @@ func (s *State) Apply(op Op) {
 	}
 	s.Resources[op.Address] = op.Entry
 	delete(s.Retired, op.Address)
+}
+
+// ErrPartial is returned by Write for a state made by Index.State
+// (State.Partial).
+var ErrPartial = errors.New("a state read for planning holds only part of the entries and cannot be written")
+
+// Expansion records what one program's declarations expand to: Inputs is
+// the digest of everything expansion reads (engine.InputDigest), Resources
+// the digest of the address and content hash of every resource it yields
+// (ResourceDigest). It is a fact about expansion, not about what was sent,
+// so it stays true whatever happens to the entries: a plan that finds the
+// program's inputs unchanged and the entries' own digest equal to
+// Resources knows every resource is up to date without expanding the
+// program or decoding its entries.
+type Expansion struct {
+	Inputs    string `json:"inputs"`
+	Resources string `json:"resources"`
+}
+
+// ResourceDigest digests resources as plans compare them: Add each one's
+// address and content hash (for an entry, the hash of its declaration: its
+// DeclaredHash when set) in address order, then Sum.
+type ResourceDigest struct {
+	h   hash.Hash
+	buf []byte
+	n   int
+}
+
+// NewResourceDigest returns an empty ResourceDigest.
+func NewResourceDigest() *ResourceDigest {
+	return &ResourceDigest{h: sha256.New(), buf: make([]byte, 0, 8<<10)}
+}
+
+// Add adds one resource.
+func (d *ResourceDigest) Add(address, hash string) {
+	d.buf = strconv.AppendInt(d.buf, int64(len(address)), 10)
+	d.buf = append(append(d.buf, ':'), address...)
+	d.buf = strconv.AppendInt(d.buf, int64(len(hash)), 10)
+	d.buf = append(append(d.buf, ':'), hash...)
+	d.n++
+	if len(d.buf) >= 4<<10 {
+		d.h.Write(d.buf)
+		d.buf = d.buf[:0]
+	}
+}
+
+// Sum returns the digest of what was added.
+func (d *ResourceDigest) Sum() string {
+	d.buf = strconv.AppendInt(append(d.buf, '#'), int64(d.n), 10)
+	d.h.Write(d.buf)
+	d.buf = d.buf[:0]
+	return hex.EncodeToString(d.h.Sum(nil))
+}
+
+// EffectiveHash is the hash plans compare an entry's declaration with.
+func (e *Entry) EffectiveHash() string {
+	if e.DeclaredHash != "" {
+		return e.DeclaredHash
+	}
+	return e.Hash
 }
 
 // LockInfo says who holds the lock, for the message another process shows.

@@ -434,6 +434,9 @@ func (s *Store) Write(ctx context.Context, st *state.State) error {
 	if st.Version > state.FormatVersion {
 		return s.fail("writing", fmt.Errorf("state format %d is newer than this rmctl knows (%d)", st.Version, state.FormatVersion))
 	}
+	if st.Partial {
+		return s.fail("writing", state.ErrPartial)
+	}
 	if err := ctx.Err(); err != nil {
 		return s.fail("writing", err)
 	}
