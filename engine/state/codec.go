@@ -3,10 +3,12 @@ package state
 import (
 	"bytes"
 	"crypto/sha256"
+	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash/crc32"
 	"runtime"
 	"sort"
 	"strconv"
@@ -34,15 +36,17 @@ import (
 // "\n", the serial in decimal, "\n", the count in decimal, "\n", the
 // retired count in decimal, "\n", the expansions as written (compact JSON
 // with keys sorted; nothing when there are none) and "\n", and then the
-// SHA-256 of every resource line and then of every retired line, in order,
-// each line without its trailing comma and newline. Hashing each line on
+// sum of every resource line and then of every retired line, in order,
+// each line without its trailing comma and newline: its CRC-32C
+// (Castagnoli), four bytes big-endian (see lineSum). Hashing each line on
 // its own keeps encoding and decoding parallel, and lets a plan check the
 // file without decoding its lines (ReadIndex); hashing lineage, serial,
 // counts and expansions makes an edited header detectable; the counts tell
 // a deleted line from an edited one.
 //
 // Version 3 files (written before expansion records existed) have no
-// "expansions" and their checksum leaves it out. Version 2 files (written
+// "expansions" and their checksum leaves it out; in them, and in version 2
+// files, a line's sum is its SHA-256. Version 2 files (written
 // before retired records existed) have neither the retired count nor the
 // retired section, and their checksum leaves out the retired count too.
 // Version 1 files (written before the checksum existed) have no count or
@@ -135,9 +139,33 @@ func checkOp(op Op) error {
 	return nil
 }
 
+// lineSum is one line's part of the checksum. Format 4 sums a line with
+// CRC-32C, which the CPU computes about ten times faster than SHA-256: the
+// checksum is there to find damage (a cut or edited file, a deleted line),
+// not forgery, which no unkeyed checksum can stop, and at 10,000 pairs
+// SHA-256 over the 110 MB of lines was 40 ms of the 80 ms a no-op plan
+// spent beyond validate. Formats 2 and 3 keep their SHA-256. The array
+// holds either; a CRC takes its first four bytes.
+type lineSum = [sha256.Size]byte
+
+var castagnoli = crc32.MakeTable(crc32.Castagnoli)
+
+// sumLine sums a line of a state file of the given format version.
+func sumLine(version int, line []byte) (s lineSum) {
+	if version >= 4 {
+		binary.BigEndian.PutUint32(s[:4], crc32.Checksum(line, castagnoli))
+		return s
+	}
+	return sha256.Sum256(line)
+}
+
 // stateChecksum computes the checksum described above for the given format
 // version (2 to 4).
-func stateChecksum(version int, lineage string, serial uint64, sums, retired [][sha256.Size]byte, expansions []byte) string {
+func stateChecksum(version int, lineage string, serial uint64, sums, retired []lineSum, expansions []byte) string {
+	size := sha256.Size
+	if version >= 4 {
+		size = crc32.Size
+	}
 	h := sha256.New()
 	fmt.Fprintf(h, "rmctl state\n%s\n%d\n%d\n", lineage, serial, len(sums))
 	if version >= 3 {
@@ -148,10 +176,10 @@ func stateChecksum(version int, lineage string, serial uint64, sums, retired [][
 		h.Write([]byte("\n"))
 	}
 	for i := range sums {
-		h.Write(sums[i][:])
+		h.Write(sums[i][:size])
 	}
 	for i := range retired {
-		h.Write(retired[i][:])
+		h.Write(retired[i][:size])
 	}
 	return "sha256:" + hex.EncodeToString(h.Sum(nil))
 }
@@ -170,7 +198,7 @@ func encodeState(s *State, serial uint64) ([]byte, error) {
 		return nil, err
 	}
 	addrs := s.Addresses()
-	sums := make([][sha256.Size]byte, len(addrs))
+	sums := make([]lineSum, len(addrs))
 	chunks := make([][]byte, chunkCount(len(addrs)))
 	err = parallel(len(addrs), len(chunks), func(c, lo, hi int) error {
 		buf := bytes.NewBuffer(make([]byte, 0, (hi-lo)*1200))
@@ -194,7 +222,7 @@ func encodeState(s *State, serial uint64) ([]byte, error) {
 				return fmt.Errorf("resource %s: %w", a, err)
 			}
 			buf.Truncate(buf.Len() - 1)
-			sums[i] = sha256.Sum256(buf.Bytes()[start:])
+			sums[i] = sumLine(FormatVersion, buf.Bytes()[start:])
 			buf.WriteString(",\n")
 		}
 		chunks[c] = buf.Bytes()
@@ -266,7 +294,7 @@ func checkExpansion(prog string, e Expansion) error {
 // encodeRetired renders the retired records as lines, the last one without
 // its comma, and returns the SHA-256 of each line. They are few (one per
 // cancellation), so this is not worth doing in parallel.
-func encodeRetired(s *State) ([]byte, [][sha256.Size]byte, error) {
+func encodeRetired(s *State) ([]byte, []lineSum, error) {
 	addrs := make([]string, 0, len(s.Retired))
 	for a := range s.Retired {
 		addrs = append(addrs, a)
@@ -275,7 +303,7 @@ func encodeRetired(s *State) ([]byte, [][sha256.Size]byte, error) {
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
-	sums := make([][sha256.Size]byte, len(addrs))
+	sums := make([]lineSum, len(addrs))
 	for i, a := range addrs {
 		r := s.Retired[a]
 		if err := checkRetired(a, r); err != nil {
@@ -297,7 +325,7 @@ func encodeRetired(s *State) ([]byte, [][sha256.Size]byte, error) {
 			return nil, nil, fmt.Errorf("retired %s: %w", a, err)
 		}
 		buf.Truncate(buf.Len() - 1)
-		sums[i] = sha256.Sum256(buf.Bytes()[start:])
+		sums[i] = sumLine(FormatVersion, buf.Bytes()[start:])
 	}
 	if len(addrs) > 0 {
 		buf.WriteByte('\n')
@@ -331,11 +359,12 @@ func decodeState(path string, data []byte) (*State, error) {
 	lines := lo.lines
 	addrs := make([]string, len(lines))
 	entries := make([]*Entry, len(lines))
-	sums := make([][sha256.Size]byte, len(lines))
+	sums := make([]lineSum, len(lines))
+	version := lo.h.Version
 	bad := make([]*DamagedError, chunkCount(len(lines))) // per chunk: its first bad line
 	parallel(len(lines), len(bad), func(c, lo, hi int) error {
 		for i := lo; i < hi; i++ {
-			sums[i] = sha256.Sum256(lines[i])
+			sums[i] = sumLine(version, lines[i])
 			if err := decodeLine(lines[i], &addrs[i], &entries[i]); err != nil {
 				bad[c] = damaged(path, i+2, "%v", err)
 				return nil
@@ -377,7 +406,7 @@ type layout struct {
 	lines, retired [][]byte
 	offs           []int // where each of lines starts in the file
 	expansions     map[string]Expansion
-	retiredSums    [][sha256.Size]byte // set by decodeRetired
+	retiredSums    []lineSum // set by decodeRetired
 }
 
 // readLayout splits data and checks its header. layoutErr says the file is
@@ -467,10 +496,10 @@ func decodeExpansions(path string, h fileHeader) (map[string]Expansion, error) {
 // is a managed resource, which no retired record may be.
 func (lo *layout) decodeRetired(path string, managed func(string) bool) (map[string]Retirement, error) {
 	var out map[string]Retirement
-	lo.retiredSums = make([][sha256.Size]byte, len(lo.retired))
+	lo.retiredSums = make([]lineSum, len(lo.retired))
 	for i, line := range lo.retired {
 		n := len(lo.lines) + 3 + i // header, resources, separator
-		lo.retiredSums[i] = sha256.Sum256(line)
+		lo.retiredSums[i] = sumLine(lo.h.Version, line)
 		var a string
 		var r Retirement
 		if err := decodeRetiredLine(line, &a, &r); err != nil {
@@ -492,7 +521,7 @@ func (lo *layout) decodeRetired(path string, managed func(string) bool) (map[str
 
 // verify checks the checksum, given the SHA-256 of every resource line
 // (decodeRetired has hashed the retired ones).
-func (lo *layout) verify(path string, sums [][sha256.Size]byte) error {
+func (lo *layout) verify(path string, sums []lineSum) error {
 	h := lo.h
 	if h.Version < 2 {
 		return nil

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"crypto/sha256"
 	"errors"
 	"fmt"
 	"io"
@@ -46,7 +45,7 @@ type Index struct {
 	hashes []string // each entry's declared hash (EffectiveHash)
 	offs   []int
 	lens   []int
-	sums   [][sha256.Size]byte
+	sums   []lineSum
 	progs  map[string]span // by program; nil until programs() runs for full
 }
 
@@ -167,7 +166,7 @@ func (ix *Index) State(keep func(program string) bool, need func(address, hash s
 	parallel(len(todo), len(bad), func(c, lo, hi int) error {
 		for k := lo; k < hi; k++ {
 			i := todo[k]
-			if sha256.Sum256(lines[k]) != ix.sums[i] {
+			if sumLine(ix.Version, lines[k]) != ix.sums[i] {
 				// Not damage: a Write replaced the file since it was
 				// indexed.
 				bad[c] = fmt.Errorf("reading state %s: the state changed while it was read; run the command again", ix.path)
@@ -408,7 +407,7 @@ type lineScanner struct {
 type scanned struct {
 	first               int // index of the batch's first line
 	addrs, uids, hashes []string
-	sums                [][sha256.Size]byte
+	sums                []lineSum
 	bad                 *DamagedError // the batch's first bad line
 }
 
@@ -442,7 +441,7 @@ func (sc *lineScanner) flush() {
 	}
 	batch, ends := sc.batch, sc.ends
 	res := &scanned{first: len(sc.offs) - n, addrs: make([]string, n), uids: make([]string, n),
-		hashes: make([]string, n), sums: make([][sha256.Size]byte, n)}
+		hashes: make([]string, n), sums: make([]lineSum, n)}
 	sc.done = append(sc.done, res)
 	done := make(chan struct{})
 	sc.prev = done
@@ -456,7 +455,7 @@ func (sc *lineScanner) flush() {
 					start = ends[k-1]
 				}
 				line := batch[start:ends[k]]
-				res.sums[k] = sha256.Sum256(line)
+				res.sums[k] = sumLine(sc.version, line)
 				if err := indexLine(line, sc.version, &res.addrs[k], &res.uids[k], &res.hashes[k]); err != nil {
 					bad[c] = damaged(sc.path, res.first+k+2, "%v", err)
 					return nil
@@ -477,14 +476,14 @@ func (sc *lineScanner) flush() {
 
 // finish indexes what is left and returns every line's address, uid,
 // declared hash and SHA-256, and the first bad line.
-func (sc *lineScanner) finish() (addrs, uids, hashes []string, sums [][sha256.Size]byte, bad *DamagedError) {
+func (sc *lineScanner) finish() (addrs, uids, hashes []string, sums []lineSum, bad *DamagedError) {
 	sc.flush()
 	if sc.prev != nil {
 		<-sc.prev
 	}
 	n := len(sc.offs)
 	addrs, uids, hashes = make([]string, 0, n), make([]string, 0, n), make([]string, 0, n)
-	sums = make([][sha256.Size]byte, 0, n)
+	sums = make([]lineSum, 0, n)
 	for _, res := range sc.done {
 		addrs = append(addrs, res.addrs...)
 		uids = append(uids, res.uids...)
