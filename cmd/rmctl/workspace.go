@@ -87,6 +87,26 @@ func (a *app) openWorkspace(ctx context.Context, patterns []string) (*workspace,
 // loadPrograms loads and validates the programs; invalid ones print their
 // diagnostics and fail the command.
 func (ws *workspace) loadPrograms(ctx context.Context, a *app, loader *schema.Loader, cwd string, patterns []string) error {
+	// Provenance (HEAD and whether the tree is dirty) is read while the
+	// programs load: after the load it added 30–60 ms to every plan of a
+	// 10,000-pair program in git. The channel is buffered, so the reader
+	// finishes even when the load fails.
+	type provenance struct {
+		commit string
+		dirty  bool
+	}
+	prov := make(chan provenance, 1)
+	go func() {
+		var p provenance
+		// Best effort: a directory outside git plans fine.
+		if repo, err := gitrepo.Open(cwd); err == nil {
+			if commit, dirty, err := repo.Head(ctx); err == nil {
+				p = provenance{commit, dirty}
+			}
+			repo.Close()
+		}
+		prov <- p
+	}()
 	res, err := loader.Load(ctx, patterns...)
 	if err != nil {
 		return err
@@ -99,13 +119,8 @@ func (ws *workspace) loadPrograms(ctx context.Context, a *app, loader *schema.Lo
 	}
 	ws.programs, ws.diags = res.Programs, res.Diagnostics
 	a.people.AddPrograms(res.Programs...)
-	if repo, err := gitrepo.Open(cwd); err == nil {
-		// Provenance is best effort: a directory outside git plans fine.
-		if commit, dirty, err := repo.Head(ctx); err == nil {
-			ws.commit, ws.dirty = commit, dirty
-		}
-		repo.Close()
-	}
+	p := <-prov
+	ws.commit, ws.dirty = p.commit, p.dirty
 	return nil
 }
 
