@@ -37,12 +37,12 @@ func Format(paths []string, write bool) (*FormatResult, error) {
 		}
 		f, err := parser.ParseFile(name, src, parser.ParseComments)
 		if err != nil {
-			res.Diagnostics = append(res.Diagnostics, fromCUE(err, cue.Value{}, cue.Value{})...)
+			res.Diagnostics = append(res.Diagnostics, fromCUE(err, noUser, cue.Value{})...)
 			continue
 		}
 		out, err := format.Node(f, format.Simplify())
 		if err != nil {
-			res.Diagnostics = append(res.Diagnostics, fromCUE(err, cue.Value{}, cue.Value{})...)
+			res.Diagnostics = append(res.Diagnostics, fromCUE(err, noUser, cue.Value{})...)
 			continue
 		}
 		if bytes.Equal(src, out) {

@@ -471,7 +471,7 @@ func (l *Loader) loadDir(fsys fs.FS, dir string, display func(string) string) (*
 		}
 		f, err := parser.ParseFile(display(name), src)
 		if err != nil {
-			diags = append(diags, fromCUE(err, cue.Value{}, l.schema)...)
+			diags = append(diags, fromCUE(err, noUser, l.schema)...)
 			continue
 		}
 		if ok, d := buildTagsAllow(f, tags); d != nil {
@@ -521,10 +521,10 @@ func (l *Loader) loadDir(fsys fs.FS, dir string, display func(string) string) (*
 	}
 	v, err := l.build(display(dir), userFiles, schemaAST)
 	if err != nil {
-		return nil, placeDiagnostics(fromCUE(err, cue.Value{}, l.schema), userFiles)
+		return nil, placeDiagnostics(fromCUE(err, noUser, l.schema), userFiles)
 	}
 	if err := v.Err(); err != nil && !isEvalOnly(err) {
-		return nil, placeDiagnostics(fromCUE(err, src.user(), l.schema), userFiles)
+		return nil, placeDiagnostics(fromCUE(err, src.user, l.schema), userFiles)
 	}
 	diags = append(diags, checkTopLevel(v)...)
 	if v.Validate(cue.Concrete(true)) != nil {
@@ -533,7 +533,7 @@ func (l *Loader) loadDir(fsys fs.FS, dir string, display func(string) string) (*
 
 	var raw rawModel
 	if err := decodeModel(v, userFiles, &raw.Program, &raw.People, &raw.Pairs, &raw.Moved); err != nil {
-		return nil, append(diags, placeDiagnostics(fromCUE(err, src.user(), l.schema), userFiles)...)
+		return nil, append(diags, placeDiagnostics(fromCUE(err, src.user, l.schema), userFiles)...)
 	}
 	p := raw.program(display(dir), src)
 	p.peopleFile = l.PeopleFile
@@ -550,7 +550,7 @@ func (l *Loader) invalid(v cue.Value, src *source, files []*ast.File, plain *raw
 	// the others are fixed. Descending into the failing parts finds all.
 	var errs []cueerrors.Error
 	collectErrors(v, &errs)
-	diags := placeDiagnostics(fromCUEList(errs, src.user(), l.schema), files)
+	diags := placeDiagnostics(fromCUEList(errs, src.user, l.schema), files)
 	// Check what did decode, so one run shows every problem (partial.go);
 	// the program itself is not returned: it is incomplete.
 	raw := decodePartial(v)
@@ -965,11 +965,14 @@ func fieldPos(files []*ast.File, segs []string) (Pos, bool) {
 
 // fromCUE turns CUE errors into diagnostics, preferring positions in the
 // user's files over positions in the schema, and rewording CUE's messages.
-func fromCUE(err error, user, schema cue.Value) Diagnostics {
+// user returns the user's files evaluated without the schema; only some
+// messages need it, and building it costs as much as a load, so it is
+// asked for only then (source.user caches it).
+func fromCUE(err error, user func() cue.Value, schema cue.Value) Diagnostics {
 	return fromCUEList(cueerrors.Errors(err), user, schema)
 }
 
-func fromCUEList(errs []cueerrors.Error, user, schema cue.Value) Diagnostics {
+func fromCUEList(errs []cueerrors.Error, user func() cue.Value, schema cue.Value) Diagnostics {
 	// CUE reports one error per failed branch of a disjunction; group them by
 	// field so the user reads one sentence per field.
 	type group struct {
@@ -998,8 +1001,8 @@ func fromCUEList(errs []cueerrors.Error, user, schema cue.Value) Diagnostics {
 		g := groups[key]
 		d := Diagnostic{Severity: Error, Path: cuePath(g.path), Pos: g.pos}
 		d.Message = humanize(g.path, g.msgs, user, schema)
-		if d.Pos.Line == 0 && user.Exists() {
-			d.Pos = lookupPos(user, g.path)
+		if d.Pos.Line == 0 && user().Exists() {
+			d.Pos = lookupPos(user(), g.path)
 		}
 		diags = append(diags, d)
 	}
@@ -1018,6 +1021,9 @@ func userPos(e cueerrors.Error) Pos {
 	}
 	return best
 }
+
+// noUser is the user value when there is none to ask.
+func noUser() cue.Value { return cue.Value{} }
 
 // lookupPos finds the nearest existing ancestor of a path in the user's value.
 func lookupPos(user cue.Value, segs []string) Pos {

@@ -37,7 +37,7 @@ var (
 )
 
 // humanize turns the CUE messages reported for one field into one sentence.
-func humanize(path []string, msgs []string, user, schema cue.Value) string {
+func humanize(path []string, msgs []string, user func() cue.Value, schema cue.Value) string {
 	if len(path) == 0 && len(msgs) == 1 {
 		return syntaxMessage(msgs[0])
 	}
@@ -55,7 +55,7 @@ func humanize(path []string, msgs []string, user, schema cue.Value) string {
 			}
 			return unknownFieldMessage(field, schemaFields(schema, path[:len(path)-1]))
 		case strings.HasPrefix(m, "incomplete value") || strings.Contains(m, "non-concrete value"):
-			if user.Exists() && !lookup(user, path).Exists() {
+			if user().Exists() && !lookup(user(), path).Exists() {
 				return fmt.Sprintf("required field %q is missing", field)
 			}
 			return "needs a concrete value"
@@ -65,7 +65,7 @@ func humanize(path []string, msgs []string, user, schema cue.Value) string {
 		if k := kindRe.FindStringSubmatch(m); k != nil {
 			// CUE names the two sides in either order; the user's is the
 			// one their file holds.
-			if user.Exists() && fmt.Sprint(lookup(user, path)) == k[2] {
+			if user().Exists() && fmt.Sprint(lookup(user(), path)) == k[2] {
 				return fmt.Sprintf("%s must be %s, not %s", k[2], article(k[3]), article(k[4]))
 			}
 			return fmt.Sprintf("%s must be %s, not %s", k[1], article(k[4]), article(k[3]))
@@ -74,17 +74,17 @@ func humanize(path []string, msgs []string, user, schema cue.Value) string {
 			// A text over its bound can be megabytes long: say how long,
 			// never repeat it.
 			if mr := maxRunesRe.FindStringSubmatch(inv[2]); mr != nil {
-				return tooLongMessage(lookup(user, path), mr[1])
+				return tooLongMessage(lookup(user(), path), mr[1])
 			}
 			if tb := textBoundRe.FindStringSubmatch(inv[2]); tb != nil {
-				if s, err := lookup(user, path).String(); err == nil && s == "" {
+				if s, err := lookup(user(), path).String(); err == nil && s == "" {
 					return `"" must not be empty`
 				}
-				return tooLongMessage(lookup(user, path), tb[2])
+				return tooLongMessage(lookup(user(), path), tb[2])
 			}
 			if strings.Contains(inv[2], idConstraint) {
-				if s, err := lookup(user, path).String(); err == nil && idRe.MatchString(s) {
-					return tooLongMessage(lookup(user, path), strconv.Itoa(maxID))
+				if s, err := lookup(user(), path).String(); err == nil && idRe.MatchString(s) {
+					return tooLongMessage(lookup(user(), path), strconv.Itoa(maxID))
 				}
 			}
 			if strings.Contains(inv[2], envNameConstraint) {

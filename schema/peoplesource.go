@@ -3,7 +3,6 @@ package schema
 import (
 	"fmt"
 
-	"cuelang.org/go/cue"
 	"cuelang.org/go/cue/ast"
 	"cuelang.org/go/cue/parser"
 )
@@ -23,7 +22,7 @@ func (l *Loader) peopleFileAST(pkg string) (*ast.File, Diagnostics) {
 	}
 	f, err := parser.ParseFile(name, src)
 	if err != nil {
-		return nil, fromCUE(err, cue.Value{}, l.schema)
+		return nil, fromCUE(err, noUser, l.schema)
 	}
 	diags := guardFile(f)
 	hasPkg := false

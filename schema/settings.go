@@ -137,11 +137,11 @@ func (l *Loader) LoadSettings(ctx context.Context, file, cwd string) (*Settings,
 		}
 		f, err := parser.ParseFile(name, src)
 		if err != nil {
-			return nil, fromCUE(err, cue.Value{}, sch), nil
+			return nil, fromCUE(err, noUser, sch), nil
 		}
 		user = l.ctx.BuildFile(f)
 		if err := user.Err(); err != nil {
-			return nil, fromCUE(err, user, sch), nil
+			return nil, fromCUE(err, func() cue.Value { return user }, sch), nil
 		}
 		v = sch.Unify(user)
 		s.File, s.Dir = file, filepath.Dir(file)
@@ -149,7 +149,7 @@ func (l *Loader) LoadSettings(ctx context.Context, file, cwd string) (*Settings,
 	if err := v.Validate(cue.Concrete(true)); err != nil {
 		var errs []cueerrors.Error
 		collectErrors(v, &errs)
-		return nil, fromCUEList(errs, user, sch), nil
+		return nil, fromCUEList(errs, func() cue.Value { return user }, sch), nil
 	}
 	if err := v.Decode(s); err != nil {
 		return nil, nil, fmt.Errorf("decoding settings: %w", err)
