@@ -237,13 +237,9 @@ func flatten(x ast.Expr, op token.Token, out *[]ast.Expr) {
 func (c *compiler) unary(x *ast.UnaryExpr, closed bool, depth int) (node, error) {
 	switch x.Op {
 	case token.MAT, token.NMAT:
-		s, err := stringArg(x.X)
+		re, err := regexpArg(x.X)
 		if err != nil {
 			return nil, err
-		}
-		re, err := regexp.Compile(s)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", x.Pos(), err)
 		}
 		want := x.Op == token.MAT
 		return predNode(func(v any) bool {
@@ -481,13 +477,9 @@ func patternOf(l *ast.ListLit) (func(string) bool, error) {
 		}
 	case *ast.UnaryExpr:
 		if p.Op == token.MAT {
-			s, err := stringArg(p.X)
+			re, err := regexpArg(p.X)
 			if err != nil {
 				return nil, err
-			}
-			re, err := regexp.Compile(s)
-			if err != nil {
-				return nil, fmt.Errorf("%s: %w", p.Pos(), err)
 			}
 			return re.MatchString, nil
 		}
@@ -549,6 +541,20 @@ func stringArg(x ast.Expr) (string, error) {
 		return "", fmt.Errorf("%s: %w", x.Pos(), err)
 	}
 	return s, nil
+}
+
+// regexpArg compiles a regular expression literal as CUE's =~ does: Go's
+// regexp syntax, unanchored.
+func regexpArg(x ast.Expr) (*regexp.Regexp, error) {
+	s, err := stringArg(x)
+	if err != nil {
+		return nil, err
+	}
+	re, err := regexp.Compile(s)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", x.Pos(), err)
+	}
+	return re, nil
 }
 
 func numberArg(x ast.Expr) (float64, error) {

@@ -68,15 +68,7 @@ func TestPlainLoadMatchesCUE(t *testing.T) {
 	progs, _ := filepath.Glob("../programs/*")
 	dirs = append(dirs, progs...)
 	dirs = append(dirs, generate(t, 200))
-	fast, err := NewLoader()
-	if err != nil {
-		t.Fatal(err)
-	}
-	slow, err := NewLoader()
-	if err != nil {
-		t.Fatal(err)
-	}
-	slow.noPlain = true
+	fast, slow := bothLoaders(t)
 	plainTaken := 0
 	for _, dir := range dirs {
 		if info, err := os.Stat(dir); err != nil || !info.IsDir() {
@@ -84,21 +76,7 @@ func TestPlainLoadMatchesCUE(t *testing.T) {
 		}
 		name := filepath.Base(dir)
 		t.Run(name, func(t *testing.T) {
-			a, err := fast.Load(context.Background(), dir)
-			if err != nil {
-				t.Fatal(err)
-			}
-			b, err := slow.Load(context.Background(), dir)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if d := cmp.Diff(b.Diagnostics, a.Diagnostics); d != "" {
-				t.Errorf("diagnostics differ (-cue +plain):\n%s", d)
-			}
-			if d := cmp.Diff(b.Programs, a.Programs, cmpopts.IgnoreUnexported(Program{}), cmpopts.EquateEmpty(),
-				cmp.Comparer(func(x, y *time.Location) bool { return x.String() == y.String() })); d != "" {
-				t.Errorf("programs differ (-cue +plain):\n%s", d)
-			}
+			a := loadBoth(t, fast, slow, dir)
 			if !a.Diagnostics.HasErrors() && len(a.Programs) > 0 {
 				plainTaken++
 			}
@@ -126,6 +104,49 @@ func TestPlainPathTaken(t *testing.T) {
 		if _, _, ok := l.loadPlain(dir, files, sf, testSource(l, dir, files)); !ok {
 			t.Errorf("%s: the plain path was not taken", dir)
 		}
+	}
+}
+
+// bothLoaders returns a loader with the plain checker and one with CUE alone.
+func bothLoaders(t testing.TB) (plain, cueOnly *Loader) {
+	t.Helper()
+	plain, err := NewLoader()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cueOnly, err = NewLoader(); err != nil {
+		t.Fatal(err)
+	}
+	cueOnly.noPlain = true
+	return plain, cueOnly
+}
+
+// loadBoth loads dir with both loaders, reports how the results differ and
+// returns the plain checker's.
+func loadBoth(t *testing.T, plain, cueOnly *Loader, dir string) *Result {
+	t.Helper()
+	a, err := plain.Load(context.Background(), dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := cueOnly.Load(context.Background(), dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sameLoad(t, b, a)
+	return a
+}
+
+// sameLoad reports how a load with the plain checker (plain) differs from
+// one with CUE alone (cue).
+func sameLoad(t *testing.T, cue, plain *Result) {
+	t.Helper()
+	if d := cmp.Diff(cue.Diagnostics, plain.Diagnostics); d != "" {
+		t.Errorf("diagnostics differ (-cue +plain):\n%s", d)
+	}
+	if d := cmp.Diff(cue.Programs, plain.Programs, cmpopts.IgnoreUnexported(Program{}), cmpopts.EquateEmpty(),
+		cmp.Comparer(func(x, y *time.Location) bool { return x.String() == y.String() })); d != "" {
+		t.Errorf("programs differ (-cue +plain):\n%s", d)
 	}
 }
 
@@ -271,15 +292,7 @@ func TestPlainPathRefusesReferences(t *testing.T) {
 		t.Fatal(err)
 	}
 	base := strings.Replace(string(prog), "package digitalleadership", "package x", 1)
-	fast, err := NewLoader()
-	if err != nil {
-		t.Fatal(err)
-	}
-	slow, err := NewLoader()
-	if err != nil {
-		t.Fatal(err)
-	}
-	slow.noPlain = true
+	fast, slow := bothLoaders(t)
 	people := `
 people: "anna.s": {name: "Anna", email: "a@example.com", department: "IT"}
 people: "bob": {name: "Bob", email: "b@example.com", department: "Sales"}
@@ -311,21 +324,7 @@ people: "bob": {name: "Bob", email: "b@example.com", department: "Sales"}
 			if _, _, ok := fast.loadPlain(dir, files, sf, testSource(fast, dir, files)); ok != c.plain {
 				t.Errorf("plain path taken = %v, want %v", ok, c.plain)
 			}
-			a, err := fast.Load(context.Background(), dir)
-			if err != nil {
-				t.Fatal(err)
-			}
-			b, err := slow.Load(context.Background(), dir)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if d := cmp.Diff(b.Diagnostics, a.Diagnostics); d != "" {
-				t.Errorf("diagnostics differ (-cue +plain):\n%s", d)
-			}
-			if d := cmp.Diff(b.Programs, a.Programs, cmpopts.IgnoreUnexported(Program{}), cmpopts.EquateEmpty(),
-				cmp.Comparer(func(x, y *time.Location) bool { return x.String() == y.String() })); d != "" {
-				t.Errorf("programs differ (-cue +plain):\n%s", d)
-			}
+			loadBoth(t, fast, slow, dir)
 		})
 	}
 }
@@ -365,14 +364,7 @@ func FuzzPlainLoad(f *testing.F) {
 			return
 		}
 		if runs++; fast == nil || runs%200 == 0 {
-			var err error
-			if fast, err = NewLoader(); err != nil {
-				t.Fatal(err)
-			}
-			if slow, err = NewLoader(); err != nil {
-				t.Fatal(err)
-			}
-			slow.noPlain = true
+			fast, slow = bothLoaders(t)
 		}
 		fsys := fstest.MapFS{
 			"prog/program.cue": &fstest.MapFile{Data: program},
@@ -391,12 +383,6 @@ func FuzzPlainLoad(f *testing.F) {
 			fast = nil
 			return
 		}
-		if d := cmp.Diff(b.Diagnostics, a.Diagnostics); d != "" {
-			t.Errorf("diagnostics differ (-cue +plain):\n%s", d)
-		}
-		if d := cmp.Diff(b.Programs, a.Programs, cmpopts.IgnoreUnexported(Program{}), cmpopts.EquateEmpty(),
-			cmp.Comparer(func(x, y *time.Location) bool { return x.String() == y.String() })); d != "" {
-			t.Errorf("programs differ (-cue +plain):\n%s", d)
-		}
+		sameLoad(t, b, a)
 	})
 }
