@@ -198,8 +198,9 @@ func literalValue(x ast.Expr) (any, bool) {
 	return nil, false
 }
 
-// mergeInto unifies plain data the way CUE would for data that CUE has
-// already accepted: structs merge, equal scalars agree.
+// mergeInto unifies plain data the way CUE would: structs merge. Any other
+// value given twice, even the same one twice, is not merged (false), and
+// the caller leaves the data to CUE.
 func mergeInto(dst, src map[string]any) bool {
 	for k, v := range src {
 		old, ok := dst[k]

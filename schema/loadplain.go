@@ -37,11 +37,21 @@ func (l *Loader) loadPlain(dir string, files []*ast.File, schemaAST *ast.File, s
 	leaveToCUE(l.plain.people, people, peopleVia)
 	leaveToCUE(l.plain.pairs, pairs, pairsVia)
 	// CUE would evaluate a reference against the whole of people or pairs;
-	// with the plain entries taken out it would see a part. Plain entries
-	// hold no references, so only what is left needs looking at (walking
-	// all of it cost 80 ms at 10,000 pairs).
+	// with the plain entries taken out it would see a part. An entry left
+	// to CUE may also name a plain sibling directly (pairs: {a: {...}, b:
+	// a}); with the sibling gone, the name would mean something else (a
+	// top-level field, or a kind: a pair called bool). Any identifier
+	// spelled like people, pairs or a plain entry's id sends the program
+	// to CUE whole. Plain entries hold no identifiers, so only what is left
+	// needs looking at (walking all of it cost 80 ms at 10,000 pairs).
 	rest := withoutEntries(files, map[string]map[string]bool{"people": peopleVia, "pairs": pairsVia})
-	if refersTo(rest, "people", "pairs") {
+	taken := map[string]bool{"people": true, "pairs": true}
+	for _, m := range []map[string]any{people, pairs} {
+		for id := range m {
+			taken[id] = true
+		}
+	}
+	if refersTo(rest, taken) {
 		return nil, nil, false
 	}
 	complete(l.plain.people, people)
@@ -106,10 +116,10 @@ func decodeVia[T any](v cue.Value, field string, ids map[string]bool, into map[s
 	return true
 }
 
-// refersTo reports whether any file may refer to one of the top-level
-// fields names: an identifier of that name anywhere but a field's own
-// label, or a label that is computed.
-func refersTo(files []*ast.File, names ...string) bool {
+// refersTo reports whether any file may refer to one of names: an
+// identifier of such a name anywhere but a field's own label, or a label
+// that is computed.
+func refersTo(files []*ast.File, names map[string]bool) bool {
 	found := false
 	var visit func(n ast.Node) bool
 	visit = func(n ast.Node) bool {
@@ -127,11 +137,7 @@ func refersTo(files []*ast.File, names ...string) bool {
 			ast.Walk(n.Value, visit, nil)
 			return false
 		case *ast.Ident:
-			for _, name := range names {
-				if n.Name == name {
-					found = true
-				}
-			}
+			found = names[n.Name]
 		}
 		return !found
 	}

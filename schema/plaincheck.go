@@ -251,24 +251,29 @@ func (c *compiler) unary(x *ast.UnaryExpr, closed bool, depth int) (node, error)
 		if err != nil {
 			return nil, err
 		}
-		op := x.Op
+		// Plain data holds int64s; comparing them with a bound as float64
+		// would round beyond 2^53, so only bounds an int64 holds exactly
+		// are understood.
+		if bound != math.Trunc(bound) || math.Abs(bound) > 1<<53 {
+			return nil, fmt.Errorf("%s: bound %v not understood", x.Pos(), bound)
+		}
+		b, op := int64(bound), x.Op
 		return predNode(func(v any) bool {
 			n, ok := v.(int64)
 			if !ok {
 				return false
 			}
-			f := float64(n)
 			switch op {
 			case token.GEQ:
-				return f >= bound
+				return n >= b
 			case token.GTR:
-				return f > bound
+				return n > b
 			case token.LEQ:
-				return f <= bound
+				return n <= b
 			case token.LSS:
-				return f < bound
+				return n < b
 			}
-			return f != bound
+			return n != b
 		}), nil
 	case token.SUB:
 		if lit, ok := x.X.(*ast.BasicLit); ok && lit.Kind == token.INT {

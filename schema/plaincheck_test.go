@@ -310,6 +310,12 @@ people: "bob": {name: "Bob", email: "b@example.com", department: "Sales"}
 		{"invalid computed person", people + `people: "carl": {name: "Ca" + "rl", email: "c-at-example.com", department: "IT"}` + "\npairs: \"p\": {mentor: \"anna.s\", mentee: \"bob\"}\n", true},
 		{"invalid plain person", people + `people: "carl": {name: "Carl", email: "c-at-example.com", department: "IT", nickname: "C"}` + "\npairs: \"p\": {mentor: \"anna.s\", mentee: \"carl\", status: \"gone\"}\n", true},
 		{"unresolved reference", people + `pairs: "p": {mentor: "anna.s", mentee: nobody}`, true},
+		// Found in review: names of plain siblings, which taking the
+		// siblings out would make mean something else.
+		{"sibling named like a kind", people + "people: {zak: {name: \"Zak\", email: \"zak@example.com\", department: \"IT\"}, zia: {name: \"Zia\", email: \"zia@example.com\", department: \"HR\"}}\n" +
+			"pairs: {bool: {mentor: \"anna.s\", mentee: \"bob\"}, other: {mentor: \"zak\", mentee: \"zia\", sessions: \"1\": skip: bool}}\n", false},
+		{"sibling's field", people + `people: {zed: {name: "Zed", email: "zed@example.com", department: "IT"}, zoe: {name: "Zoe", email: "zoe@example.com", department: zed.department}}` + "\npairs: \"p\": {mentor: \"anna.s\", mentee: \"bob\"}\n", false},
+		{"sibling shadowing a top-level field", people + `pairs: {sib1: {mentor: "anna.s", mentee: "bob"}, sib2: sib1}` + "\nsib1: {mentor: \"bob\", mentee: \"anna.s\"}\n", false},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			dir := t.TempDir()
@@ -349,6 +355,10 @@ func FuzzPlainLoad(f *testing.F) {
 		}
 		f.Add(b)
 	}
+	// Entries that name their siblings (found in review, see
+	// TestPlainPathRefusesReferences).
+	f.Add([]byte("package digitalleadership\npairs: {bool: {mentor: \"lena.hartmann\", mentee: \"thomas.keller\"}, other: {mentor: \"jonas.becker\", mentee: \"katharina.brandt\", sessions: \"1\": skip: bool}}\n"))
+	f.Add([]byte("package digitalleadership\npairs: {sib1: {mentor: \"lena.hartmann\", mentee: \"thomas.keller\"}, sib2: sib1}\nsib1: {}\n"))
 	program, err := os.ReadFile(filepath.Join(root, "program.cue"))
 	if err != nil {
 		f.Fatal(err)

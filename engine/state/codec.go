@@ -292,7 +292,7 @@ func checkExpansion(prog string, e Expansion) error {
 }
 
 // encodeRetired renders the retired records as lines, the last one without
-// its comma, and returns the SHA-256 of each line. They are few (one per
+// its comma, and returns the sum of each line (lineSum). They are few (one per
 // cancellation), so this is not worth doing in parallel.
 func encodeRetired(s *State) ([]byte, []lineSum, error) {
 	addrs := make([]string, 0, len(s.Retired))
@@ -519,7 +519,7 @@ func (lo *layout) decodeRetired(path string, managed func(string) bool) (map[str
 	return out, nil
 }
 
-// verify checks the checksum, given the SHA-256 of every resource line
+// verify checks the checksum, given the sum of every resource line (lineSum)
 // (decodeRetired has hashed the retired ones).
 func (lo *layout) verify(path string, sums []lineSum) error {
 	h := lo.h

@@ -24,9 +24,9 @@ import (
 // of its entries than that; decoding a 100,000-entry state costs more than
 // the rest of such a plan.
 //
-// The index does not keep the file: where each line lies in it and the
-// line's SHA-256 are enough to read back the lines State needs, and to know
-// they are the lines indexed. A 10,000-pair state file is 110 MB, as much
+// The index does not keep the file: where each line lies in it, the file's
+// identity (FileInfo) and the line's sum are enough to read back the lines
+// State needs, and to know they are the lines indexed. A 10,000-pair state file is 110 MB, as much
 // as a tenth of the memory of loading the program.
 type Index struct {
 	Version    int
@@ -37,9 +37,10 @@ type Index struct {
 
 	// Either the state was decoded whole (full), or the file at path has
 	// the resource lines of addrs, in address order, at offs with the
-	// lengths lens and the SHA-256 sums.
+	// lengths lens and the sums (lineSum); file is what it was when indexed.
 	full   *State
 	path   string
+	file   os.FileInfo
 	addrs  []string
 	uids   []string // each entry's UID
 	hashes []string // each entry's declared hash (EffectiveHash)
@@ -200,6 +201,13 @@ func (ix *Index) readLines(todo []int) ([][]byte, error) {
 		return nil, fmt.Errorf("reading state %s: %w", ix.path, err)
 	}
 	defer f.Close()
+	// A Write renames a new file into place, and an edit changes the time:
+	// either means the lines read back may not be the lines indexed. The
+	// line sums catch the rest.
+	if info, err := f.Stat(); err != nil || ix.file == nil || !os.SameFile(info, ix.file) ||
+		info.Size() != ix.file.Size() || !info.ModTime().Equal(ix.file.ModTime()) {
+		return nil, fmt.Errorf("reading state %s: the state changed while it was read; run the command again", ix.path)
+	}
 	lines := make([][]byte, len(todo))
 	for k := 0; k < len(todo); {
 		// Lines are separated by ",\n" (the last by "\n"): a run goes on
@@ -282,6 +290,10 @@ func (l *Local) scanIndex() (*Index, error) {
 		return nil, fmt.Errorf("reading state %s: %w", l.path, err)
 	}
 	defer f.Close()
+	info, err := f.Stat()
+	if err != nil {
+		return nil, fmt.Errorf("reading state %s: %w", l.path, err)
+	}
 	path := l.path
 	r := bufio.NewReaderSize(f, 1<<20)
 	head, err := r.ReadBytes('\n')
@@ -367,7 +379,7 @@ func (l *Local) scanIndex() (*Index, error) {
 		return nil, err
 	}
 	return &Index{Version: h.Version, Lineage: h.Lineage, Serial: h.Serial, Retired: retiredRecords,
-		Expansions: lo.expansions, path: path, addrs: addrs, uids: uids, hashes: hashes,
+		Expansions: lo.expansions, path: path, file: info, addrs: addrs, uids: uids, hashes: hashes,
 		offs: sc.offs, lens: sc.lens, sums: sums,
 		progs: spans(addrs, func(i int) string { return hashes[i] })}, nil
 }
@@ -475,7 +487,7 @@ func (sc *lineScanner) flush() {
 }
 
 // finish indexes what is left and returns every line's address, uid,
-// declared hash and SHA-256, and the first bad line.
+// declared hash and sum (lineSum), and the first bad line.
 func (sc *lineScanner) finish() (addrs, uids, hashes []string, sums []lineSum, bad *DamagedError) {
 	sc.flush()
 	if sc.prev != nil {
