@@ -138,9 +138,21 @@ func New(dir string, opts Options) (*Outbox, error) {
 	if opts.Tasks {
 		o.form = []ical.Option{ical.AsTask()}
 	}
+	// Every file here names people and their e-mail addresses: the
+	// outbox is private to its owner wherever settings put it (0700
+	// folders, 0600 files), as state is. rmctl publish copies feeds to
+	// a web server's folder under modes of its own.
 	for _, sub := range []string{MessagesDir, ObjectsDir, FeedsDir} {
-		if err := os.MkdirAll(filepath.Join(dir, sub), 0o755); err != nil {
+		if err := os.MkdirAll(filepath.Join(dir, sub), privateDir); err != nil {
 			return nil, fmt.Errorf("outbox: create %s: %w", sub, err)
+		}
+	}
+	// An outbox written by an older rmctl has open folders (0755) and
+	// files (0644): closing its own folder is enough to keep others out
+	// of all of it.
+	if info, err := os.Stat(dir); err == nil && info.Mode().Perm()&0o077 != 0 {
+		if err := os.Chmod(dir, privateDir); err != nil {
+			return nil, fmt.Errorf("outbox: %w", err)
 		}
 	}
 	if err := removeTemps(dir); err != nil {
@@ -301,7 +313,7 @@ func (o *Outbox) Deliver(ctx context.Context, d target.Delivery) ([]state.Ref, e
 				}
 			}
 			dir := filepath.Join(o.dir, ObjectsDir, a.ID)
-			if err := os.MkdirAll(dir, 0o755); err != nil {
+			if err := os.MkdirAll(dir, privateDir); err != nil {
 				return nil, fmt.Errorf("outbox: %s: %w", r.Address, err)
 			}
 			if err := w.write(filepath.Join(dir, objectName(r.UID)), obj); err != nil {
@@ -633,7 +645,7 @@ func (w *writes) write(path string, data []byte) error {
 	tmp := f.Name()
 	_, err = f.Write(data)
 	if err == nil {
-		err = f.Chmod(0o644)
+		err = f.Chmod(privateFile)
 	}
 	if cerr := f.Close(); err == nil {
 		err = cerr
@@ -708,6 +720,12 @@ func syncEach(files []string, dirs map[string]bool) error {
 	return nil
 }
 
+// Modes of the outbox's folders and files.
+const (
+	privateDir  = 0o700
+	privateFile = 0o600
+)
+
 // writeAtomic replaces path with data so that readers (and a run after a
 // crash) see the old file or the new one, never a part. The data is synced
 // before the rename and the directory after it, because state records the
@@ -727,7 +745,7 @@ func writeAtomic(path string, data []byte) error {
 	if _, err := f.Write(data); err != nil {
 		return fail(err)
 	}
-	if err := f.Chmod(0o644); err != nil {
+	if err := f.Chmod(privateFile); err != nil {
 		return fail(err)
 	}
 	if err := f.Sync(); err != nil {

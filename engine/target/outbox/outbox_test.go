@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
@@ -571,5 +572,49 @@ func TestEventCopiesListOnlyTheirPerson(t *testing.T) {
 	_, comps := parse(t, filepath.Join(dir, MessagesDir, msgs[0]))
 	if got := attendees(comps[0]); len(got) != len(r.Attendees) {
 		t.Errorf("message lists %v, want all %d", got, len(r.Attendees))
+	}
+}
+
+// TestPrivateModes: every folder the outbox makes is 0700 and every file
+// 0600, since they name people and their addresses; an outbox left open by
+// an older rmctl gets its own folder closed.
+func TestPrivateModes(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "outbox")
+	o := open(t, dir)
+	deliver(t, o, target.Delivery{Action: target.Create, Resource: kickoff(), Sequence: 0})
+	finish(t, o)
+	files := 0
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		info, err := d.Info()
+		if err != nil {
+			return err
+		}
+		want := fs.FileMode(0o600)
+		if d.IsDir() {
+			want = 0o700
+		} else {
+			files++
+		}
+		if got := info.Mode().Perm(); got != want {
+			t.Errorf("%s: mode %o, want %o", p, got, want)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if files < 4 {
+		t.Fatalf("only %d files written", files)
+	}
+
+	if err := os.Chmod(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	open(t, dir)
+	if info, err := os.Stat(dir); err != nil || info.Mode().Perm() != 0o700 {
+		t.Fatalf("reopened outbox folder: %v %v", info.Mode().Perm(), err)
 	}
 }
